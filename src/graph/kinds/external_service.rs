@@ -1,0 +1,253 @@
+//! `external_service`: an on-premises backend inside the cluster, as a
+//! selectorless Service + Endpoints (same name) or an ExternalName Service.
+
+use super::util;
+use crate::graph::diag::{Diagnostic, Diagnostics};
+use crate::graph::manifests;
+use crate::graph::net;
+use crate::graph::schema::{Attribute, Attrs, Block, Schema};
+use crate::graph::value::{AttrPath, Type, Value};
+use crate::graph::{Ctx, Kind, Resource};
+use ipnet::Ipv4Net;
+
+pub const PROTOCOLS: [&str; 3] = ["TCP", "UDP", "SCTP"];
+
+pub fn schema() -> Schema {
+    Schema {
+        kind: Kind::ExternalService,
+        version: 0,
+        description: "A backend outside the cluster (usually on premises) published as a Service: selectorless Service + Endpoints of the same name for IP endpoints, or an ExternalName Service for a DNS name. Endpoints are checked for reachability; they are not health-checked.",
+        attrs: vec![
+            Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace(),
+            Attribute::required("name", Type::String, "Service (and Endpoints) name, a DNS-1035 label.").replace(),
+            Attribute::optional("namespace", Type::String, "Namespace of the Service.").default(Value::str("default")).replace(),
+            Attribute::optional("endpoints", Type::list(Type::Ip), "Backend IPs. Each must be reachable: on premises (through the hub gateway), in a peered hub, or in the cluster VNET.").default(Value::List(vec![])),
+            Attribute::optional("external_name", Type::String, "DNS name for an ExternalName Service (no IP, no port). Exclusive with `endpoints`."),
+            Attribute::computed("id", Type::String, "ID: the cluster ID, then `/namespaces/<namespace>/services/<name>`."),
+            Attribute::computed("manifest", Type::String, "The Service (and Endpoints) as YAML."),
+        ],
+        blocks: vec![ports_block(0)],
+    }
+}
+
+/// The `ports` block shared by the Service kinds.
+pub fn ports_block(min_items: usize) -> Block {
+    Block {
+        name: "ports",
+        description: "Service ports.",
+        attrs: vec![
+            Attribute::optional(
+                "name",
+                Type::String,
+                "Port name (required when there is more than one port).",
+            ),
+            Attribute::required("port", Type::Number, "Port the Service listens on."),
+            Attribute::optional_computed(
+                "target_port",
+                Type::Number,
+                "Port on the backend. Defaults to `port`.",
+            ),
+            Attribute::optional("protocol", Type::String, "`TCP`, `UDP` or `SCTP`.")
+                .default(Value::str("TCP")),
+        ],
+        min_items,
+        max_items: 0,
+        requires_replace: false,
+    }
+}
+
+/// Fills `target_port` from `port` in every ports item.
+pub fn complete_ports(attrs: &mut Attrs) {
+    if let Some(Value::List(items)) = attrs.get_mut("ports") {
+        for item in items {
+            if let Value::Map(m) = item {
+                if m.get("target_port").map_or(true, Value::is_null) {
+                    let p = m.get("port").cloned().unwrap_or(Value::Null);
+                    m.insert("target_port".into(), p);
+                }
+            }
+        }
+    }
+}
+
+pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
+    complete_ports(attrs);
+    util::set_computed(
+        attrs,
+        "id",
+        &["cluster_id", "namespace", "name"],
+        |a| match (
+            util::s(a, "cluster_id"),
+            util::s(a, "namespace"),
+            util::s(a, "name"),
+        ) {
+            (Some(c), Some(ns), Some(n)) => Value::str(super::k8s_id(c, ns, "services", n)),
+            _ => Value::Null,
+        },
+    );
+    let m = manifests::objects_of(Kind::ExternalService, attrs)
+        .map_or(Value::Unknown, |o| Value::str(manifests::to_yaml(&o)));
+    attrs.insert("manifest".into(), m);
+}
+
+/// Name, namespace and port rules shared by the Service kinds.
+pub fn service_rules(r: &Resource, d: &mut Diagnostics) {
+    if let Some(n) = r.str("name") {
+        if !util::is_dns1035_label(n) {
+            d.push(
+                Diagnostic::error("invalid-service-name", format!("service name `{n}` is not a DNS-1035 label"))
+                    .at(&r.address, AttrPath::attr("name"))
+                    .hint("lowercase letters, digits and -, starting with a letter, at most 63 characters"),
+            );
+        }
+    }
+    if let Some(ns) = r.str("namespace") {
+        if !util::is_dns1123_subdomain(ns) || ns.contains('.') {
+            d.push(
+                Diagnostic::error(
+                    "invalid-namespace",
+                    format!("namespace `{ns}` is not a DNS-1123 label"),
+                )
+                .at(&r.address, AttrPath::attr("namespace")),
+            );
+        }
+    }
+    let items = r.get("ports").as_list().unwrap_or(&[]);
+    for (i, item) in items.iter().enumerate() {
+        let Some(m) = item.as_map() else { continue };
+        let base = AttrPath::attr("ports").index(i);
+        for k in ["port", "target_port"] {
+            if let Some(p) = m.get(k).and_then(Value::as_i64) {
+                if !(1..=65535).contains(&p) {
+                    d.push(
+                        Diagnostic::error(
+                            "invalid-port",
+                            format!("{k} {p} is not between 1 and 65535"),
+                        )
+                        .at(&r.address, base.clone().then(k)),
+                    );
+                }
+            }
+        }
+        if let Some(p) = m.get("protocol").and_then(Value::as_str) {
+            if !PROTOCOLS.contains(&p) {
+                d.push(
+                    Diagnostic::error(
+                        "invalid-protocol",
+                        format!("protocol `{p}` is not one of TCP, UDP, SCTP"),
+                    )
+                    .at(&r.address, base.clone().then("protocol")),
+                );
+            }
+        }
+        if items.len() > 1 && m.get("name").map_or(true, Value::is_null) {
+            d.push(
+                Diagnostic::error(
+                    "unnamed-port",
+                    format!("ports[{i}] needs a name: a Service with several ports names each one"),
+                )
+                .at(&r.address, base.clone()),
+            );
+        }
+    }
+}
+
+/// Addresses no Endpoints object may hold.
+pub fn forbidden_endpoint(ip: std::net::Ipv4Addr) -> Option<&'static str> {
+    let in_ = |s: &str| s.parse::<Ipv4Net>().is_ok_and(|n| n.contains(&ip));
+    if in_("127.0.0.0/8") {
+        Some("loopback (127.0.0.0/8)")
+    } else if in_("169.254.0.0/16") {
+        Some("link-local (169.254.0.0/16)")
+    } else if in_("224.0.0.0/24") {
+        Some("link-local multicast (224.0.0.0/24)")
+    } else if ip.is_unspecified() || ip.is_broadcast() {
+        Some("not a host address")
+    } else {
+        None
+    }
+}
+
+pub fn rules(r: &Resource, d: &mut Diagnostics) {
+    service_rules(r, d);
+    let endpoints = util::ip_list(r, "endpoints", d);
+    let has_eps = r.get("endpoints").as_list().is_some_and(|l| !l.is_empty());
+    let ext = r.str("external_name");
+    match (has_eps, ext) {
+        (true, Some(_)) => d.push(
+            Diagnostic::error(
+                "endpoints-and-external-name",
+                "set either `endpoints` (selectorless Service) or `external_name`, not both",
+            )
+            .at(&r.address, AttrPath::attr("external_name")),
+        ),
+        (false, None)
+            if !r.get("endpoints").is_unknown() && !r.get("external_name").is_unknown() =>
+        {
+            d.push(
+                Diagnostic::error(
+                    "no-backend",
+                    format!(
+                        "external_service `{}` has neither `endpoints` nor `external_name`",
+                        r.address.name
+                    ),
+                )
+                .at(&r.address, AttrPath::root())
+                .hint("add endpoints = [<on-prem IP>] or external_name = \"host.domain\""),
+            )
+        }
+        _ => {}
+    }
+    for (i, ip) in &endpoints {
+        if let Some(why) = forbidden_endpoint(*ip) {
+            d.push(
+                Diagnostic::error(
+                    "invalid-endpoint",
+                    format!("endpoint {ip} is {why}; Endpoints may not hold it"),
+                )
+                .at(&r.address, AttrPath::attr("endpoints").index(*i)),
+            );
+        }
+    }
+    if has_eps && r.get("ports").as_list().is_some_and(<[Value]>::is_empty) {
+        d.push(
+            Diagnostic::error("no-ports", "a selectorless Service needs at least one port")
+                .at(&r.address, AttrPath::attr("ports"))
+                .hint("ports = [{ port = 80, target_port = 8080 }]"),
+        );
+    }
+    if let Some(host) = ext {
+        let path = AttrPath::attr("external_name");
+        if net::parse_ip(host).is_ok() {
+            d.push(
+                Diagnostic::error(
+                    "external-name-is-ip",
+                    format!(
+                        "external_name `{host}` is an IP address; ExternalName takes a DNS name"
+                    ),
+                )
+                .at(&r.address, path)
+                .hint("for an IP backend use endpoints = [...] instead"),
+            );
+        } else if host.contains(':') {
+            d.push(
+                Diagnostic::error(
+                    "external-name-port",
+                    format!(
+                        "external_name `{host}` has a port; ExternalName takes a bare DNS name"
+                    ),
+                )
+                .at(&r.address, path)
+                .hint("put the port in `ports`"),
+            );
+        } else if !util::is_dns1123_subdomain(host.trim_end_matches('.')) {
+            d.push(
+                Diagnostic::error(
+                    "invalid-external-name",
+                    format!("external_name `{host}` is not a DNS name"),
+                )
+                .at(&r.address, path),
+            );
+        }
+    }
+}

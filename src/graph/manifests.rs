@@ -1,0 +1,271 @@
+//! The Kubernetes objects a resource stands for (kube-dns / CoreDNS
+//! ConfigMaps, selectorless Service + Endpoints, ExternalName and
+//! load-balanced Services), as plain JSON objects. `render` prints them.
+
+use super::value::Value;
+use super::{Kind, Resource};
+use serde_json::{json, Map, Value as J};
+
+pub const INTERNAL_LB_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
+pub const INTERNAL_SUBNET_ANNOTATION: &str =
+    "service.beta.kubernetes.io/azure-load-balancer-internal-subnet";
+
+/// The objects of a resource; `None` when an input is unknown, empty for
+/// kinds that are not Kubernetes objects.
+pub fn objects(r: &Resource) -> Option<Vec<J>> {
+    objects_of(r.kind(), &r.attrs)
+}
+
+pub fn objects_of(kind: Kind, a: &super::Attrs) -> Option<Vec<J>> {
+    let inputs: &[&str] = match kind {
+        Kind::DnsUpstream => &[
+            "flavor",
+            "nameservers",
+            "stub_domains",
+            "cluster_domain",
+            "forward_policy",
+        ],
+        Kind::ExternalService => &["name", "namespace", "ports", "endpoints", "external_name"],
+        Kind::LbService => &[
+            "name",
+            "namespace",
+            "ports",
+            "selector",
+            "internal",
+            "internal_subnet",
+            "load_balancer_ip",
+        ],
+        _ => return Some(Vec::new()),
+    };
+    if inputs
+        .iter()
+        .any(|k| a.get(*k).is_some_and(|v| !v.is_wholly_known()))
+    {
+        return None;
+    }
+    let s = |k: &str| {
+        a.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    Some(match kind {
+        Kind::DnsUpstream => dns_objects(a),
+        Kind::ExternalService => {
+            let (name, ns) = (s("name"), s("namespace"));
+            let ports = ports(a.get("ports"));
+            let ext = a.get("external_name").and_then(Value::as_str);
+            if let Some(host) = ext {
+                let mut spec = json!({ "type": "ExternalName", "externalName": host });
+                if !ports.is_empty() {
+                    spec["ports"] = J::Array(ports.iter().map(service_port).collect());
+                }
+                vec![
+                    json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, None), "spec": spec }),
+                ]
+            } else {
+                let addrs: Vec<J> = a
+                    .get("endpoints")
+                    .map(Value::strings)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|ip| json!({ "ip": ip }))
+                    .collect();
+                let ep_ports: Vec<J> = ports
+                    .iter()
+                    .map(|p| {
+                        let mut o = json!({ "port": p.target_port, "protocol": p.protocol });
+                        if let Some(n) = &p.name {
+                            o["name"] = json!(n);
+                        }
+                        o
+                    })
+                    .collect();
+                vec![
+                    json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, None),
+                            "spec": { "type": "ClusterIP", "ports": ports.iter().map(service_port).collect::<Vec<_>>() } }),
+                    json!({ "apiVersion": "v1", "kind": "Endpoints", "metadata": meta(&name, &ns, None),
+                            "subsets": [{ "addresses": addrs, "ports": ep_ports }] }),
+                ]
+            }
+        }
+        Kind::LbService => {
+            let (name, ns) = (s("name"), s("namespace"));
+            let mut ann = Map::new();
+            if a.get("internal").and_then(Value::as_bool) == Some(true) {
+                ann.insert(INTERNAL_LB_ANNOTATION.into(), json!("true"));
+                if let Some(sn) = a.get("internal_subnet").and_then(Value::as_str) {
+                    ann.insert(INTERNAL_SUBNET_ANNOTATION.into(), json!(sn));
+                }
+            }
+            let selector: Map<String, J> = a
+                .get("selector")
+                .and_then(Value::as_map)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), json!(s))))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut spec = json!({ "type": "LoadBalancer", "selector": selector,
+                                   "ports": ports(a.get("ports")).iter().map(service_port).collect::<Vec<_>>() });
+            if let Some(ip) = a.get("load_balancer_ip").and_then(Value::as_str) {
+                spec["loadBalancerIP"] = json!(ip);
+            }
+            vec![
+                json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, Some(ann)), "spec": spec }),
+            ]
+        }
+        _ => Vec::new(),
+    })
+}
+
+fn meta(name: &str, ns: &str, annotations: Option<Map<String, J>>) -> J {
+    let mut m = json!({ "name": name, "namespace": ns, "labels": { "app.kubernetes.io/managed-by": "hybridk8s" } });
+    if let Some(a) = annotations.filter(|a| !a.is_empty()) {
+        m["annotations"] = J::Object(a);
+    }
+    m
+}
+
+/// One item of a `ports` block, with defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    pub name: Option<String>,
+    pub port: i64,
+    pub target_port: i64,
+    pub protocol: String,
+}
+
+/// The items of a `ports` block.
+pub fn ports(v: Option<&Value>) -> Vec<Port> {
+    v.and_then(Value::as_list)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(Value::as_map)
+        .filter_map(|m| {
+            let port = m.get("port")?.as_i64()?;
+            Some(Port {
+                name: m.get("name").and_then(Value::as_str).map(str::to_string),
+                port,
+                target_port: m.get("target_port").and_then(Value::as_i64).unwrap_or(port),
+                protocol: m
+                    .get("protocol")
+                    .and_then(Value::as_str)
+                    .unwrap_or("TCP")
+                    .to_string(),
+            })
+        })
+        .collect()
+}
+
+fn service_port(p: &Port) -> J {
+    let mut o = json!({ "port": p.port, "targetPort": p.target_port, "protocol": p.protocol });
+    if let Some(n) = &p.name {
+        o["name"] = json!(n);
+    }
+    o
+}
+
+/// The ConfigMap name and namespace each DNS flavor writes.
+pub fn dns_configmap(flavor: &str) -> (&'static str, &'static str) {
+    match flavor {
+        "kube_dns" => ("kube-system", "kube-dns"),
+        "corefile" => ("kube-system", "coredns"),
+        _ => ("kube-system", "coredns-custom"),
+    }
+}
+
+fn dns_objects(a: &super::Attrs) -> Vec<J> {
+    let flavor = a
+        .get("flavor")
+        .and_then(Value::as_str)
+        .unwrap_or("coredns_aks");
+    let upstream = a.get("nameservers").map(Value::strings).unwrap_or_default();
+    let stubs: Vec<(&String, Vec<&str>)> = a
+        .get("stub_domains")
+        .and_then(Value::as_map)
+        .map(|m| m.iter().map(|(k, v)| (k, v.strings())).collect())
+        .unwrap_or_default();
+    let policy = a
+        .get("forward_policy")
+        .and_then(Value::as_str)
+        .unwrap_or("sequential");
+    let cluster_domain = a
+        .get("cluster_domain")
+        .and_then(Value::as_str)
+        .unwrap_or("cluster.local");
+    let (ns, name) = dns_configmap(flavor);
+    let mut data = Map::new();
+    match flavor {
+        "kube_dns" => {
+            if !stubs.is_empty() {
+                let m: Map<String, J> = stubs
+                    .iter()
+                    .map(|(k, v)| ((*k).clone(), json!(v)))
+                    .collect();
+                data.insert("stubDomains".into(), json!(J::Object(m).to_string()));
+            }
+            if !upstream.is_empty() {
+                data.insert(
+                    "upstreamNameservers".into(),
+                    json!(json!(upstream).to_string()),
+                );
+            }
+        }
+        "corefile" => {
+            let mut text = main_server_block(cluster_domain, &upstream, policy);
+            for (dom, servers) in &stubs {
+                text.push_str(&server_block(dom, servers, policy));
+            }
+            data.insert("Corefile".into(), json!(text));
+        }
+        _ => {
+            for (dom, servers) in &stubs {
+                data.insert(
+                    format!("{dom}.server"),
+                    json!(server_block(dom, servers, policy)),
+                );
+            }
+        }
+    }
+    vec![json!({ "apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": { "name": name, "namespace": ns, "labels": { "app.kubernetes.io/managed-by": "hybridk8s" } },
+                 "data": data })]
+}
+
+fn forward_line(servers: &[&str], policy: &str) -> String {
+    let mut s = format!("    forward . {}", servers.join(" "));
+    if policy != "random" {
+        s.push_str(&format!(" {{\n        policy {policy}\n    }}"));
+    }
+    s.push('\n');
+    s
+}
+
+/// A CoreDNS server block forwarding one stub domain.
+pub fn server_block(domain: &str, servers: &[&str], policy: &str) -> String {
+    format!(
+        "{domain}:53 {{\n    errors\n    cache 30\n{}}}\n",
+        forward_line(servers, policy)
+    )
+}
+
+fn main_server_block(cluster_domain: &str, upstream: &[&str], policy: &str) -> String {
+    let fwd = if upstream.is_empty() {
+        forward_line(&["/etc/resolv.conf"], "random")
+    } else {
+        forward_line(upstream, policy)
+    };
+    format!(
+        ".:53 {{\n    errors\n    health\n    ready\n    kubernetes {cluster_domain} in-addr.arpa ip6.arpa {{\n        pods insecure\n        fallthrough in-addr.arpa ip6.arpa\n    }}\n    prometheus :9153\n{fwd}    cache 30\n    loop\n    reload\n    loadbalance\n}}\n"
+    )
+}
+
+/// YAML documents separated by `---`.
+pub fn to_yaml(objs: &[J]) -> String {
+    objs.iter()
+        .map(|o| serde_yaml::to_string(o).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("---\n")
+}

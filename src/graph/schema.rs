@@ -1,0 +1,378 @@
+//! One declarative schema per resource kind: the single source for DSL
+//! checking, defaults, and the Terraform schema the provider serves.
+
+use super::address::{Address, Kind};
+use super::diag::{Diagnostic, Diagnostics};
+use super::value::{AttrPath, PathStep, Type, Value};
+use std::collections::BTreeMap;
+
+/// The attributes of one resource, by name. Nested blocks are lists of maps.
+pub type Attrs = BTreeMap<String, Value>;
+
+/// Who sets an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+    /// Set by hybridk8s only.
+    Computed,
+    /// Set by the user, or derived by hybridk8s when left out.
+    OptionalComputed,
+}
+
+/// One attribute of a schema.
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub ty: Type,
+    pub presence: Presence,
+    /// Applied when the user leaves the attribute out.
+    pub default: Option<Value>,
+    pub sensitive: bool,
+    /// Changing it means a new object (Terraform plans a replace).
+    pub requires_replace: bool,
+    /// Markdown, shown in docs and `terraform providers schema`.
+    pub description: &'static str,
+}
+
+impl Attribute {
+    fn new(name: &'static str, ty: Type, presence: Presence, description: &'static str) -> Self {
+        Attribute {
+            name,
+            ty,
+            presence,
+            default: None,
+            sensitive: false,
+            requires_replace: false,
+            description,
+        }
+    }
+
+    pub fn required(name: &'static str, ty: Type, description: &'static str) -> Self {
+        Self::new(name, ty, Presence::Required, description)
+    }
+
+    pub fn optional(name: &'static str, ty: Type, description: &'static str) -> Self {
+        Self::new(name, ty, Presence::Optional, description)
+    }
+
+    pub fn computed(name: &'static str, ty: Type, description: &'static str) -> Self {
+        Self::new(name, ty, Presence::Computed, description)
+    }
+
+    pub fn optional_computed(name: &'static str, ty: Type, description: &'static str) -> Self {
+        Self::new(name, ty, Presence::OptionalComputed, description)
+    }
+
+    /// A static default. The attribute becomes optional+computed so that
+    /// Terraform accepts the filled-in value in a plan.
+    pub fn default(mut self, v: Value) -> Self {
+        self.default = Some(v);
+        if self.presence == Presence::Optional {
+            self.presence = Presence::OptionalComputed;
+        }
+        self
+    }
+
+    pub fn replace(mut self) -> Self {
+        self.requires_replace = true;
+        self
+    }
+
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
+    pub fn is_computed(&self) -> bool {
+        matches!(
+            self.presence,
+            Presence::Computed | Presence::OptionalComputed
+        )
+    }
+
+    pub fn user_settable(&self) -> bool {
+        self.presence != Presence::Computed
+    }
+}
+
+/// A nested block (Terraform) written as a list of objects (DSL).
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub attrs: Vec<Attribute>,
+    pub min_items: usize,
+    /// 0 = unlimited.
+    pub max_items: usize,
+    pub requires_replace: bool,
+}
+
+impl Block {
+    /// The object type of one item.
+    pub fn item_type(&self) -> Type {
+        Type::Object(self.attrs.iter().map(|a| (a.name, a.ty.clone())).collect())
+    }
+}
+
+/// The schema of one kind.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub kind: Kind,
+    /// Bumped when stored state needs an upgrade.
+    pub version: i64,
+    pub description: &'static str,
+    pub attrs: Vec<Attribute>,
+    pub blocks: Vec<Block>,
+}
+
+impl Schema {
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    pub fn block(&self, name: &str) -> Option<&Block> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+
+    /// Names a user may write, for "did you mean" suggestions.
+    pub fn settable_names(&self) -> Vec<&'static str> {
+        self.attrs
+            .iter()
+            .filter(|a| a.user_settable())
+            .map(|a| a.name)
+            .chain(self.blocks.iter().map(|b| b.name))
+            .collect()
+    }
+
+    /// Checks names, presence and shapes of user-given attributes.
+    pub fn validate_config(&self, address: &Address, attrs: &Attrs) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        for (name, value) in attrs {
+            if let Some(attr) = self.attribute(name) {
+                if !attr.user_settable() && !value.is_null() {
+                    diags.push(
+                        Diagnostic::error(
+                            "computed-attribute",
+                            format!("`{name}` is computed by hybridk8s and cannot be set"),
+                        )
+                        .at(address, AttrPath::attr(name))
+                        .hint("remove it; read it from the resource instead"),
+                    );
+                    continue;
+                }
+                check_type(address, AttrPath::attr(name), &attr.ty, value, &mut diags);
+            } else if let Some(block) = self.block(name) {
+                self.validate_block(address, block, value, &mut diags);
+            } else {
+                let mut d = Diagnostic::error(
+                    "unknown-attribute",
+                    format!("{} has no attribute `{name}`", self.kind.keyword()),
+                )
+                .at(address, AttrPath::attr(name));
+                if let Some(s) = closest(name, &self.settable_names()) {
+                    d = d.hint(format!("did you mean `{s}`?"));
+                }
+                diags.push(d);
+            }
+        }
+        for attr in &self.attrs {
+            if attr.presence == Presence::Required
+                && attrs.get(attr.name).map_or(true, Value::is_null)
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "missing-attribute",
+                        format!(
+                            "{} `{}` requires attribute `{}`",
+                            self.kind.keyword(),
+                            address.name,
+                            attr.name
+                        ),
+                    )
+                    .at(address, AttrPath::root())
+                    .hint(format!(
+                        "add `{} = …` ({}: {})",
+                        attr.name,
+                        attr.ty.describe(),
+                        first_sentence(attr.description)
+                    )),
+                );
+            }
+        }
+        for block in &self.blocks {
+            let n = attrs
+                .get(block.name)
+                .and_then(Value::as_list)
+                .map_or(0, <[Value]>::len);
+            if n < block.min_items {
+                diags.push(
+                    Diagnostic::error(
+                        "missing-attribute",
+                        format!(
+                            "{} `{}` needs at least {} `{}` item(s), has {n}",
+                            self.kind.keyword(),
+                            address.name,
+                            block.min_items,
+                            block.name
+                        ),
+                    )
+                    .at(address, AttrPath::root()),
+                );
+            }
+            if block.max_items > 0 && n > block.max_items {
+                diags.push(
+                    Diagnostic::error(
+                        "too-many-items",
+                        format!(
+                            "`{}` takes at most {} item(s), has {n}",
+                            block.name, block.max_items
+                        ),
+                    )
+                    .at(address, AttrPath::attr(block.name)),
+                );
+            }
+        }
+        diags
+    }
+
+    fn validate_block(
+        &self,
+        address: &Address,
+        block: &Block,
+        value: &Value,
+        diags: &mut Diagnostics,
+    ) {
+        let items = match value {
+            Value::Null | Value::Unknown => return,
+            Value::List(items) => items,
+            _ => {
+                diags.push(
+                    Diagnostic::error(
+                        "type-mismatch",
+                        format!("`{}` must be a list of objects", block.name),
+                    )
+                    .at(address, AttrPath::attr(block.name)),
+                );
+                return;
+            }
+        };
+        for (i, item) in items.iter().enumerate() {
+            let base = AttrPath::attr(block.name).index(i);
+            let Some(map) = item.as_map() else {
+                if !item.is_unknown() {
+                    diags.push(
+                        Diagnostic::error(
+                            "type-mismatch",
+                            format!("`{}[{i}]` must be an object", block.name),
+                        )
+                        .at(address, base),
+                    );
+                }
+                continue;
+            };
+            for (k, v) in map {
+                match block.attrs.iter().find(|a| a.name == *k) {
+                    Some(a) => check_type(address, base.clone().then(k), &a.ty, v, diags),
+                    None => {
+                        let names: Vec<&str> = block.attrs.iter().map(|a| a.name).collect();
+                        let mut d = Diagnostic::error(
+                            "unknown-attribute",
+                            format!("`{}` items have no attribute `{k}`", block.name),
+                        )
+                        .at(address, base.clone().then(k));
+                        if let Some(s) = closest(k, &names) {
+                            d = d.hint(format!("did you mean `{s}`?"));
+                        }
+                        diags.push(d);
+                    }
+                }
+            }
+            for a in &block.attrs {
+                if a.presence == Presence::Required && map.get(a.name).map_or(true, Value::is_null)
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            "missing-attribute",
+                            format!("`{}[{i}]` requires attribute `{}`", block.name, a.name),
+                        )
+                        .at(address, base.clone()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Fills static defaults and nulls for everything left out, so that every
+    /// attribute and block key is present (Terraform needs all of them).
+    pub fn apply_defaults(&self, attrs: &mut Attrs) {
+        for a in &self.attrs {
+            let slot = attrs.entry(a.name.to_string()).or_insert(Value::Null);
+            if slot.is_null() {
+                if let Some(d) = &a.default {
+                    *slot = d.clone();
+                }
+            }
+        }
+        for b in &self.blocks {
+            let slot = attrs
+                .entry(b.name.to_string())
+                .or_insert_with(|| Value::List(Vec::new()));
+            if slot.is_null() {
+                *slot = Value::List(Vec::new());
+            }
+            if let Value::List(items) = slot {
+                for item in items.iter_mut() {
+                    if let Value::Map(m) = item {
+                        for a in &b.attrs {
+                            let s = m.entry(a.name.to_string()).or_insert(Value::Null);
+                            if s.is_null() {
+                                if let Some(d) = &a.default {
+                                    *s = d.clone();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_type(
+    address: &Address,
+    path: AttrPath,
+    ty: &Type,
+    value: &Value,
+    diags: &mut Diagnostics,
+) {
+    if let Err((suffix, want)) = ty.check(value) {
+        let mut p = path;
+        p.0.extend(suffix);
+        let what = if want == "no such attribute" {
+            "is not an attribute here".to_string()
+        } else {
+            format!("must be {want}")
+        };
+        diags.push(Diagnostic::error("type-mismatch", format!("`{p}` {what}")).at(address, p));
+    }
+}
+
+fn first_sentence(s: &str) -> &str {
+    s.split(". ").next().unwrap_or(s).trim_end_matches('.')
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a typo.
+pub fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(word, c), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// The step list of a path, for front ends that map paths to spans.
+pub fn path_steps(p: &AttrPath) -> &[PathStep] {
+    &p.0
+}
