@@ -139,18 +139,12 @@ impl Diagnostics {
     /// Sorts by resource address, then path, then code, so output is stable.
     pub fn sort(&mut self) {
         self.0.sort_by(|a, b| {
-            (
-                a.address.as_ref().map(|x| x.to_string()),
-                &a.path,
-                a.code,
-                &a.summary,
-            )
-                .cmp(&(
-                    b.address.as_ref().map(|x| x.to_string()),
-                    &b.path,
-                    b.code,
-                    &b.summary,
-                ))
+            (a.address.as_ref().map(|x| x.to_string()), &a.path, a.code, &a.summary).cmp(&(
+                b.address.as_ref().map(|x| x.to_string()),
+                &b.path,
+                b.code,
+                &b.summary,
+            ))
         });
     }
 }

@@ -7,8 +7,7 @@ use super::{Kind, Resource};
 use serde_json::{json, Map, Value as J};
 
 pub const INTERNAL_LB_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
-pub const INTERNAL_SUBNET_ANNOTATION: &str =
-    "service.beta.kubernetes.io/azure-load-balancer-internal-subnet";
+pub const INTERNAL_SUBNET_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal-subnet";
 
 /// The objects of a resource; `None` when an input is unknown, empty for
 /// kinds that are not Kubernetes objects.
@@ -37,18 +36,10 @@ pub fn objects_of(kind: Kind, a: &super::Attrs) -> Option<Vec<J>> {
         ],
         _ => return Some(Vec::new()),
     };
-    if inputs
-        .iter()
-        .any(|k| a.get(*k).is_some_and(|v| !v.is_wholly_known()))
-    {
+    if inputs.iter().any(|k| a.get(*k).is_some_and(|v| !v.is_wholly_known())) {
         return None;
     }
-    let s = |k: &str| {
-        a.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
+    let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     Some(match kind {
         Kind::DnsUpstream => dns_objects(a),
         Kind::ExternalService => {
@@ -60,9 +51,7 @@ pub fn objects_of(kind: Kind, a: &super::Attrs) -> Option<Vec<J>> {
                 if !ports.is_empty() {
                     spec["ports"] = J::Array(ports.iter().map(service_port).collect());
                 }
-                vec![
-                    json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, None), "spec": spec }),
-                ]
+                vec![json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, None), "spec": spec })]
             } else {
                 let addrs: Vec<J> = a
                     .get("endpoints")
@@ -149,11 +138,7 @@ pub fn ports(v: Option<&Value>) -> Vec<Port> {
                 name: m.get("name").and_then(Value::as_str).map(str::to_string),
                 port,
                 target_port: m.get("target_port").and_then(Value::as_i64).unwrap_or(port),
-                protocol: m
-                    .get("protocol")
-                    .and_then(Value::as_str)
-                    .unwrap_or("TCP")
-                    .to_string(),
+                protocol: m.get("protocol").and_then(Value::as_str).unwrap_or("TCP").to_string(),
             })
         })
         .collect()
@@ -177,20 +162,14 @@ pub fn dns_configmap(flavor: &str) -> (&'static str, &'static str) {
 }
 
 fn dns_objects(a: &super::Attrs) -> Vec<J> {
-    let flavor = a
-        .get("flavor")
-        .and_then(Value::as_str)
-        .unwrap_or("coredns_aks");
+    let flavor = a.get("flavor").and_then(Value::as_str).unwrap_or("coredns_aks");
     let upstream = a.get("nameservers").map(Value::strings).unwrap_or_default();
     let stubs: Vec<(&String, Vec<&str>)> = a
         .get("stub_domains")
         .and_then(Value::as_map)
         .map(|m| m.iter().map(|(k, v)| (k, v.strings())).collect())
         .unwrap_or_default();
-    let policy = a
-        .get("forward_policy")
-        .and_then(Value::as_str)
-        .unwrap_or("sequential");
+    let policy = a.get("forward_policy").and_then(Value::as_str).unwrap_or("sequential");
     let cluster_domain = a
         .get("cluster_domain")
         .and_then(Value::as_str)
@@ -200,17 +179,11 @@ fn dns_objects(a: &super::Attrs) -> Vec<J> {
     match flavor {
         "kube_dns" => {
             if !stubs.is_empty() {
-                let m: Map<String, J> = stubs
-                    .iter()
-                    .map(|(k, v)| ((*k).clone(), json!(v)))
-                    .collect();
+                let m: Map<String, J> = stubs.iter().map(|(k, v)| ((*k).clone(), json!(v))).collect();
                 data.insert("stubDomains".into(), json!(J::Object(m).to_string()));
             }
             if !upstream.is_empty() {
-                data.insert(
-                    "upstreamNameservers".into(),
-                    json!(json!(upstream).to_string()),
-                );
+                data.insert("upstreamNameservers".into(), json!(json!(upstream).to_string()));
             }
         }
         "corefile" => {
@@ -222,10 +195,7 @@ fn dns_objects(a: &super::Attrs) -> Vec<J> {
         }
         _ => {
             for (dom, servers) in &stubs {
-                data.insert(
-                    format!("{dom}.server"),
-                    json!(server_block(dom, servers, policy)),
-                );
+                data.insert(format!("{dom}.server"), json!(server_block(dom, servers, policy)));
             }
         }
     }

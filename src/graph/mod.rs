@@ -97,15 +97,13 @@ impl Graph {
     /// Adds a resource; a duplicate address is an error naming both.
     pub fn add(&mut self, r: Resource) -> Result<(), Diagnostic> {
         if self.by_address.contains_key(&r.address) {
-            return Err(Diagnostic::error(
-                "duplicate-address",
-                format!("{} is declared twice", r.address),
-            )
-            .at(&r.address, AttrPath::root())
-            .hint("give each resource a distinct name"));
+            return Err(
+                Diagnostic::error("duplicate-address", format!("{} is declared twice", r.address))
+                    .at(&r.address, AttrPath::root())
+                    .hint("give each resource a distinct name"),
+            );
         }
-        self.by_address
-            .insert(r.address.clone(), self.resources.len());
+        self.by_address.insert(r.address.clone(), self.resources.len());
         self.resources.push(r);
         Ok(())
     }
@@ -143,10 +141,7 @@ impl Graph {
 
     /// Resources by ID, for resolving `*_id` references.
     pub fn id_index(&self) -> HashMap<&str, &Resource> {
-        self.resources
-            .iter()
-            .filter_map(|r| r.id().map(|id| (id, r)))
-            .collect()
+        self.resources.iter().filter_map(|r| r.id().map(|id| (id, r))).collect()
     }
 
     /// Dependency order (dependencies first; ties by address). A cycle is a
@@ -163,18 +158,12 @@ impl Graph {
                 }
             }
         }
-        let mut ready: BTreeSet<&Address> = indegree
-            .iter()
-            .filter(|(_, &n)| n == 0)
-            .map(|(a, _)| *a)
-            .collect();
+        let mut ready: BTreeSet<&Address> = indegree.iter().filter(|(_, &n)| n == 0).map(|(a, _)| *a).collect();
         let mut out = Vec::with_capacity(self.resources.len());
         while let Some(a) = ready.pop_first() {
             out.push(a);
             for d in dependents.get(a).map(Vec::as_slice).unwrap_or(&[]) {
-                let n = indegree
-                    .get_mut(d)
-                    .expect("every dependent has an indegree");
+                let n = indegree.get_mut(d).expect("every dependent has an indegree");
                 *n -= 1;
                 if *n == 0 {
                     ready.insert(d);
@@ -184,23 +173,18 @@ impl Graph {
         if out.len() == self.resources.len() {
             return Ok(out);
         }
-        let stuck: BTreeSet<&Address> = indegree
-            .iter()
-            .filter(|(_, &n)| n > 0)
-            .map(|(a, _)| *a)
-            .collect();
+        let stuck: BTreeSet<&Address> = indegree.iter().filter(|(_, &n)| n > 0).map(|(a, _)| *a).collect();
         let cycle = self.find_cycle(&stuck);
         let names: Vec<String> = cycle.iter().map(|a| a.to_string()).collect();
         let first = cycle
             .first()
             .copied()
             .unwrap_or_else(|| stuck.iter().next().copied().expect("stuck is not empty"));
-        Err(Diagnostic::error(
-            "dependency-cycle",
-            format!("dependency cycle: {}", names.join(" -> ")),
+        Err(
+            Diagnostic::error("dependency-cycle", format!("dependency cycle: {}", names.join(" -> ")))
+                .at(first, AttrPath::root())
+                .hint("break the cycle: one of these references must not point back"),
         )
-        .at(first, AttrPath::root())
-        .hint("break the cycle: one of these references must not point back"))
     }
 
     /// Walks depends_on edges inside `stuck` until a node repeats.

@@ -12,12 +12,7 @@ pub const MIN_SUBNET_PREFIX: u8 = 29;
 pub const GATEWAY_SUBNET_PREFIX: u8 = 27;
 
 /// Ranges AKS refuses for service, pod and VNET ranges.
-pub const FORBIDDEN_RANGES: [&str; 4] = [
-    "169.254.0.0/16",
-    "172.30.0.0/16",
-    "172.31.0.0/16",
-    "192.0.2.0/24",
-];
+pub const FORBIDDEN_RANGES: [&str; 4] = ["169.254.0.0/16", "172.30.0.0/16", "172.31.0.0/16", "192.0.2.0/24"];
 
 /// Parses a canonical IPv4 prefix (`10.40.0.0/16`, host bits zero).
 pub fn parse_cidr(s: &str) -> Result<Ipv4Net, String> {
@@ -25,10 +20,7 @@ pub fn parse_cidr(s: &str) -> Result<Ipv4Net, String> {
         .parse()
         .map_err(|_| format!("`{s}` is not an IPv4 CIDR (expected a.b.c.d/len)"))?;
     if net.network() != net.addr() {
-        return Err(format!(
-            "`{s}` has host bits set; the prefix is {}",
-            net.trunc()
-        ));
+        return Err(format!("`{s}` has host bits set; the prefix is {}", net.trunc()));
     }
     Ok(net)
 }
@@ -40,8 +32,7 @@ pub fn parse_iface_cidr(s: &str) -> Result<Ipv4Net, String> {
 }
 
 pub fn parse_ip(s: &str) -> Result<Ipv4Addr, String> {
-    s.parse()
-        .map_err(|_| format!("`{s}` is not an IPv4 address"))
+    s.parse().map_err(|_| format!("`{s}` is not an IPv4 address"))
 }
 
 /// Total addresses in a prefix.
@@ -122,10 +113,7 @@ impl<T> Default for RangeIndex<T> {
 
 impl<T> RangeIndex<T> {
     pub fn new(ranges: impl IntoIterator<Item = (Ipv4Net, T)>) -> Self {
-        let mut items: Vec<(u32, u32, T)> = ranges
-            .into_iter()
-            .map(|(n, t)| (start(&n), end(&n), t))
-            .collect();
+        let mut items: Vec<(u32, u32, T)> = ranges.into_iter().map(|(n, t)| (start(&n), end(&n), t)).collect();
         items.sort_by_key(|(s, e, _)| (*s, *e));
         let mut reach = Vec::with_capacity(items.len());
         let mut best = 0usize;
@@ -224,14 +212,8 @@ mod tests {
 
     #[test]
     fn forbidden_ranges_are_caught() {
-        assert_eq!(
-            forbidden_overlap(&n("172.30.0.0/24")),
-            Some(n("172.30.0.0/16"))
-        );
+        assert_eq!(forbidden_overlap(&n("172.30.0.0/24")), Some(n("172.30.0.0/16")));
         assert_eq!(forbidden_overlap(&n("172.16.0.0/16")), None);
-        assert_eq!(
-            forbidden_overlap(&n("169.0.0.0/8")),
-            Some(n("169.254.0.0/16"))
-        );
+        assert_eq!(forbidden_overlap(&n("169.0.0.0/8")), Some(n("169.254.0.0/16")));
     }
 }

@@ -85,10 +85,7 @@ impl Attribute {
     }
 
     pub fn is_computed(&self) -> bool {
-        matches!(
-            self.presence,
-            Presence::Computed | Presence::OptionalComputed
-        )
+        matches!(self.presence, Presence::Computed | Presence::OptionalComputed)
     }
 
     pub fn user_settable(&self) -> bool {
@@ -177,9 +174,7 @@ impl Schema {
             }
         }
         for attr in &self.attrs {
-            if attr.presence == Presence::Required
-                && attrs.get(attr.name).map_or(true, Value::is_null)
-            {
+            if attr.presence == Presence::Required && attrs.get(attr.name).map_or(true, Value::is_null) {
                 diags.push(
                     Diagnostic::error(
                         "missing-attribute",
@@ -201,10 +196,7 @@ impl Schema {
             }
         }
         for block in &self.blocks {
-            let n = attrs
-                .get(block.name)
-                .and_then(Value::as_list)
-                .map_or(0, <[Value]>::len);
+            let n = attrs.get(block.name).and_then(Value::as_list).map_or(0, <[Value]>::len);
             if n < block.min_items {
                 diags.push(
                     Diagnostic::error(
@@ -224,10 +216,7 @@ impl Schema {
                 diags.push(
                     Diagnostic::error(
                         "too-many-items",
-                        format!(
-                            "`{}` takes at most {} item(s), has {n}",
-                            block.name, block.max_items
-                        ),
+                        format!("`{}` takes at most {} item(s), has {n}", block.name, block.max_items),
                     )
                     .at(address, AttrPath::attr(block.name)),
                 );
@@ -236,23 +225,14 @@ impl Schema {
         diags
     }
 
-    fn validate_block(
-        &self,
-        address: &Address,
-        block: &Block,
-        value: &Value,
-        diags: &mut Diagnostics,
-    ) {
+    fn validate_block(&self, address: &Address, block: &Block, value: &Value, diags: &mut Diagnostics) {
         let items = match value {
             Value::Null | Value::Unknown => return,
             Value::List(items) => items,
             _ => {
                 diags.push(
-                    Diagnostic::error(
-                        "type-mismatch",
-                        format!("`{}` must be a list of objects", block.name),
-                    )
-                    .at(address, AttrPath::attr(block.name)),
+                    Diagnostic::error("type-mismatch", format!("`{}` must be a list of objects", block.name))
+                        .at(address, AttrPath::attr(block.name)),
                 );
                 return;
             }
@@ -262,11 +242,8 @@ impl Schema {
             let Some(map) = item.as_map() else {
                 if !item.is_unknown() {
                     diags.push(
-                        Diagnostic::error(
-                            "type-mismatch",
-                            format!("`{}[{i}]` must be an object", block.name),
-                        )
-                        .at(address, base),
+                        Diagnostic::error("type-mismatch", format!("`{}[{i}]` must be an object", block.name))
+                            .at(address, base),
                     );
                 }
                 continue;
@@ -289,8 +266,7 @@ impl Schema {
                 }
             }
             for a in &block.attrs {
-                if a.presence == Presence::Required && map.get(a.name).map_or(true, Value::is_null)
-                {
+                if a.presence == Presence::Required && map.get(a.name).map_or(true, Value::is_null) {
                     diags.push(
                         Diagnostic::error(
                             "missing-attribute",
@@ -339,13 +315,7 @@ impl Schema {
     }
 }
 
-fn check_type(
-    address: &Address,
-    path: AttrPath,
-    ty: &Type,
-    value: &Value,
-    diags: &mut Diagnostics,
-) {
+fn check_type(address: &Address, path: AttrPath, ty: &Type, value: &Value, diags: &mut Diagnostics) {
     if let Err((suffix, want)) = ty.check(value) {
         let mut p = path;
         p.0.extend(suffix);

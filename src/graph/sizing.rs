@@ -157,10 +157,7 @@ mod tests {
     fn max_nodes_supported_by_subnet_and_pod_range() {
         let p = plan(Plugin::AzureCni, 50, 30);
         // /21: 2043 usable / 31 per node = 65 nodes, minus 1 surge.
-        assert_eq!(
-            p.max_nodes_supported(&"10.40.0.0/21".parse().unwrap(), None),
-            64
-        );
+        assert_eq!(p.max_nodes_supported(&"10.40.0.0/21".parse().unwrap(), None), 64);
         let k = plan(Plugin::Kubenet, 50, 110);
         // /16 pod range: 256 node slots minus surge.
         assert_eq!(
@@ -172,10 +169,7 @@ mod tests {
         );
         // Route table cap.
         assert_eq!(
-            k.max_nodes_supported(
-                &"10.40.0.0/16".parse().unwrap(),
-                Some(&"10.0.0.0/8".parse().unwrap())
-            ),
+            k.max_nodes_supported(&"10.40.0.0/16".parse().unwrap(), Some(&"10.0.0.0/8".parse().unwrap())),
             399
         );
     }

@@ -104,12 +104,8 @@ impl Value {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => serde_json::Value::from(*n),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) => {
-                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
-            }
-            Value::Map(m) => {
-                serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
-            }
+            Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
+            Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
         }
     }
 
@@ -119,18 +115,14 @@ impl Value {
         match v {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => Value::Number(
-                n.as_i64()
-                    .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
-            ),
+            serde_json::Value::Number(n) => {
+                Value::Number(n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64))
+            }
             serde_json::Value::String(s) if unknown_marker && s == UNKNOWN_MARKER => Value::Unknown,
             serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(items) => Value::List(
-                items
-                    .iter()
-                    .map(|i| Value::from_json(i, unknown_marker))
-                    .collect(),
-            ),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(|i| Value::from_json(i, unknown_marker)).collect())
+            }
             serde_json::Value::Object(m) => Value::Map(
                 m.iter()
                     .map(|(k, v)| (k.clone(), Value::from_json(v, unknown_marker)))
@@ -249,12 +241,7 @@ impl Type {
                             p.insert(0, PathStep::Attr(k.clone()));
                             (p, e)
                         })?,
-                        None => {
-                            return Err((
-                                vec![PathStep::Attr(k.clone())],
-                                "no such attribute".into(),
-                            ))
-                        }
+                        None => return Err((vec![PathStep::Attr(k.clone())], "no such attribute".into())),
                     }
                 }
                 Ok(())

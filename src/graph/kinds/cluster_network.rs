@@ -62,15 +62,12 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             _ => Value::Null,
         }
     });
-    util::set_computed(
-        attrs,
-        "node_subnet_id",
-        &["id", "node_subnet_name"],
-        |a| match (util::s(a, "id"), util::s(a, "node_subnet_name")) {
+    util::set_computed(attrs, "node_subnet_id", &["id", "node_subnet_name"], |a| {
+        match (util::s(a, "id"), util::s(a, "node_subnet_name")) {
             (Some(id), Some(s)) => Value::str(format!("{id}/subnets/{s}")),
             _ => Value::Null,
-        },
-    );
+        }
+    });
     util::derive(attrs, "max_pods", &["plugin"], |a| {
         util::s(a, "plugin")
             .and_then(Plugin::parse)
@@ -82,24 +79,13 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             _ => Value::Null,
         }
     });
-    util::derive(
-        attrs,
-        "dns_service_ip",
-        &["service_cidr"],
-        |a| match util::s(a, "service_cidr").and_then(|s| net::parse_cidr(s).ok()) {
-            Some(n) if net::size(&n) > 10 => {
-                Value::str(Ipv4Addr::from(net::start(&n) + 10).to_string())
-            }
+    util::derive(attrs, "dns_service_ip", &["service_cidr"], |a| {
+        match util::s(a, "service_cidr").and_then(|s| net::parse_cidr(s).ok()) {
+            Some(n) if net::size(&n) > 10 => Value::str(Ipv4Addr::from(net::start(&n) + 10).to_string()),
             _ => Value::Null,
-        },
-    );
-    const PLAN: [&str; 5] = [
-        "plugin",
-        "max_nodes",
-        "surge_nodes",
-        "max_pods",
-        "internal_lb_ips",
-    ];
+        }
+    });
+    const PLAN: [&str; 5] = ["plugin", "max_nodes", "surge_nodes", "max_pods", "internal_lb_ips"];
     util::set_computed(attrs, "required_ip_count", &PLAN, |a| {
         plan_of(a).map_or(Value::Null, |p| Value::Number(p.required_ip_count() as i64))
     });
@@ -136,10 +122,7 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
 /// self-overlapping, outside the ranges Azure and AKS refuse.
 pub fn address_space_rules(r: &Resource, d: &mut Diagnostics) -> Vec<(usize, Ipv4Net)> {
     let space = util::cidr_list(r, "address_space", d);
-    if r.get("address_space")
-        .as_list()
-        .is_some_and(<[Value]>::is_empty)
-    {
+    if r.get("address_space").as_list().is_some_and(<[Value]>::is_empty) {
         d.push(
             Diagnostic::error(
                 "empty-address-space",
@@ -156,11 +139,7 @@ pub fn address_space_rules(r: &Resource, d: &mut Diagnostics) -> Vec<(usize, Ipv
                 format!("address ranges {b} and {a} of {} overlap", r.address),
             )
             .at(&r.address, AttrPath::attr("address_space").index(ib))
-            .related(
-                &r.address,
-                AttrPath::attr("address_space").index(ia),
-                format!("{a}"),
-            ),
+            .related(&r.address, AttrPath::attr("address_space").index(ia), format!("{a}")),
         );
     }
     for (i, n) in &space {
@@ -168,10 +147,7 @@ pub fn address_space_rules(r: &Resource, d: &mut Diagnostics) -> Vec<(usize, Ipv
             d.push(
                 Diagnostic::error(
                     "reserved-range",
-                    format!(
-                        "address range {n} of {} overlaps {f}, which Azure reserves",
-                        r.address
-                    ),
+                    format!("address range {n} of {} overlaps {f}, which Azure reserves", r.address),
                 )
                 .at(&r.address, AttrPath::attr("address_space").index(*i))
                 .hint("avoid 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24"),
@@ -197,10 +173,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         .and_then(|s| match net::parse_iface_cidr(s) {
             Ok(n) => Some(n.trunc()),
             Err(e) => {
-                d.push(
-                    Diagnostic::error("invalid-cidr", e)
-                        .at(&r.address, AttrPath::attr("docker_bridge_cidr")),
-                );
+                d.push(Diagnostic::error("invalid-cidr", e).at(&r.address, AttrPath::attr("docker_bridge_cidr")));
                 None
             }
         });
@@ -293,8 +266,11 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
         (Some(Plugin::AzureCni), _) if !r.get("pod_cidr").is_null() => {
             d.push(
-                Diagnostic::warning("unused-pod-cidr", "`pod_cidr` is ignored with azure_cni: pods take addresses from the node subnet")
-                    .at(&r.address, AttrPath::attr("pod_cidr")),
+                Diagnostic::warning(
+                    "unused-pod-cidr",
+                    "`pod_cidr` is ignored with azure_cni: pods take addresses from the node subnet",
+                )
+                .at(&r.address, AttrPath::attr("pod_cidr")),
             );
         }
         _ => {}
@@ -328,12 +304,9 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     for (name, n) in &own {
         if let Some(f) = net::forbidden_overlap(n) {
             d.push(
-                Diagnostic::error(
-                    "reserved-range",
-                    format!("{name} {n} overlaps {f}, which AKS reserves"),
-                )
-                .at(&r.address, AttrPath::attr(name))
-                .hint("avoid 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24"),
+                Diagnostic::error("reserved-range", format!("{name} {n} overlaps {f}, which AKS reserves"))
+                    .at(&r.address, AttrPath::attr(name))
+                    .hint("avoid 169.254.0.0/16, 172.30.0.0/16, 172.31.0.0/16 and 192.0.2.0/24"),
             );
         }
         for (i, v) in &space {
@@ -344,11 +317,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                         format!("{name} {n} overlaps the cluster VNET range {v}"),
                     )
                     .at(&r.address, AttrPath::attr(name))
-                    .related(
-                        &r.address,
-                        AttrPath::attr("address_space").index(*i),
-                        format!("{v}"),
-                    ),
+                    .related(&r.address, AttrPath::attr("address_space").index(*i), format!("{v}")),
                 );
             }
         }
@@ -386,15 +355,15 @@ fn dns_service_ip_rules(r: &Resource, sc: &Ipv4Net, ip: Ipv4Addr, d: &mut Diagno
     let at = AttrPath::attr("dns_service_ip");
     let x = u32::from(ip);
     let msg = if !sc.contains(&ip) {
-        Some(format!(
-            "dns_service_ip {ip} is not inside service_cidr {sc}"
-        ))
+        Some(format!("dns_service_ip {ip} is not inside service_cidr {sc}"))
     } else if x == net::start(sc) {
         Some(format!(
             "dns_service_ip {ip} is the network address of service_cidr {sc}"
         ))
     } else if x == net::start(sc) + 1 {
-        Some(format!("dns_service_ip {ip} is the first address of service_cidr {sc}, taken by the `kubernetes` service"))
+        Some(format!(
+            "dns_service_ip {ip} is the first address of service_cidr {sc}, taken by the `kubernetes` service"
+        ))
     } else if x == net::end(sc) {
         Some(format!(
             "dns_service_ip {ip} is the broadcast address of service_cidr {sc}"

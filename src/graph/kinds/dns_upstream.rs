@@ -56,8 +56,8 @@ pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
             Value::List(vec![])
         }
     });
-    let m = manifests::objects_of(Kind::DnsUpstream, attrs)
-        .map_or(Value::Unknown, |o| Value::str(manifests::to_yaml(&o)));
+    let m =
+        manifests::objects_of(Kind::DnsUpstream, attrs).map_or(Value::Unknown, |o| Value::str(manifests::to_yaml(&o)));
     attrs.insert("manifest".into(), m);
 }
 
@@ -164,11 +164,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         let list = servers.strings();
         if list.is_empty() {
             d.push(
-                Diagnostic::error(
-                    "empty-stub-domain",
-                    format!("stub domain `{dom}` has no nameservers"),
-                )
-                .at(&r.address, path.clone()),
+                Diagnostic::error("empty-stub-domain", format!("stub domain `{dom}` has no nameservers"))
+                    .at(&r.address, path.clone()),
             );
         }
         if list.len() > max {

@@ -42,13 +42,8 @@ pub fn ports_block(min_items: usize) -> Block {
                 "Port name (required when there is more than one port).",
             ),
             Attribute::required("port", Type::Number, "Port the Service listens on."),
-            Attribute::optional_computed(
-                "target_port",
-                Type::Number,
-                "Port on the backend. Defaults to `port`.",
-            ),
-            Attribute::optional("protocol", Type::String, "`TCP`, `UDP` or `SCTP`.")
-                .default(Value::str("TCP")),
+            Attribute::optional_computed("target_port", Type::Number, "Port on the backend. Defaults to `port`."),
+            Attribute::optional("protocol", Type::String, "`TCP`, `UDP` or `SCTP`.").default(Value::str("TCP")),
         ],
         min_items,
         max_items: 0,
@@ -72,19 +67,12 @@ pub fn complete_ports(attrs: &mut Attrs) {
 
 pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     complete_ports(attrs);
-    util::set_computed(
-        attrs,
-        "id",
-        &["cluster_id", "namespace", "name"],
-        |a| match (
-            util::s(a, "cluster_id"),
-            util::s(a, "namespace"),
-            util::s(a, "name"),
-        ) {
+    util::set_computed(attrs, "id", &["cluster_id", "namespace", "name"], |a| {
+        match (util::s(a, "cluster_id"), util::s(a, "namespace"), util::s(a, "name")) {
             (Some(c), Some(ns), Some(n)) => Value::str(super::k8s_id(c, ns, "services", n)),
             _ => Value::Null,
-        },
-    );
+        }
+    });
     let m = manifests::objects_of(Kind::ExternalService, attrs)
         .map_or(Value::Unknown, |o| Value::str(manifests::to_yaml(&o)));
     attrs.insert("manifest".into(), m);
@@ -95,20 +83,20 @@ pub fn service_rules(r: &Resource, d: &mut Diagnostics) {
     if let Some(n) = r.str("name") {
         if !util::is_dns1035_label(n) {
             d.push(
-                Diagnostic::error("invalid-service-name", format!("service name `{n}` is not a DNS-1035 label"))
-                    .at(&r.address, AttrPath::attr("name"))
-                    .hint("lowercase letters, digits and -, starting with a letter, at most 63 characters"),
+                Diagnostic::error(
+                    "invalid-service-name",
+                    format!("service name `{n}` is not a DNS-1035 label"),
+                )
+                .at(&r.address, AttrPath::attr("name"))
+                .hint("lowercase letters, digits and -, starting with a letter, at most 63 characters"),
             );
         }
     }
     if let Some(ns) = r.str("namespace") {
         if !util::is_dns1123_subdomain(ns) || ns.contains('.') {
             d.push(
-                Diagnostic::error(
-                    "invalid-namespace",
-                    format!("namespace `{ns}` is not a DNS-1123 label"),
-                )
-                .at(&r.address, AttrPath::attr("namespace")),
+                Diagnostic::error("invalid-namespace", format!("namespace `{ns}` is not a DNS-1123 label"))
+                    .at(&r.address, AttrPath::attr("namespace")),
             );
         }
     }
@@ -120,11 +108,8 @@ pub fn service_rules(r: &Resource, d: &mut Diagnostics) {
             if let Some(p) = m.get(k).and_then(Value::as_i64) {
                 if !(1..=65535).contains(&p) {
                     d.push(
-                        Diagnostic::error(
-                            "invalid-port",
-                            format!("{k} {p} is not between 1 and 65535"),
-                        )
-                        .at(&r.address, base.clone().then(k)),
+                        Diagnostic::error("invalid-port", format!("{k} {p} is not between 1 and 65535"))
+                            .at(&r.address, base.clone().then(k)),
                     );
                 }
             }
@@ -181,21 +166,17 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             )
             .at(&r.address, AttrPath::attr("external_name")),
         ),
-        (false, None)
-            if !r.get("endpoints").is_unknown() && !r.get("external_name").is_unknown() =>
-        {
-            d.push(
-                Diagnostic::error(
-                    "no-backend",
-                    format!(
-                        "external_service `{}` has neither `endpoints` nor `external_name`",
-                        r.address.name
-                    ),
-                )
-                .at(&r.address, AttrPath::root())
-                .hint("add endpoints = [<on-prem IP>] or external_name = \"host.domain\""),
+        (false, None) if !r.get("endpoints").is_unknown() && !r.get("external_name").is_unknown() => d.push(
+            Diagnostic::error(
+                "no-backend",
+                format!(
+                    "external_service `{}` has neither `endpoints` nor `external_name`",
+                    r.address.name
+                ),
             )
-        }
+            .at(&r.address, AttrPath::root())
+            .hint("add endpoints = [<on-prem IP>] or external_name = \"host.domain\""),
+        ),
         _ => {}
     }
     for (i, ip) in &endpoints {
@@ -222,9 +203,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::error(
                     "external-name-is-ip",
-                    format!(
-                        "external_name `{host}` is an IP address; ExternalName takes a DNS name"
-                    ),
+                    format!("external_name `{host}` is an IP address; ExternalName takes a DNS name"),
                 )
                 .at(&r.address, path)
                 .hint("for an IP backend use endpoints = [...] instead"),
@@ -233,9 +212,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::error(
                     "external-name-port",
-                    format!(
-                        "external_name `{host}` has a port; ExternalName takes a bare DNS name"
-                    ),
+                    format!("external_name `{host}` has a port; ExternalName takes a bare DNS name"),
                 )
                 .at(&r.address, path)
                 .hint("put the port in `ports`"),

@@ -54,42 +54,33 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             _ => Value::Null,
         }
     });
-    util::derive(
-        attrs,
-        "gateway_subnet_cidr",
-        &["gateway", "address_space"],
-        |a| {
-            if util::s(a, "gateway").map_or(true, |g| g == "none") {
-                return Value::Null;
+    util::derive(attrs, "gateway_subnet_cidr", &["gateway", "address_space"], |a| {
+        if util::s(a, "gateway").map_or(true, |g| g == "none") {
+            return Value::Null;
+        }
+        let first = a
+            .get("address_space")
+            .and_then(|v| v.as_list())
+            .and_then(|l| l.first())
+            .and_then(Value::as_str);
+        match first.and_then(|s| net::parse_cidr(s).ok()) {
+            Some(range) if range.prefix_len() <= net::GATEWAY_SUBNET_PREFIX => {
+                let last = u32::from(range.broadcast()) - (1 << (32 - net::GATEWAY_SUBNET_PREFIX)) + 1;
+                Value::str(
+                    Ipv4Net::new(last.into(), net::GATEWAY_SUBNET_PREFIX)
+                        .expect("/27 is valid")
+                        .to_string(),
+                )
             }
-            let first = a
-                .get("address_space")
-                .and_then(|v| v.as_list())
-                .and_then(|l| l.first())
-                .and_then(Value::as_str);
-            match first.and_then(|s| net::parse_cidr(s).ok()) {
-                Some(range) if range.prefix_len() <= net::GATEWAY_SUBNET_PREFIX => {
-                    let last =
-                        u32::from(range.broadcast()) - (1 << (32 - net::GATEWAY_SUBNET_PREFIX)) + 1;
-                    Value::str(
-                        Ipv4Net::new(last.into(), net::GATEWAY_SUBNET_PREFIX)
-                            .expect("/27 is valid")
-                            .to_string(),
-                    )
-                }
-                _ => Value::Null,
-            }
-        },
-    );
-    util::set_computed(
-        attrs,
-        "gateway_subnet_id",
-        &["id", "gateway_subnet_cidr"],
-        |a| match (util::s(a, "id"), util::s(a, "gateway_subnet_cidr")) {
+            _ => Value::Null,
+        }
+    });
+    util::set_computed(attrs, "gateway_subnet_id", &["id", "gateway_subnet_cidr"], |a| {
+        match (util::s(a, "id"), util::s(a, "gateway_subnet_cidr")) {
             (Some(id), Some(_)) => Value::str(format!("{id}/subnets/{GATEWAY_SUBNET}")),
             _ => Value::Null,
-        },
-    );
+        }
+    });
 }
 
 pub fn rules(r: &Resource, d: &mut Diagnostics) {
@@ -110,18 +101,16 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::warning(
                     "small-gateway-subnet",
-                    format!("GatewaySubnet {gw} holds {} addresses; Azure recommends /27 ({} addresses) or larger", net::size(&gw), 32),
+                    format!(
+                        "GatewaySubnet {gw} holds {} addresses; Azure recommends /27 ({} addresses) or larger",
+                        net::size(&gw),
+                        32
+                    ),
                 )
                 .at(&r.address, AttrPath::attr("gateway_subnet_cidr")),
             );
         }
-        subnets.push((
-            gw,
-            (
-                AttrPath::attr("gateway_subnet_cidr"),
-                GATEWAY_SUBNET.to_string(),
-            ),
-        ));
+        subnets.push((gw, (AttrPath::attr("gateway_subnet_cidr"), GATEWAY_SUBNET.to_string())));
     } else if gateway.as_deref().is_some_and(|g| g != "none")
         && r.get("gateway_subnet_cidr").is_null()
         && !space.is_empty()
@@ -148,11 +137,7 @@ pub fn extra_subnets(r: &Resource, d: &mut Diagnostics) -> Vec<(Ipv4Net, (AttrPa
     for (idx, item) in r.get("subnets").as_list().unwrap_or(&[]).iter().enumerate() {
         let Some(m) = item.as_map() else { continue };
         let path = AttrPath::attr("subnets").index(idx).then("cidr");
-        let name = m
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string();
+        let name = m.get("name").and_then(Value::as_str).unwrap_or("?").to_string();
         if let Some(s) = m.get("cidr").and_then(Value::as_str) {
             match net::parse_cidr(s) {
                 Ok(n) => out.push((n, (path, name))),
@@ -201,10 +186,7 @@ pub fn subnet_rules(
         d.push(
             Diagnostic::error(
                 "subnet-overlap",
-                format!(
-                    "subnet {nb} {b} overlaps sibling subnet {na} {a} in {}",
-                    r.address
-                ),
+                format!("subnet {nb} {b} overlaps sibling subnet {na} {a} in {}", r.address),
             )
             .at(&r.address, pb)
             .related(&r.address, pa, format!("{na} {a}")),

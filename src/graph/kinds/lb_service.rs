@@ -29,21 +29,14 @@ pub fn schema() -> Schema {
 
 pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     super::external_service::complete_ports(attrs);
-    util::set_computed(
-        attrs,
-        "id",
-        &["cluster_id", "namespace", "name"],
-        |a| match (
-            util::s(a, "cluster_id"),
-            util::s(a, "namespace"),
-            util::s(a, "name"),
-        ) {
+    util::set_computed(attrs, "id", &["cluster_id", "namespace", "name"], |a| {
+        match (util::s(a, "cluster_id"), util::s(a, "namespace"), util::s(a, "name")) {
             (Some(c), Some(ns), Some(n)) => Value::str(super::k8s_id(c, ns, "services", n)),
             _ => Value::Null,
-        },
-    );
-    let m = manifests::objects_of(Kind::LbService, attrs)
-        .map_or(Value::Unknown, |o| Value::str(manifests::to_yaml(&o)));
+        }
+    });
+    let m =
+        manifests::objects_of(Kind::LbService, attrs).map_or(Value::Unknown, |o| Value::str(manifests::to_yaml(&o)));
     attrs.insert("manifest".into(), m);
 }
 

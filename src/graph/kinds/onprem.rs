@@ -32,10 +32,7 @@ pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
 
 pub fn rules(r: &Resource, d: &mut Diagnostics) {
     let ranges = util::cidr_list(r, "address_space", d);
-    if r.get("address_space")
-        .as_list()
-        .is_some_and(<[Value]>::is_empty)
-    {
+    if r.get("address_space").as_list().is_some_and(<[Value]>::is_empty) {
         d.push(
             Diagnostic::error(
                 "empty-address-space",
@@ -47,16 +44,13 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     let tagged: Vec<_> = ranges.iter().map(|(i, n)| (*n, *i)).collect();
     for ((a, ia), (b, ib)) in net::find_overlaps(&tagged) {
         d.push(
-            Diagnostic::warning(
-                "overlapping-ranges",
-                format!("on-premises ranges {a} and {b} overlap"),
-            )
-            .at(&r.address, AttrPath::attr("address_space").index(ib))
-            .related(
-                &r.address,
-                AttrPath::attr("address_space").index(ia),
-                format!("{a} declared here"),
-            ),
+            Diagnostic::warning("overlapping-ranges", format!("on-premises ranges {a} and {b} overlap"))
+                .at(&r.address, AttrPath::attr("address_space").index(ib))
+                .related(
+                    &r.address,
+                    AttrPath::attr("address_space").index(ia),
+                    format!("{a} declared here"),
+                ),
         );
     }
     util::ip_list(r, "dns_servers", d);

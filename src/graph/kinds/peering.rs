@@ -40,48 +40,31 @@ pub fn schema() -> Schema {
 pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     util::derive(attrs, "name", &["cluster_id", "hub_id"], |a| {
         match (util::s(a, "cluster_id"), util::s(a, "hub_id")) {
-            (Some(c), Some(h)) => {
-                Value::str(format!("{}-to-{}", util::id_name(c), util::id_name(h)))
-            }
+            (Some(c), Some(h)) => Value::str(format!("{}-to-{}", util::id_name(c), util::id_name(h))),
             _ => Value::Null,
         }
     });
-    util::derive(
-        attrs,
-        "hub_peering_name",
-        &["cluster_id", "hub_id"],
-        |a| match (util::s(a, "cluster_id"), util::s(a, "hub_id")) {
-            (Some(c), Some(h)) => {
-                Value::str(format!("{}-to-{}", util::id_name(h), util::id_name(c)))
-            }
+    util::derive(attrs, "hub_peering_name", &["cluster_id", "hub_id"], |a| {
+        match (util::s(a, "cluster_id"), util::s(a, "hub_id")) {
+            (Some(c), Some(h)) => Value::str(format!("{}-to-{}", util::id_name(h), util::id_name(c))),
             _ => Value::Null,
-        },
-    );
-    util::derive(
-        attrs,
-        "allow_gateway_transit",
-        &["use_remote_gateways"],
-        |a| {
-            a.get("use_remote_gateways")
-                .cloned()
-                .unwrap_or(Value::Bool(false))
-        },
-    );
+        }
+    });
+    util::derive(attrs, "allow_gateway_transit", &["use_remote_gateways"], |a| {
+        a.get("use_remote_gateways").cloned().unwrap_or(Value::Bool(false))
+    });
     util::set_computed(attrs, "id", &["cluster_id", "name"], |a| {
         match (util::s(a, "cluster_id"), util::s(a, "name")) {
             (Some(c), Some(n)) => Value::str(format!("{c}/virtualNetworkPeerings/{n}")),
             _ => Value::Null,
         }
     });
-    util::set_computed(
-        attrs,
-        "hub_peering_id",
-        &["hub_id", "hub_peering_name"],
-        |a| match (util::s(a, "hub_id"), util::s(a, "hub_peering_name")) {
+    util::set_computed(attrs, "hub_peering_id", &["hub_id", "hub_peering_name"], |a| {
+        match (util::s(a, "hub_id"), util::s(a, "hub_peering_name")) {
             (Some(h), Some(n)) => Value::str(format!("{h}/virtualNetworkPeerings/{n}")),
             _ => Value::Null,
-        },
-    );
+        }
+    });
     // Reported by the fabric after apply.
     for k in ["peering_state", "peering_sync_level"] {
         if attrs.get(k).map_or(true, Value::is_null) {
@@ -91,20 +74,14 @@ pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
 }
 
 pub fn rules(r: &Resource, d: &mut Diagnostics) {
-    if r.bool("use_remote_gateways") == Some(true) && r.bool("allow_gateway_transit") == Some(false)
-    {
+    if r.bool("use_remote_gateways") == Some(true) && r.bool("allow_gateway_transit") == Some(false) {
         d.push(
             crate::graph::Diagnostic::error(
                 "gateway-transit-disabled",
                 "use_remote_gateways = true needs allow_gateway_transit = true on the hub side",
             )
-            .at(
-                &r.address,
-                crate::graph::AttrPath::attr("allow_gateway_transit"),
-            )
-            .hint(
-                "remove allow_gateway_transit (it follows use_remote_gateways) or set it to true",
-            ),
+            .at(&r.address, crate::graph::AttrPath::attr("allow_gateway_transit"))
+            .hint("remove allow_gateway_transit (it follows use_remote_gateways) or set it to true"),
         );
     }
 }

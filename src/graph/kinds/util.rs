@@ -12,9 +12,7 @@ use std::net::Ipv4Addr;
 /// Sets a computed attribute: `f` runs only when every input is known;
 /// an unknown input makes the result unknown. A user-set value is kept.
 pub fn derive(attrs: &mut Attrs, name: &str, inputs: &[&str], f: impl FnOnce(&Attrs) -> Value) {
-    if !attrs.get(name).map_or(true, Value::is_null)
-        && !attrs.get(name).map_or(false, Value::is_unknown)
-    {
+    if !attrs.get(name).map_or(true, Value::is_null) && !attrs.get(name).map_or(false, Value::is_unknown) {
         return;
     }
     let v = if inputs
@@ -29,12 +27,7 @@ pub fn derive(attrs: &mut Attrs, name: &str, inputs: &[&str], f: impl FnOnce(&At
 }
 
 /// Overwrites a purely computed attribute the same way.
-pub fn set_computed(
-    attrs: &mut Attrs,
-    name: &str,
-    inputs: &[&str],
-    f: impl FnOnce(&Attrs) -> Value,
-) {
+pub fn set_computed(attrs: &mut Attrs, name: &str, inputs: &[&str], f: impl FnOnce(&Attrs) -> Value) {
     attrs.insert(name.to_string(), Value::Null);
     derive(attrs, name, inputs, f);
 }
@@ -66,10 +59,7 @@ pub fn cidr_list(r: &Resource, name: &str, d: &mut Diagnostics) -> Vec<(usize, I
         if let Some(s) = v.as_str() {
             match net::parse_cidr(s) {
                 Ok(n) => out.push((idx, n)),
-                Err(e) => d.push(
-                    Diagnostic::error("invalid-cidr", e)
-                        .at(&r.address, AttrPath::attr(name).index(idx)),
-                ),
+                Err(e) => d.push(Diagnostic::error("invalid-cidr", e).at(&r.address, AttrPath::attr(name).index(idx))),
             }
         }
     }
@@ -84,11 +74,7 @@ pub fn cidrs_quiet(r: &Resource, name: &str) -> Vec<(usize, Ipv4Net)> {
         .unwrap_or(&[])
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| {
-            v.as_str()
-                .and_then(|s| net::parse_cidr(s).ok())
-                .map(|n| (i, n))
-        })
+        .filter_map(|(i, v)| v.as_str().and_then(|s| net::parse_cidr(s).ok()).map(|n| (i, n)))
         .collect()
 }
 
@@ -113,10 +99,7 @@ pub fn ip_list(r: &Resource, name: &str, d: &mut Diagnostics) -> Vec<(usize, Ipv
         if let Some(s) = v.as_str() {
             match net::parse_ip(s) {
                 Ok(ip) => out.push((idx, ip)),
-                Err(e) => d.push(
-                    Diagnostic::error("invalid-ip", e)
-                        .at(&r.address, AttrPath::attr(name).index(idx)),
-                ),
+                Err(e) => d.push(Diagnostic::error("invalid-ip", e).at(&r.address, AttrPath::attr(name).index(idx))),
             }
         }
     }

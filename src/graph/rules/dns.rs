@@ -11,29 +11,17 @@ use std::collections::HashMap;
 
 pub fn check(t: &Topology, d: &mut Diagnostics) {
     let mut by_cluster: HashMap<&str, &Resource> = HashMap::new();
-    for r in t
-        .graph
-        .sorted()
-        .into_iter()
-        .filter(|r| r.kind() == Kind::DnsUpstream)
-    {
+    for r in t.graph.sorted().into_iter().filter(|r| r.kind() == Kind::DnsUpstream) {
         let Some(c) = t.cluster_of(r) else { continue };
         let cid = c.id().unwrap_or_default();
         if let Some(first) = by_cluster.insert(cid, r) {
             d.push(
                 Diagnostic::error(
                     "duplicate-dns-upstream",
-                    format!(
-                        "{} already configures the DNS of {}",
-                        first.address, c.address
-                    ),
+                    format!("{} already configures the DNS of {}", first.address, c.address),
                 )
                 .at(&r.address, AttrPath::attr("cluster_id"))
-                .related(
-                    &first.address,
-                    AttrPath::root(),
-                    "first DNS configuration",
-                ),
+                .related(&first.address, AttrPath::root(), "first DNS configuration"),
             );
             by_cluster.insert(cid, first);
             continue;
@@ -47,7 +35,10 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::error(
                     "conflicting-vnet-dns",
-                    format!("{} sets the VNET DNS servers of {} to {vnet_dns}, but the cluster network sets {own}", r.address, c.address),
+                    format!(
+                        "{} sets the VNET DNS servers of {} to {vnet_dns}, but the cluster network sets {own}",
+                        r.address, c.address
+                    ),
                 )
                 .at(&r.address, AttrPath::attr("nameservers"))
                 .related(&c.address, AttrPath::attr("dns_servers"), "set here too"),
@@ -75,18 +66,12 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
         };
         let dns = by_cluster.get(c.id().unwrap_or_default());
         let covered = dns.is_some_and(|u| {
-            let stub = u.get("stub_domains").as_map().is_some_and(|m| {
-                m.keys()
-                    .any(|k| host == k || host.ends_with(&format!(".{k}")))
-            });
-            stub || u
-                .get("nameservers")
-                .as_list()
-                .is_some_and(|l| !l.is_empty())
-        }) || c
-            .get("dns_servers")
-            .as_list()
-            .is_some_and(|l| !l.is_empty());
+            let stub = u
+                .get("stub_domains")
+                .as_map()
+                .is_some_and(|m| m.keys().any(|k| host == k || host.ends_with(&format!(".{k}"))));
+            stub || u.get("nameservers").as_list().is_some_and(|l| !l.is_empty())
+        }) || c.get("dns_servers").as_list().is_some_and(|l| !l.is_empty());
         if !covered {
             d.push(
                 Diagnostic::warning(
@@ -125,7 +110,10 @@ fn nameserver_reach(t: &Topology, r: &Resource, c: &Resource, d: &mut Diagnostic
                 d.push(
                     Diagnostic::warning(
                         "nameserver-unreachable",
-                        format!("nameserver {ip} is on premises ({addr}) but {} has no peering that uses a hub gateway", c.address),
+                        format!(
+                            "nameserver {ip} is on premises ({addr}) but {} has no peering that uses a hub gateway",
+                            c.address
+                        ),
                     )
                     .at(&r.address, path),
                 );

@@ -55,8 +55,7 @@ impl<'g> Topology<'g> {
 
     /// The cluster a Kubernetes-side resource belongs to.
     pub fn cluster_of(&self, r: &Resource) -> Option<&'g Resource> {
-        r.str("cluster_id")
-            .and_then(|id| self.clusters.get(id).copied())
+        r.str("cluster_id").and_then(|id| self.clusters.get(id).copied())
     }
 
     /// Hubs peered with a cluster.
@@ -68,21 +67,16 @@ impl<'g> Topology<'g> {
             .get(id)
             .into_iter()
             .flatten()
-            .filter_map(|p| {
-                p.str("hub_id")
-                    .and_then(|h| self.hubs.get(h))
-                    .map(|h| (*p, *h))
-            })
+            .filter_map(|p| p.str("hub_id").and_then(|h| self.hubs.get(h)).map(|h| (*p, *h)))
             .collect()
     }
 
     /// Whether the cluster reaches on-premises: a peering using the remote
     /// gateway of a hub that has one (peering is not transitive otherwise).
     pub fn reaches_onprem(&self, cluster: &Resource) -> bool {
-        self.hubs_of(cluster).iter().any(|(p, h)| {
-            p.bool("use_remote_gateways") == Some(true)
-                && h.str("gateway").is_some_and(|g| g != "none")
-        })
+        self.hubs_of(cluster)
+            .iter()
+            .any(|(p, h)| p.bool("use_remote_gateways") == Some(true) && h.str("gateway").is_some_and(|g| g != "none"))
     }
 }
 
@@ -106,9 +100,6 @@ pub(crate) fn overlaps_any(
     a: &[(usize, Ipv4Net)],
     b: &[(usize, Ipv4Net)],
 ) -> Option<((usize, Ipv4Net), (usize, Ipv4Net))> {
-    a.iter().find_map(|x| {
-        b.iter()
-            .find(|y| net::overlaps(&x.1, &y.1))
-            .map(|y| (*x, *y))
-    })
+    a.iter()
+        .find_map(|x| b.iter().find(|y| net::overlaps(&x.1, &y.1)).map(|y| (*x, *y)))
 }

@@ -13,12 +13,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
     let mut remote_gw: HashMap<&str, &Resource> = HashMap::new();
     let mut pairs: HashMap<(&str, &str), &Resource> = HashMap::new();
     let mut spokes: HashMap<&str, Vec<(&Resource, &Resource)>> = HashMap::new();
-    for p in t
-        .graph
-        .sorted()
-        .into_iter()
-        .filter(|r| r.kind() == Kind::Peering)
-    {
+    for p in t.graph.sorted().into_iter().filter(|r| r.kind() == Kind::Peering) {
         let (Some(cid), Some(hid)) = (p.str("cluster_id"), p.str("hub_id")) else {
             continue;
         };
@@ -32,11 +27,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                     format!("{} peers {} and {} again", p.address, c.address, h.address),
                 )
                 .at(&p.address, AttrPath::root())
-                .related(
-                    &first.address,
-                    AttrPath::root(),
-                    "first peering of this pair",
-                ),
+                .related(&first.address, AttrPath::root(), "first peering of this pair"),
             );
             continue;
         }
@@ -67,7 +58,10 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                 d.push(
                     Diagnostic::error(
                         "no-remote-gateway",
-                        format!("use_remote_gateways = true but {} has no gateway (gateway = none)", h.address),
+                        format!(
+                            "use_remote_gateways = true but {} has no gateway (gateway = none)",
+                            h.address
+                        ),
                     )
                     .at(&p.address, AttrPath::attr("use_remote_gateways"))
                     .related(&h.address, AttrPath::attr("gateway"), "gateway = none")
@@ -118,16 +112,8 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                     ),
                 )
                 .at(&pb.address, AttrPath::attr("cluster_id"))
-                .related(
-                    &cb.address,
-                    AttrPath::attr("address_space").index(ib),
-                    format!("{b}"),
-                )
-                .related(
-                    &ca.address,
-                    AttrPath::attr("address_space").index(ia),
-                    format!("{a}"),
-                )
+                .related(&cb.address, AttrPath::attr("address_space").index(ib), format!("{b}"))
+                .related(&ca.address, AttrPath::attr("address_space").index(ia), format!("{a}"))
                 .hint("give the next (blue/green) cluster a fresh, non-overlapping range"),
             );
         }

@@ -57,11 +57,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                         ),
                     )
                     .at(&c.address, path.clone())
-                    .related(
-                        addr,
-                        AttrPath::attr("address_space").index(*i),
-                        "on-premises range",
-                    )
+                    .related(addr, AttrPath::attr("address_space").index(*i), "on-premises range")
                     .hint(hint_for(what)),
                 );
                 continue;
@@ -74,11 +70,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                             format!("{what} {n} of {} overlaps avoided range {a}", c.address),
                         )
                         .at(&c.address, path.clone())
-                        .related(
-                            &c.address,
-                            AttrPath::attr("avoid").index(*j),
-                            format!("{a}"),
-                        )
+                        .related(&c.address, AttrPath::attr("avoid").index(*j), format!("{a}"))
                         .hint(hint_for(what)),
                     );
                     continue;
@@ -92,17 +84,10 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                     d.push(
                         Diagnostic::error(
                             "hub-overlap",
-                            format!(
-                                "{what} {n} of {} overlaps {hn} of peered hub {}",
-                                c.address, h.address
-                            ),
+                            format!("{what} {n} of {} overlaps {hn} of peered hub {}", c.address, h.address),
                         )
                         .at(&c.address, path.clone())
-                        .related(
-                            &h.address,
-                            AttrPath::attr("address_space").index(i),
-                            format!("{hn}"),
-                        )
+                        .related(&h.address, AttrPath::attr("address_space").index(i), format!("{hn}"))
                         .hint(hint_for(what)),
                     );
                     break;

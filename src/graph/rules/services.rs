@@ -31,11 +31,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                         ),
                     )
                     .at(&r.address, AttrPath::attr("name"))
-                    .related(
-                        &first.address,
-                        AttrPath::attr("name"),
-                        "first declared here",
-                    ),
+                    .related(&first.address, AttrPath::attr("name"), "first declared here"),
                 );
                 names.insert((cid, ns, n), first);
             }
@@ -83,19 +79,23 @@ fn endpoints(t: &Topology, r: &Resource, c: &Resource, d: &mut Diagnostics) {
         let path = AttrPath::attr("endpoints").index(i);
         if service.is_some_and(|sc| sc.contains(&ip)) {
             d.push(
-                Diagnostic::error("endpoint-in-service-cidr", format!("endpoint {ip} lies in service_cidr {} of {}: it would be a Service's cluster IP", service.expect("checked"), c.address))
-                    .at(&r.address, path)
-                    .related(&c.address, AttrPath::attr("service_cidr"), "service range"),
+                Diagnostic::error(
+                    "endpoint-in-service-cidr",
+                    format!(
+                        "endpoint {ip} lies in service_cidr {} of {}: it would be a Service's cluster IP",
+                        service.expect("checked"),
+                        c.address
+                    ),
+                )
+                .at(&r.address, path)
+                .related(&c.address, AttrPath::attr("service_cidr"), "service range"),
             );
             continue;
         }
         if own.iter().any(|(_, n)| n.contains(&ip)) {
             continue;
         }
-        if hubs
-            .iter()
-            .any(|(_, h)| space(h).iter().any(|(_, n)| n.contains(&ip)))
-        {
+        if hubs.iter().any(|(_, h)| space(h).iter().any(|(_, n)| n.contains(&ip))) {
             continue;
         }
         if let Some((addr, _)) = t.onprem.containing_ip(ip) {
@@ -103,7 +103,10 @@ fn endpoints(t: &Topology, r: &Resource, c: &Resource, d: &mut Diagnostics) {
                 d.push(
                     Diagnostic::error(
                         "onprem-unreachable",
-                        format!("endpoint {ip} is on premises ({addr}) but {} has no peering that uses a hub gateway", c.address),
+                        format!(
+                            "endpoint {ip} is on premises ({addr}) but {} has no peering that uses a hub gateway",
+                            c.address
+                        ),
                     )
                     .at(&r.address, path)
                     .related(addr, AttrPath::attr("address_space"), "on-premises range")
@@ -112,19 +115,23 @@ fn endpoints(t: &Topology, r: &Resource, c: &Resource, d: &mut Diagnostics) {
             }
             continue;
         }
-        let mut declared: Vec<String> = own
-            .iter()
-            .map(|(_, n)| format!("{n} ({})", c.address))
-            .collect();
-        declared.extend(hubs.iter().flat_map(|(_, h)| {
-            space(h)
-                .into_iter()
-                .map(move |(_, n)| format!("{n} ({})", h.address))
-        }));
+        let mut declared: Vec<String> = own.iter().map(|(_, n)| format!("{n} ({})", c.address)).collect();
+        declared.extend(
+            hubs.iter()
+                .flat_map(|(_, h)| space(h).into_iter().map(move |(_, n)| format!("{n} ({})", h.address))),
+        );
         d.push(
             Diagnostic::error(
                 "endpoint-unreachable",
-                format!("endpoint {ip} is in no network {} can reach (declared: {})", c.address, if declared.is_empty() { "none".into() } else { declared.join(", ") }),
+                format!(
+                    "endpoint {ip} is in no network {} can reach (declared: {})",
+                    c.address,
+                    if declared.is_empty() {
+                        "none".into()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
             )
             .at(&r.address, path)
             .hint("declare the on-premises range that holds it (onprem { address_space = [...] }) or fix the address"),
@@ -139,11 +146,7 @@ fn internal_lb(r: &Resource, c: &Resource, d: &mut Diagnostics) {
     )];
     for item in c.get("subnets").as_list().unwrap_or(&[]) {
         if let Some(m) = item.as_map() {
-            let name = m
-                .get("name")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string();
+            let name = m.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
             let cidr = m
                 .get("cidr")
                 .and_then(|v| v.as_str())
@@ -174,19 +177,13 @@ fn internal_lb(r: &Resource, c: &Resource, d: &mut Diagnostics) {
         },
         None => subnets.first().cloned(),
     };
-    if let (Some((name, Some(sn))), Some(ip)) = (
-        chosen,
-        r.str("load_balancer_ip")
-            .and_then(|s| net::parse_ip(s).ok()),
-    ) {
+    if let (Some((name, Some(sn))), Some(ip)) = (chosen, r.str("load_balancer_ip").and_then(|s| net::parse_ip(s).ok()))
+    {
         if !sn.contains(&ip) {
             d.push(
                 Diagnostic::error(
                     "lb-ip-outside-subnet",
-                    format!(
-                        "load_balancer_ip {ip} is not in subnet {name} {sn} of {}",
-                        c.address
-                    ),
+                    format!("load_balancer_ip {ip} is not in subnet {name} {sn} of {}", c.address),
                 )
                 .at(&r.address, AttrPath::attr("load_balancer_ip")),
             );
