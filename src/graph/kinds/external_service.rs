@@ -105,6 +105,9 @@ pub fn service_rules(r: &Resource, d: &mut Diagnostics) {
         let Some(m) = item.as_map() else { continue };
         let base = AttrPath::attr("ports").index(i);
         for k in ["port", "target_port"] {
+            if k == "target_port" && m.get("target_port") == m.get("port") {
+                continue; // defaulted from port: one message is enough
+            }
             if let Some(p) = m.get(k).and_then(Value::as_i64) {
                 if !(1..=65535).contains(&p) {
                     d.push(
