@@ -1,0 +1,85 @@
+//! Output formats of a resource graph: graph JSON (every attribute, stable
+//! order, diffable), Kubernetes manifests (YAML), and a DOT picture of the
+//! topology.
+
+use crate::graph::{manifests, Graph, Kind};
+use serde_json::{json, Value as J};
+use std::fmt::Write;
+
+/// Every resource with all its attributes (computed ones filled where known,
+/// unknown ones as `"(known after apply)"`), sorted by address.
+pub fn graph_json(graph: &Graph) -> String {
+    let resources: Vec<J> = graph
+        .sorted()
+        .into_iter()
+        .map(|r| {
+            let attrs: serde_json::Map<String, J> = r.attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+            json!({
+                "address": r.address.to_string(),
+                "kind": r.kind().keyword(),
+                "terraform_type": r.kind().terraform_type(),
+                "depends_on": r.depends_on.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                "attributes": attrs,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&json!({ "format_version": "1", "resources": resources }))
+        .expect("JSON values always serialize");
+    s.push('\n');
+    s
+}
+
+/// The Kubernetes objects of every resource, as one YAML stream. Each
+/// document is preceded by a comment naming the resource it comes from.
+pub fn k8s_yaml(graph: &Graph) -> String {
+    let mut out = String::new();
+    for r in graph.sorted() {
+        let Some(objs) = manifests::objects(r) else {
+            let _ = writeln!(out, "# {}: not rendered, an input is known only after apply", r.address);
+            continue;
+        };
+        for o in objs {
+            if !out.is_empty() {
+                out.push_str("---\n");
+            }
+            let _ = writeln!(out, "# {}", r.address);
+            out.push_str(&manifests::to_yaml(&[o]));
+        }
+    }
+    out
+}
+
+fn dot_id(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// A Graphviz picture: networks as boxes, Kubernetes objects as ellipses,
+/// references as edges (dependency → dependent), peerings labelled with
+/// gateway use.
+pub fn dot(graph: &Graph) -> String {
+    let mut out = String::from("digraph hybridk8s {\n  rankdir=LR;\n  node [fontname=\"Helvetica\" fontsize=10];\n");
+    for r in graph.sorted() {
+        let (shape, detail) = match r.kind() {
+            Kind::Onprem | Kind::Hub | Kind::ClusterNetwork => ("box", r.get("address_space").strings().join("\\n")),
+            Kind::Peering => (
+                "diamond",
+                if r.bool("use_remote_gateways") == Some(true) { "remote gateways".into() } else { String::new() },
+            ),
+            Kind::DnsUpstream => ("note", r.str("flavor").unwrap_or_default().to_string()),
+            Kind::ExternalService | Kind::LbService => ("ellipse", r.str("name").unwrap_or_default().to_string()),
+        };
+        let mut label = r.address.to_string();
+        if !detail.is_empty() {
+            label.push_str("\\n");
+            label.push_str(&detail);
+        }
+        let _ = writeln!(out, "  {} [shape={shape} label={}];", dot_id(&r.address.to_string()), dot_id(&label));
+    }
+    for r in graph.sorted() {
+        for d in &r.depends_on {
+            let _ = writeln!(out, "  {} -> {};", dot_id(&d.to_string()), dot_id(&r.address.to_string()));
+        }
+    }
+    out.push_str("}\n");
+    out
+}

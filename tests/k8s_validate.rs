@@ -1,0 +1,57 @@
+//! Rendered manifests pass a real Kubernetes schema validator
+//! (PyPI `kubernetes-validate`, installed by the test command).
+
+mod common;
+
+use hybridk8s::graph::{kinds, Address, Ctx, Kind, Value};
+use hybridk8s::render;
+use std::process::Command;
+
+fn validate(yaml: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("manifests.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let out = Command::new("kubernetes-validate")
+        .args(["--strict", "--no-warn"])
+        .arg(&path)
+        .output()
+        .expect("kubernetes-validate is not installed: run the README's test command (it installs it with pip)");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn seed_manifests_are_valid_kubernetes() {
+    let yaml = render::k8s_yaml(&common::seed());
+    // Selectorless Service + Endpoints, ExternalName, public and internal LB, DNS ConfigMap.
+    assert_eq!(yaml.matches("kind: Service\n").count(), 4, "{yaml}");
+    assert_eq!(yaml.matches("kind: Endpoints\n").count(), 1);
+    assert_eq!(yaml.matches("kind: ConfigMap\n").count(), 1);
+    let (ok, text) = validate(&yaml);
+    assert!(ok, "kubernetes-validate rejected the manifests:\n{text}\n{yaml}");
+}
+
+#[test]
+fn every_dns_flavor_renders_valid_configmaps() {
+    for flavor in ["kube_dns", "coredns_aks", "corefile"] {
+        let mut g = common::seed();
+        let dns = g.get_mut(&Address::new(Kind::DnsUpstream, "dns")).unwrap();
+        dns.attrs.insert("flavor".into(), Value::str(flavor));
+        dns.attrs.insert("nameservers".into(), Value::list_of_str(["10.1.0.4", "10.1.0.5"]));
+        for k in ["manifest", "namespace", "configmap_name", "id", "vnet_dns_servers"] {
+            dns.attrs.insert(k.into(), Value::Null);
+        }
+        let (attrs, _) = kinds::complete(&dns.address.clone(), dns.attrs.clone(), &Ctx::default());
+        dns.attrs = attrs;
+        let yaml = render::k8s_yaml(&g);
+        let (ok, text) = validate(&yaml);
+        assert!(ok, "{flavor}: {text}\n{yaml}");
+    }
+}
+
+#[test]
+fn the_validator_really_rejects_bad_manifests() {
+    let bad = "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  ports:\n  - port: not-a-number\n  bogus: 1\n";
+    let (ok, _) = validate(bad);
+    assert!(!ok, "a Service with a string port and an unknown field must fail validation");
+}
