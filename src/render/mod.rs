@@ -6,6 +6,8 @@ use crate::graph::{manifests, Graph, Kind};
 use serde_json::{json, Value as J};
 use std::fmt::Write;
 
+pub mod docs;
+
 /// Every resource with all its attributes (computed ones filled where known,
 /// unknown ones as `"(known after apply)"`), sorted by address.
 pub fn graph_json(graph: &Graph) -> String {
@@ -63,7 +65,11 @@ pub fn dot(graph: &Graph) -> String {
             Kind::Onprem | Kind::Hub | Kind::ClusterNetwork => ("box", r.get("address_space").strings().join("\\n")),
             Kind::Peering => (
                 "diamond",
-                if r.bool("use_remote_gateways") == Some(true) { "remote gateways".into() } else { String::new() },
+                if r.bool("use_remote_gateways") == Some(true) {
+                    "remote gateways".into()
+                } else {
+                    String::new()
+                },
             ),
             Kind::DnsUpstream => ("note", r.str("flavor").unwrap_or_default().to_string()),
             Kind::ExternalService | Kind::LbService => ("ellipse", r.str("name").unwrap_or_default().to_string()),
@@ -73,11 +79,21 @@ pub fn dot(graph: &Graph) -> String {
             label.push_str("\\n");
             label.push_str(&detail);
         }
-        let _ = writeln!(out, "  {} [shape={shape} label={}];", dot_id(&r.address.to_string()), dot_id(&label));
+        let _ = writeln!(
+            out,
+            "  {} [shape={shape} label={}];",
+            dot_id(&r.address.to_string()),
+            dot_id(&label)
+        );
     }
     for r in graph.sorted() {
         for d in &r.depends_on {
-            let _ = writeln!(out, "  {} -> {};", dot_id(&d.to_string()), dot_id(&r.address.to_string()));
+            let _ = writeln!(
+                out,
+                "  {} -> {};",
+                dot_id(&d.to_string()),
+                dot_id(&r.address.to_string())
+            );
         }
     }
     out.push_str("}\n");
