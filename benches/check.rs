@@ -59,8 +59,16 @@ fn measure(bin: &str, file: &std::path::Path, runs: usize) -> (f64, f64) {
             .output()
             .expect("run /usr/bin/time");
         times.push(t.elapsed().as_secs_f64());
-        assert!(out.status.success(), "check failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        let kib: f64 = std::fs::read_to_string(&stats).expect("time output").trim().parse().expect("KiB");
+        assert!(
+            out.status.success(),
+            "check failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let kib: f64 = std::fs::read_to_string(&stats)
+            .expect("time output")
+            .trim()
+            .parse()
+            .expect("KiB");
         rss.push(kib / 1024.0);
     }
     times.sort_by(f64::total_cmp);
@@ -80,7 +88,12 @@ fn main() {
         let path = dir.path().join(format!("gen-{resources}.hk"));
         std::fs::write(&path, program(units)).expect("write program");
         let (secs, mib) = measure(bin, &path, 5);
-        println!("check {:>6} resources: {:>7.3} s median, {:>6.1} MiB peak RSS", units * 10 + 2, secs, mib);
+        println!(
+            "check {:>6} resources: {:>7.3} s median, {:>6.1} MiB peak RSS",
+            units * 10 + 2,
+            secs,
+            mib
+        );
         results.push(secs);
     }
     println!("20k / 10k time ratio: {:.2} (target <= 2.2)", results[1] / results[0]);

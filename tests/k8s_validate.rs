@@ -16,7 +16,11 @@ fn validate(yaml: &str) -> (bool, String) {
         .arg(&path)
         .output()
         .expect("kubernetes-validate is not installed: run the README's test command (it installs it with pip)");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -37,7 +41,8 @@ fn every_dns_flavor_renders_valid_configmaps() {
         let mut g = common::seed();
         let dns = g.get_mut(&Address::new(Kind::DnsUpstream, "dns")).unwrap();
         dns.attrs.insert("flavor".into(), Value::str(flavor));
-        dns.attrs.insert("nameservers".into(), Value::list_of_str(["10.1.0.4", "10.1.0.5"]));
+        dns.attrs
+            .insert("nameservers".into(), Value::list_of_str(["10.1.0.4", "10.1.0.5"]));
         for k in ["manifest", "namespace", "configmap_name", "id", "vnet_dns_servers"] {
             dns.attrs.insert(k.into(), Value::Null);
         }
@@ -51,7 +56,11 @@ fn every_dns_flavor_renders_valid_configmaps() {
 
 #[test]
 fn the_validator_really_rejects_bad_manifests() {
-    let bad = "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  ports:\n  - port: not-a-number\n  bogus: 1\n";
+    let bad =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  ports:\n  - port: not-a-number\n  bogus: 1\n";
     let (ok, _) = validate(bad);
-    assert!(!ok, "a Service with a string port and an unknown field must fail validation");
+    assert!(
+        !ok,
+        "a Service with a string port and an unknown field must fail validation"
+    );
 }

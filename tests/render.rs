@@ -20,10 +20,20 @@ fn graph_json_is_stable_and_complete() {
     let a = render::graph_json(&g);
     assert_eq!(a, render::graph_json(&g.clone()));
     let v: serde_json::Value = serde_json::from_str(&a).unwrap();
-    let aks = v["resources"].as_array().unwrap().iter().find(|r| r["address"] == "cluster_network.aks").unwrap();
+    let aks = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "cluster_network.aks")
+        .unwrap();
     assert_eq!(aks["attributes"]["required_ip_count"], 1587);
     assert_eq!(aks["attributes"]["node_subnet_cidr"], "10.40.0.0/21");
-    let peering = v["resources"].as_array().unwrap().iter().find(|r| r["kind"] == "peering").unwrap();
+    let peering = v["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "peering")
+        .unwrap();
     assert_eq!(peering["attributes"]["peering_state"], "(known after apply)");
     insta::assert_snapshot!(a);
 }

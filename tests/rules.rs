@@ -43,14 +43,20 @@ fn worked_example_sizes_a_slash_21() {
 
 #[test]
 fn kubenet_defaults_and_caps() {
-    let g = topology(json!({"plugin": "kubenet", "max_pods": null, "max_nodes": 50}), "expressroute");
+    let g = topology(
+        json!({"plugin": "kubenet", "max_pods": null, "max_nodes": 50}),
+        "expressroute",
+    );
     let c = g.get(&Address::new(Kind::ClusterNetwork, "aks")).unwrap();
     assert_eq!(c.int("max_pods"), Some(110));
     assert_eq!(c.str("pod_cidr"), Some("10.244.0.0/16"));
     assert_eq!(c.int("required_ip_count"), Some(56));
     assert_eq!(c.str("node_subnet_cidr"), Some("10.40.0.0/26"));
 
-    let g = topology(json!({"plugin": "kubenet", "max_pods": null, "max_nodes": 400, "pod_cidr": "10.100.0.0/14"}), "vpn");
+    let g = topology(
+        json!({"plugin": "kubenet", "max_pods": null, "max_nodes": 400, "pod_cidr": "10.100.0.0/14"}),
+        "vpn",
+    );
     expect_error(&g, "kubenet-node-cap", &["401 nodes", "400"]);
     let g = topology(json!({"plugin": "calico", "max_pods": null, "max_nodes": 300}), "vpn");
     expect_error(&g, "pod-cidr-too-small", &["10.244.0.0/16", "256", "301"]);
@@ -59,7 +65,11 @@ fn kubenet_defaults_and_caps() {
 #[test]
 fn given_subnet_too_small_names_the_numbers() {
     let g = topology(json!({"node_subnet_cidr": "10.40.0.0/22"}), "expressroute");
-    let d = expect_error(&g, "subnet-too-small", &["needs 1586 addresses (/21); 10.40.0.0/22 holds 1019"]);
+    let d = expect_error(
+        &g,
+        "subnet-too-small",
+        &["needs 1586 addresses (/21); 10.40.0.0/22 holds 1019"],
+    );
     assert_eq!(d.path.to_string(), "node_subnet_cidr");
     assert!(d.hint.unwrap().contains("(50 + 1 surge) x (1 + 30)"));
 }
@@ -67,7 +77,11 @@ fn given_subnet_too_small_names_the_numbers() {
 #[test]
 fn address_space_too_small_for_computed_subnet() {
     let g = topology(json!({"address_space": ["10.40.0.0/22"]}), "expressroute");
-    expect_error(&g, "subnet-too-small", &["needs 1586 addresses (/21)", "10.40.0.0/22 holds 1019"]);
+    expect_error(
+        &g,
+        "subnet-too-small",
+        &["needs 1586 addresses (/21)", "10.40.0.0/22 holds 1019"],
+    );
 }
 
 #[test]
@@ -76,7 +90,10 @@ fn subnet_rules() {
     expect_error(&g, "subnet-outside-vnet", &["10.41.0.0/21", "10.40.0.0/16"]);
     let g = topology(json!({"subnets": [{"name": "ilb", "cidr": "10.40.4.0/24"}]}), "vpn");
     expect_error(&g, "subnet-overlap", &["ilb 10.40.4.0/24", "nodes 10.40.0.0/21"]);
-    let g = topology(json!({"plugin": "kubenet", "max_pods": null, "max_nodes": 1, "surge_nodes": 0, "subnets": [{"name": "tiny", "cidr": "10.40.1.0/30"}]}), "vpn");
+    let g = topology(
+        json!({"plugin": "kubenet", "max_pods": null, "max_nodes": 1, "surge_nodes": 0, "subnets": [{"name": "tiny", "cidr": "10.40.1.0/30"}]}),
+        "vpn",
+    );
     expect_error(&g, "subnet-too-small", &["tiny 10.40.1.0/30", "/29"]);
 }
 
@@ -92,18 +109,44 @@ fn max_pods_bounds() {
 fn service_range_rules() {
     // Default 10.0.0.0/16 lies inside on-prem 10.0.0.0/12 (AKS #2727).
     let g = topology(json!({"service_cidr": "10.0.0.0/16", "dns_service_ip": null}), "vpn");
-    let d = expect_error(&g, "onprem-overlap", &["service_cidr 10.0.0.0/16", "10.0.0.0/12", "onprem.corp"]);
+    let d = expect_error(
+        &g,
+        "onprem-overlap",
+        &["service_cidr 10.0.0.0/16", "10.0.0.0/12", "onprem.corp"],
+    );
     assert_eq!(d.related[0].address.to_string(), "onprem.corp");
-    let g = topology(json!({"service_cidr": "172.0.0.0/12", "dns_service_ip": "172.0.0.10"}), "vpn");
+    let g = topology(
+        json!({"service_cidr": "172.0.0.0/12", "dns_service_ip": "172.0.0.10"}),
+        "vpn",
+    );
     expect_error(&g, "service-cidr-too-large", &["/12"]);
-    let g = topology(json!({"service_cidr": "172.30.0.0/16", "dns_service_ip": "172.30.0.10"}), "vpn");
+    let g = topology(
+        json!({"service_cidr": "172.30.0.0/16", "dns_service_ip": "172.30.0.10"}),
+        "vpn",
+    );
     expect_error(&g, "reserved-range", &["172.30.0.0/16"]);
-    let g = topology(json!({"service_cidr": "10.40.0.0/20", "dns_service_ip": "10.40.0.10"}), "vpn");
-    assert!(errors(&graph::check(&g)).iter().any(|e| e.starts_with("range-overlap") && e.contains("cluster VNET range 10.40.0.0/16")));
-    let g = topology(json!({"service_cidr": "10.20.0.0/24", "dns_service_ip": "10.20.0.10"}), "vpn");
-    expect_error(&g, "hub-overlap", &["service_cidr 10.20.0.0/24", "10.20.0.0/22", "hub.hub"]);
+    let g = topology(
+        json!({"service_cidr": "10.40.0.0/20", "dns_service_ip": "10.40.0.10"}),
+        "vpn",
+    );
+    assert!(errors(&graph::check(&g))
+        .iter()
+        .any(|e| e.starts_with("range-overlap") && e.contains("cluster VNET range 10.40.0.0/16")));
+    let g = topology(
+        json!({"service_cidr": "10.20.0.0/24", "dns_service_ip": "10.20.0.10"}),
+        "vpn",
+    );
+    expect_error(
+        &g,
+        "hub-overlap",
+        &["service_cidr 10.20.0.0/24", "10.20.0.0/22", "hub.hub"],
+    );
     let g = topology(json!({"avoid": ["10.0.0.0/12", "172.16.0.0/16"]}), "vpn");
-    expect_error(&g, "avoid-overlap", &["service_cidr 172.16.0.0/16", "avoided range 172.16.0.0/16"]);
+    expect_error(
+        &g,
+        "avoid-overlap",
+        &["service_cidr 172.16.0.0/16", "avoided range 172.16.0.0/16"],
+    );
 }
 
 #[test]
@@ -116,17 +159,31 @@ fn dns_service_ip_rules() {
     ] {
         let g = topology(json!({"dns_service_ip": ip}), "vpn");
         let d = expect_error(&g, "invalid-dns-service-ip", &[needle, ip]);
-        assert_eq!(d.hint.as_deref(), Some("the convention is the .10 address: 172.16.0.10"));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("the convention is the .10 address: 172.16.0.10")
+        );
     }
 }
 
 #[test]
 fn bridge_and_pod_ranges() {
     let g = topology(json!({"docker_bridge_cidr": "172.16.0.1/16"}), "vpn");
-    expect_error(&g, "range-overlap", &["docker_bridge_cidr 172.16.0.0/16", "service_cidr 172.16.0.0/16"]);
+    expect_error(
+        &g,
+        "range-overlap",
+        &["docker_bridge_cidr 172.16.0.0/16", "service_cidr 172.16.0.0/16"],
+    );
     let g = topology(json!({"docker_bridge_cidr": "192.168.0.1/24"}), "vpn");
-    expect_error(&g, "onprem-overlap", &["docker_bridge_cidr 192.168.0.0/24", "192.168.0.0/16"]);
-    let g = topology(json!({"plugin": "kubenet", "max_pods": null, "pod_cidr": "10.8.0.0/16"}), "vpn");
+    expect_error(
+        &g,
+        "onprem-overlap",
+        &["docker_bridge_cidr 192.168.0.0/24", "192.168.0.0/16"],
+    );
+    let g = topology(
+        json!({"plugin": "kubenet", "max_pods": null, "pod_cidr": "10.8.0.0/16"}),
+        "vpn",
+    );
     expect_error(&g, "onprem-overlap", &["pod_cidr 10.8.0.0/16", "10.0.0.0/12"]);
 }
 
@@ -146,17 +203,32 @@ fn peering_rules() {
 
     let mut g = Graph::new();
     g.add(hub("vpn")).unwrap();
-    g.add(cluster(json!({"address_space": ["10.20.0.0/16"], "avoid": []}))).unwrap();
+    g.add(cluster(json!({"address_space": ["10.20.0.0/16"], "avoid": []})))
+        .unwrap();
     let (c, h) = (id_of(&g, Kind::ClusterNetwork, "aks"), id_of(&g, Kind::Hub, "hub"));
-    g.add(res(Kind::Peering, "p", json!({"cluster_id": c, "hub_id": h}))).unwrap();
-    expect_error(&g, "peering-overlap", &["cluster_network.aks (10.20.0.0/16)", "hub.hub (10.20.0.0/22)"]);
+    g.add(res(Kind::Peering, "p", json!({"cluster_id": c, "hub_id": h})))
+        .unwrap();
+    expect_error(
+        &g,
+        "peering-overlap",
+        &["cluster_network.aks (10.20.0.0/16)", "hub.hub (10.20.0.0/22)"],
+    );
 
     let mut g = topology(json!({}), "vpn");
-    let mut h2 = res(Kind::Hub, "hub2", json!({"resource_group": "net-rg", "location": "westeurope", "address_space": ["10.30.0.0/22"], "gateway": "vpn"}));
+    let mut h2 = res(
+        Kind::Hub,
+        "hub2",
+        json!({"resource_group": "net-rg", "location": "westeurope", "address_space": ["10.30.0.0/22"], "gateway": "vpn"}),
+    );
     h2.address.name = "hub2".into();
     g.add(h2).unwrap();
     let (c, h2) = (id_of(&g, Kind::ClusterNetwork, "aks"), id_of(&g, Kind::Hub, "hub2"));
-    g.add(res(Kind::Peering, "second", json!({"cluster_id": c, "hub_id": h2, "use_remote_gateways": true}))).unwrap();
+    g.add(res(
+        Kind::Peering,
+        "second",
+        json!({"cluster_id": c, "hub_id": h2, "use_remote_gateways": true}),
+    ))
+    .unwrap();
     expect_error(&g, "second-remote-gateway", &["peering.aks_hub"]);
 
     let g = {
@@ -171,38 +243,72 @@ fn peering_rules() {
 #[test]
 fn spokes_of_one_hub_must_not_overlap() {
     let mut g = topology(json!({}), "vpn");
-    let green = res(Kind::ClusterNetwork, "green", json!({"resource_group": "k8s-rg", "location": "westeurope",
-        "address_space": ["10.40.128.0/17"], "max_nodes": 3, "service_cidr": "172.16.0.0/16", "avoid": ["10.0.0.0/12"]}));
+    let green = res(
+        Kind::ClusterNetwork,
+        "green",
+        json!({"resource_group": "k8s-rg", "location": "westeurope",
+        "address_space": ["10.40.128.0/17"], "max_nodes": 3, "service_cidr": "172.16.0.0/16", "avoid": ["10.0.0.0/12"]}),
+    );
     g.add(green).unwrap();
     let (c, h) = (id_of(&g, Kind::ClusterNetwork, "green"), id_of(&g, Kind::Hub, "hub"));
-    g.add(res(Kind::Peering, "green_hub", json!({"cluster_id": c, "hub_id": h}))).unwrap();
+    g.add(res(Kind::Peering, "green_hub", json!({"cluster_id": c, "hub_id": h})))
+        .unwrap();
     expect_error(&g, "spoke-overlap", &["10.40.128.0/17", "10.40.0.0/16", "hub.hub"]);
 }
 
 #[test]
 fn dns_rules() {
     let mut g = topology(json!({}), "vpn");
-    add(&mut g, Kind::DnsUpstream, "dns", json!({"flavor": "kube_dns", "nameservers": ["10.1.0.4", "10.1.0.5", "10.1.0.6", "10.1.0.7"]}));
+    add(
+        &mut g,
+        Kind::DnsUpstream,
+        "dns",
+        json!({"flavor": "kube_dns", "nameservers": ["10.1.0.4", "10.1.0.5", "10.1.0.6", "10.1.0.7"]}),
+    );
     expect_error(&g, "too-many-upstreams", &["4 nameservers", "at most 3"]);
 
     let mut g = topology(json!({}), "vpn");
     let many: Vec<String> = (1..=16).map(|i| format!("10.1.0.{i}")).collect();
-    add(&mut g, Kind::DnsUpstream, "dns", json!({"flavor": "corefile", "nameservers": many}));
+    add(
+        &mut g,
+        Kind::DnsUpstream,
+        "dns",
+        json!({"flavor": "corefile", "nameservers": many}),
+    );
     expect_error(&g, "too-many-upstreams", &["16 nameservers", "at most 15"]);
 
     let mut g = topology(json!({}), "vpn");
-    add(&mut g, Kind::DnsUpstream, "dns", json!({"flavor": "corefile", "nameservers": ["dns.corp.local", "10.1.0.4:5353"]}));
+    add(
+        &mut g,
+        Kind::DnsUpstream,
+        "dns",
+        json!({"flavor": "corefile", "nameservers": ["dns.corp.local", "10.1.0.4:5353"]}),
+    );
     let d = expect_error(&g, "invalid-nameserver", &["dns.corp.local", "host names"]);
     assert_eq!(d.path.to_string(), "nameservers[0]");
 
-    for (dom, code) in [("cluster.local", "stub-is-cluster-domain"), ("svc.cluster.local", "stub-is-cluster-domain"), ("Corp_Local", "invalid-stub-domain")] {
+    for (dom, code) in [
+        ("cluster.local", "stub-is-cluster-domain"),
+        ("svc.cluster.local", "stub-is-cluster-domain"),
+        ("Corp_Local", "invalid-stub-domain"),
+    ] {
         let mut g = topology(json!({}), "vpn");
-        add(&mut g, Kind::DnsUpstream, "dns", json!({"stub_domains": {dom: ["10.1.0.4"]}}));
+        add(
+            &mut g,
+            Kind::DnsUpstream,
+            "dns",
+            json!({"stub_domains": {dom: ["10.1.0.4"]}}),
+        );
         let d = expect_error(&g, code, &[dom]);
         assert_eq!(d.path.to_string(), format!("stub_domains[{dom:?}]"));
     }
     let mut g = topology(json!({}), "vpn");
-    add(&mut g, Kind::DnsUpstream, "dns", json!({"stub_domains": {"my-company.local": ["10.1.0.4"]}}));
+    add(
+        &mut g,
+        Kind::DnsUpstream,
+        "dns",
+        json!({"stub_domains": {"my-company.local": ["10.1.0.4"]}}),
+    );
     add(&mut g, Kind::DnsUpstream, "dns2", json!({"flavor": "kube_dns"}));
     expect_error(&g, "duplicate-dns-upstream", &["dns_upstream.dns"]);
 }
@@ -210,25 +316,52 @@ fn dns_rules() {
 #[test]
 fn endpoint_rules() {
     let svc = |eps: serde_json::Value| json!({"name": "api", "endpoints": eps, "ports": [{"port": 80}]});
-    for (ip, needle) in [("127.0.0.1", "loopback"), ("169.254.10.1", "link-local"), ("224.0.0.5", "multicast")] {
+    for (ip, needle) in [
+        ("127.0.0.1", "loopback"),
+        ("169.254.10.1", "link-local"),
+        ("224.0.0.5", "multicast"),
+    ] {
         let mut g = topology(json!({}), "vpn");
         add(&mut g, Kind::ExternalService, "api", svc(json!([ip])));
         expect_error(&g, "invalid-endpoint", &[ip, needle]);
     }
     let mut g = topology(json!({}), "vpn");
     add(&mut g, Kind::ExternalService, "api", svc(json!(["8.8.8.8"])));
-    let d = expect_error(&g, "endpoint-unreachable", &["8.8.8.8", "10.40.0.0/16 (cluster_network.aks)", "10.20.0.0/22 (hub.hub)"]);
+    let d = expect_error(
+        &g,
+        "endpoint-unreachable",
+        &[
+            "8.8.8.8",
+            "10.40.0.0/16 (cluster_network.aks)",
+            "10.20.0.0/22 (hub.hub)",
+        ],
+    );
     assert_eq!(d.path.to_string(), "endpoints[0]");
     // Reachable: on-prem through the gateway, the hub, the cluster itself.
     let mut g = topology(json!({}), "vpn");
-    add(&mut g, Kind::ExternalService, "api", svc(json!(["10.1.8.4", "10.20.0.4", "10.40.9.9"])));
+    add(
+        &mut g,
+        Kind::ExternalService,
+        "api",
+        svc(json!(["10.1.8.4", "10.20.0.4", "10.40.9.9"])),
+    );
     assert!(!graph::check(&g).has_errors());
     // On-prem without gateway transit is unreachable (peering is not transitive).
     let mut g = topology(json!({}), "vpn");
-    g.get_mut(&Address::new(Kind::Peering, "aks_hub")).unwrap().attrs.insert("use_remote_gateways".into(), Value::Bool(false));
-    g.get_mut(&Address::new(Kind::Peering, "aks_hub")).unwrap().attrs.insert("allow_gateway_transit".into(), Value::Bool(false));
+    g.get_mut(&Address::new(Kind::Peering, "aks_hub"))
+        .unwrap()
+        .attrs
+        .insert("use_remote_gateways".into(), Value::Bool(false));
+    g.get_mut(&Address::new(Kind::Peering, "aks_hub"))
+        .unwrap()
+        .attrs
+        .insert("allow_gateway_transit".into(), Value::Bool(false));
     add(&mut g, Kind::ExternalService, "api", svc(json!(["10.1.8.4"])));
-    expect_error(&g, "onprem-unreachable", &["10.1.8.4", "onprem.corp", "no peering that uses a hub gateway"]);
+    expect_error(
+        &g,
+        "onprem-unreachable",
+        &["10.1.8.4", "onprem.corp", "no peering that uses a hub gateway"],
+    );
     let mut g = topology(json!({}), "vpn");
     add(&mut g, Kind::ExternalService, "api", svc(json!(["172.16.3.4"])));
     expect_error(&g, "endpoint-in-service-cidr", &["172.16.3.4", "172.16.0.0/16"]);
@@ -237,15 +370,47 @@ fn endpoint_rules() {
 #[test]
 fn external_name_and_service_rules() {
     let cases = [
-        (json!({"name": "db", "external_name": "10.1.2.3"}), "external-name-is-ip", "10.1.2.3"),
-        (json!({"name": "db", "external_name": "db.corp.local:1433"}), "external-name-port", "db.corp.local:1433"),
-        (json!({"name": "db", "external_name": "db_corp!"}), "invalid-external-name", "db_corp!"),
-        (json!({"name": "db", "external_name": "db.corp.local", "endpoints": ["10.1.0.9"], "ports": [{"port": 1}]}), "endpoints-and-external-name", "not both"),
+        (
+            json!({"name": "db", "external_name": "10.1.2.3"}),
+            "external-name-is-ip",
+            "10.1.2.3",
+        ),
+        (
+            json!({"name": "db", "external_name": "db.corp.local:1433"}),
+            "external-name-port",
+            "db.corp.local:1433",
+        ),
+        (
+            json!({"name": "db", "external_name": "db_corp!"}),
+            "invalid-external-name",
+            "db_corp!",
+        ),
+        (
+            json!({"name": "db", "external_name": "db.corp.local", "endpoints": ["10.1.0.9"], "ports": [{"port": 1}]}),
+            "endpoints-and-external-name",
+            "not both",
+        ),
         (json!({"name": "db"}), "no-backend", "neither"),
-        (json!({"name": "Db", "external_name": "db.corp.local"}), "invalid-service-name", "Db"),
-        (json!({"name": "db", "endpoints": ["10.1.0.9"]}), "no-ports", "at least one port"),
-        (json!({"name": "db", "endpoints": ["10.1.0.9"], "ports": [{"port": 1}, {"port": 2, "name": "b"}]}), "unnamed-port", "ports[0]"),
-        (json!({"name": "db", "endpoints": ["10.1.0.9"], "ports": [{"port": 70000}]}), "invalid-port", "70000"),
+        (
+            json!({"name": "Db", "external_name": "db.corp.local"}),
+            "invalid-service-name",
+            "Db",
+        ),
+        (
+            json!({"name": "db", "endpoints": ["10.1.0.9"]}),
+            "no-ports",
+            "at least one port",
+        ),
+        (
+            json!({"name": "db", "endpoints": ["10.1.0.9"], "ports": [{"port": 1}, {"port": 2, "name": "b"}]}),
+            "unnamed-port",
+            "ports[0]",
+        ),
+        (
+            json!({"name": "db", "endpoints": ["10.1.0.9"], "ports": [{"port": 70000}]}),
+            "invalid-port",
+            "70000",
+        ),
     ];
     for (cfg, code, needle) in cases {
         let mut g = topology(json!({}), "vpn");
@@ -253,18 +418,46 @@ fn external_name_and_service_rules() {
         expect_error(&g, code, &[needle]);
     }
     let mut g = topology(json!({}), "vpn");
-    add(&mut g, Kind::ExternalService, "a", json!({"name": "same", "external_name": "a.example.com"}));
-    add(&mut g, Kind::LbService, "b", json!({"name": "same", "selector": {"app": "x"}, "ports": [{"port": 80}]}));
-    expect_error(&g, "duplicate-service", &["default/same", "external_service.a", "lb_service.b"]);
+    add(
+        &mut g,
+        Kind::ExternalService,
+        "a",
+        json!({"name": "same", "external_name": "a.example.com"}),
+    );
+    add(
+        &mut g,
+        Kind::LbService,
+        "b",
+        json!({"name": "same", "selector": {"app": "x"}, "ports": [{"port": 80}]}),
+    );
+    expect_error(
+        &g,
+        "duplicate-service",
+        &["default/same", "external_service.a", "lb_service.b"],
+    );
 }
 
 #[test]
 fn external_name_in_onprem_domain_needs_dns() {
     let mut g = topology(json!({}), "vpn");
-    add(&mut g, Kind::ExternalService, "db", json!({"name": "db", "external_name": "db.my-company.local"}));
+    add(
+        &mut g,
+        Kind::ExternalService,
+        "db",
+        json!({"name": "db", "external_name": "db.my-company.local"}),
+    );
     let d = graph::check(&g);
-    assert!(d.iter().any(|x| x.code == "external-name-unresolvable" && x.summary.contains("my-company.local")), "{d:?}");
-    add(&mut g, Kind::DnsUpstream, "dns", json!({"stub_domains": {"my-company.local": ["10.1.0.4"]}}));
+    assert!(
+        d.iter()
+            .any(|x| x.code == "external-name-unresolvable" && x.summary.contains("my-company.local")),
+        "{d:?}"
+    );
+    add(
+        &mut g,
+        Kind::DnsUpstream,
+        "dns",
+        json!({"stub_domains": {"my-company.local": ["10.1.0.4"]}}),
+    );
     assert!(!graph::check(&g).iter().any(|x| x.code == "external-name-unresolvable"));
 }
 
@@ -279,19 +472,39 @@ fn load_balancer_rules() {
     };
     let mut g = topology(json!({}), "vpn");
     add(&mut g, Kind::LbService, "web", lb(json!({})));
-    expect_error(&g, "internal-lb-not-sized", &["1 internal load balancer(s)", "internal_lb_ips = 0"]);
+    expect_error(
+        &g,
+        "internal-lb-not-sized",
+        &["1 internal load balancer(s)", "internal_lb_ips = 0"],
+    );
 
-    let mut g = topology(json!({"internal_lb_ips": 1, "subnets": [{"name": "ilb", "cidr": "10.40.8.0/24"}]}), "vpn");
+    let mut g = topology(
+        json!({"internal_lb_ips": 1, "subnets": [{"name": "ilb", "cidr": "10.40.8.0/24"}]}),
+        "vpn",
+    );
     add(&mut g, Kind::LbService, "web", lb(json!({"internal_subnet": "ilbb"})));
     let d = expect_error(&g, "unknown-subnet", &["ilbb", "nodes, ilb"]);
     assert_eq!(d.hint.as_deref(), Some("did you mean `ilb`?"));
 
-    let mut g = topology(json!({"internal_lb_ips": 1, "subnets": [{"name": "ilb", "cidr": "10.40.8.0/24"}]}), "vpn");
-    add(&mut g, Kind::LbService, "web", lb(json!({"internal_subnet": "ilb", "load_balancer_ip": "10.40.9.4"})));
+    let mut g = topology(
+        json!({"internal_lb_ips": 1, "subnets": [{"name": "ilb", "cidr": "10.40.8.0/24"}]}),
+        "vpn",
+    );
+    add(
+        &mut g,
+        Kind::LbService,
+        "web",
+        lb(json!({"internal_subnet": "ilb", "load_balancer_ip": "10.40.9.4"})),
+    );
     expect_error(&g, "lb-ip-outside-subnet", &["10.40.9.4", "ilb 10.40.8.0/24"]);
 
     let mut g = topology(json!({}), "vpn");
-    add(&mut g, Kind::LbService, "web", lb(json!({"internal": false, "internal_subnet": "nodes"})));
+    add(
+        &mut g,
+        Kind::LbService,
+        "web",
+        lb(json!({"internal": false, "internal_subnet": "nodes"})),
+    );
     expect_error(&g, "internal-subnet-on-public", &["internal_subnet"]);
 }
 
@@ -300,7 +513,10 @@ fn hub_gateway_subnet() {
     let g = topology(json!({}), "vpn");
     let h = g.get(&Address::new(Kind::Hub, "hub")).unwrap();
     assert_eq!(h.str("gateway_subnet_cidr"), Some("10.20.3.224/27"));
-    assert!(h.str("gateway_subnet_id").unwrap().ends_with("/virtualNetworks/hub/subnets/GatewaySubnet"));
+    assert!(h
+        .str("gateway_subnet_id")
+        .unwrap()
+        .ends_with("/virtualNetworks/hub/subnets/GatewaySubnet"));
     let mut g = Graph::new();
     g.add(res(Kind::Hub, "hub", json!({"resource_group": "r", "location": "l", "address_space": ["10.20.0.0/22"], "gateway": "vpn", "gateway_subnet_cidr": "10.21.0.0/27"}))).unwrap();
     expect_error(&g, "subnet-outside-vnet", &["GatewaySubnet 10.21.0.0/27"]);
@@ -308,7 +524,10 @@ fn hub_gateway_subnet() {
 
 #[test]
 fn invalid_literals_are_diagnostics() {
-    let g = topology(json!({"service_cidr": "172.16.0.1/16", "dns_service_ip": "172.16.0.10"}), "vpn");
+    let g = topology(
+        json!({"service_cidr": "172.16.0.1/16", "dns_service_ip": "172.16.0.10"}),
+        "vpn",
+    );
     expect_error(&g, "invalid-cidr", &["host bits", "172.16.0.0/16"]);
     let g = topology(json!({"plugin": "azure-cni"}), "vpn");
     let d = expect_error(&g, "invalid-value", &["azure-cni"]);
@@ -334,7 +553,10 @@ fn unknown_inputs_make_computed_unknown() {
     let addr = Address::new(Kind::Peering, "p");
     let mut attrs = Attrs::new();
     attrs.insert("cluster_id".into(), Value::Unknown);
-    attrs.insert("hub_id".into(), Value::str("/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/hub"));
+    attrs.insert(
+        "hub_id".into(),
+        Value::str("/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/hub"),
+    );
     let (a, d) = kinds::complete(&addr, attrs, &Ctx::default());
     assert!(d.is_empty());
     assert_eq!(a["id"], Value::Unknown);

@@ -8,7 +8,9 @@ use serde_json::json;
 /// Completes a resource from JSON configuration; config errors panic the test.
 pub fn res(kind: Kind, name: &str, cfg: serde_json::Value) -> Resource {
     let addr = Address::new(kind, name);
-    let Value::Map(m) = Value::from_json(&cfg, false) else { panic!("config must be an object") };
+    let Value::Map(m) = Value::from_json(&cfg, false) else {
+        panic!("config must be an object")
+    };
     let mut attrs: Attrs = m;
     if kinds::schema(kind).attribute("name").is_some() && !attrs.contains_key("name") {
         attrs.insert("name".into(), Value::str(name));
@@ -19,15 +21,26 @@ pub fn res(kind: Kind, name: &str, cfg: serde_json::Value) -> Resource {
 }
 
 pub fn id_of(g: &Graph, kind: Kind, name: &str) -> String {
-    g.get(&Address::new(kind, name)).and_then(|r| r.id()).expect("resource with id").to_string()
+    g.get(&Address::new(kind, name))
+        .and_then(|r| r.id())
+        .expect("resource with id")
+        .to_string()
 }
 
 pub fn onprem() -> Resource {
-    res(Kind::Onprem, "corp", json!({"address_space": ["10.0.0.0/12", "192.168.0.0/16"], "dns_servers": ["10.1.0.4", "10.1.0.5"], "domains": ["my-company.local"]}))
+    res(
+        Kind::Onprem,
+        "corp",
+        json!({"address_space": ["10.0.0.0/12", "192.168.0.0/16"], "dns_servers": ["10.1.0.4", "10.1.0.5"], "domains": ["my-company.local"]}),
+    )
 }
 
 pub fn hub(gateway: &str) -> Resource {
-    res(Kind::Hub, "hub", json!({"resource_group": "net-rg", "location": "westeurope", "address_space": ["10.20.0.0/22"], "gateway": gateway}))
+    res(
+        Kind::Hub,
+        "hub",
+        json!({"resource_group": "net-rg", "location": "westeurope", "address_space": ["10.20.0.0/22"], "gateway": gateway}),
+    )
 }
 
 pub fn cluster(extra: serde_json::Value) -> Resource {
@@ -46,7 +59,12 @@ pub fn topology(cluster_extra: serde_json::Value, gateway: &str) -> Graph {
     g.add(hub(gateway)).unwrap();
     g.add(cluster(cluster_extra)).unwrap();
     let (c, h) = (id_of(&g, Kind::ClusterNetwork, "aks"), id_of(&g, Kind::Hub, "hub"));
-    g.add(res(Kind::Peering, "aks_hub", json!({"cluster_id": c, "hub_id": h, "use_remote_gateways": true}))).unwrap();
+    g.add(res(
+        Kind::Peering,
+        "aks_hub",
+        json!({"cluster_id": c, "hub_id": h, "use_remote_gateways": true}),
+    ))
+    .unwrap();
     g
 }
 
@@ -60,10 +78,35 @@ pub fn add(g: &mut Graph, kind: Kind, name: &str, mut cfg: serde_json::Value) {
 /// The whole seed topology with DNS, external services and load balancers.
 pub fn seed() -> Graph {
     let mut g = topology(json!({"internal_lb_ips": 1}), "expressroute");
-    add(&mut g, Kind::DnsUpstream, "dns", json!({"stub_domains": {"my-company.local": ["10.1.0.4", "10.1.0.5"]}}));
-    add(&mut g, Kind::ExternalService, "api", json!({"name": "external-random-api", "endpoints": ["10.1.8.4"], "ports": [{"port": 80, "target_port": 8080}]}));
-    add(&mut g, Kind::ExternalService, "db", json!({"name": "db", "external_name": "db.my-company.local", "ports": [{"port": 1433}]}));
-    add(&mut g, Kind::LbService, "web", json!({"name": "web", "selector": {"app": "web"}, "ports": [{"port": 80}]}));
-    add(&mut g, Kind::LbService, "sql", json!({"name": "sql", "selector": {"app": "sql"}, "ports": [{"port": 1433}], "internal": true, "internal_subnet": "nodes"}));
+    add(
+        &mut g,
+        Kind::DnsUpstream,
+        "dns",
+        json!({"stub_domains": {"my-company.local": ["10.1.0.4", "10.1.0.5"]}}),
+    );
+    add(
+        &mut g,
+        Kind::ExternalService,
+        "api",
+        json!({"name": "external-random-api", "endpoints": ["10.1.8.4"], "ports": [{"port": 80, "target_port": 8080}]}),
+    );
+    add(
+        &mut g,
+        Kind::ExternalService,
+        "db",
+        json!({"name": "db", "external_name": "db.my-company.local", "ports": [{"port": 1433}]}),
+    );
+    add(
+        &mut g,
+        Kind::LbService,
+        "web",
+        json!({"name": "web", "selector": {"app": "web"}, "ports": [{"port": 80}]}),
+    );
+    add(
+        &mut g,
+        Kind::LbService,
+        "sql",
+        json!({"name": "sql", "selector": {"app": "sql"}, "ports": [{"port": 1433}], "internal": true, "internal_subnet": "nodes"}),
+    );
     g
 }
