@@ -1,0 +1,111 @@
+# The seed topology in HCL: the same network as examples/hybrid.hk.
+terraform {
+  required_providers {
+    hybridk8s = { source = "hybridk8s/hybridk8s" }
+  }
+}
+
+variable "state_path" {
+  type        = string
+  description = "Local fabric database."
+  default     = ".hybridk8s/fabric.db"
+}
+
+provider "hybridk8s" {
+  backend    = "local"
+  state_path = var.state_path
+}
+
+data "hybridk8s_onprem_network" "corp" {
+  name          = "corp"
+  address_space = ["10.0.0.0/12", "192.168.0.0/16"]
+  dns_servers   = ["10.1.0.4", "10.1.0.5"]
+  domains       = ["my-company.local"]
+}
+
+resource "hybridk8s_hub_network" "hub" {
+  name           = "hub"
+  resource_group = "net-rg"
+  location       = "westeurope"
+  address_space  = ["10.20.0.0/22"]
+  gateway        = "expressroute"
+}
+
+resource "hybridk8s_cluster_network" "aks" {
+  name            = "k8s-dev-vnet"
+  resource_group  = "k8s-dev-rg"
+  location        = "westeurope"
+  address_space   = ["10.40.0.0/16"]
+  plugin          = "azure_cni"
+  max_nodes       = 50
+  max_pods        = 30
+  internal_lb_ips = 1
+  service_cidr    = "172.16.0.0/16"
+  dns_service_ip  = "172.16.0.10"
+  avoid           = data.hybridk8s_onprem_network.corp.address_space
+}
+
+resource "hybridk8s_peering" "aks_hub" {
+  cluster_id          = hybridk8s_cluster_network.aks.id
+  hub_id              = hybridk8s_hub_network.hub.id
+  use_remote_gateways = true
+}
+
+resource "hybridk8s_dns_upstream" "aks_dns" {
+  cluster_id = hybridk8s_cluster_network.aks.id
+  flavor     = "coredns_aks"
+  stub_domains = {
+    "my-company.local" = data.hybridk8s_onprem_network.corp.dns_servers
+  }
+}
+
+resource "hybridk8s_external_service" "random_api" {
+  cluster_id = hybridk8s_cluster_network.aks.id
+  name       = "external-random-api"
+  endpoints  = ["10.1.8.4"]
+
+  ports {
+    port        = 80
+    target_port = 8080
+  }
+}
+
+resource "hybridk8s_external_service" "corp_db" {
+  cluster_id    = hybridk8s_cluster_network.aks.id
+  name          = "corp-db"
+  external_name = "db.my-company.local"
+
+  ports {
+    port = 1433
+  }
+}
+
+resource "hybridk8s_lb_service" "web" {
+  cluster_id = hybridk8s_cluster_network.aks.id
+  name       = "web"
+  selector   = { app = "web" }
+
+  ports {
+    port        = 80
+    target_port = 8080
+  }
+}
+
+resource "hybridk8s_lb_service" "nginx" {
+  cluster_id = hybridk8s_cluster_network.aks.id
+  name       = "nginx-internal"
+  selector   = { app = "nginx" }
+  internal   = true
+
+  ports {
+    port = 80
+  }
+}
+
+output "node_subnet_cidr" {
+  value = hybridk8s_cluster_network.aks.node_subnet_cidr
+}
+
+output "required_ip_count" {
+  value = hybridk8s_cluster_network.aks.required_ip_count
+}
