@@ -46,6 +46,7 @@ pub fn parse_value(src: &str, file: FileId) -> Result<Expr, Problem> {
 
 fn run(rule: Rule, src: &str, file: FileId) -> Result<Pair<'_, Rule>, Problem> {
     check_depth(src, file)?;
+    pest::set_error_detail(true);
     let mut pairs = HkParser::parse(rule, src).map_err(|e| syntax_error(e, file))?;
     Ok(pairs.next().expect("the top rule matched"))
 }
@@ -367,7 +368,6 @@ fn rule_name(r: &Rule) -> String {
 }
 
 fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem {
-    let e = e.renamed_rules(rule_name);
     let (start, end) = match e.location {
         pest::error::InputLocation::Pos(p) => (p, p),
         pest::error::InputLocation::Span((s, t)) => (s, t),
@@ -379,7 +379,13 @@ fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem {
                 .filter(|r| **r != Rule::COMMENT)
                 .map(rule_name)
                 .collect();
-            names.dedup();
+            if let Some(a) = e.parse_attempts() {
+                names.extend(a.expected_tokens().into_iter().filter_map(|t| {
+                    let t = t.to_string();
+                    let noise = t.trim().is_empty() || ["#", "//", "BUILTIN_RULE"].contains(&t.as_str());
+                    (!noise && !t.contains("..")).then(|| format!("`{t}`"))
+                }));
+            }
             names.sort();
             names.dedup();
             match names.len() {
@@ -390,7 +396,11 @@ fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem {
         }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
-    let help = if message.contains("`=`") || message.contains("an attribute") {
+    let help = if message.contains("`]`") {
+        "is a `]` missing? lists are written `[a, b]`"
+    } else if message.contains("`}`") {
+        "is a `}` missing? blocks and objects are written `{ name = value }`"
+    } else if message.contains("`=`") || message.contains("an attribute") {
         "attributes are written `name = value`; lists `[a, b]`; objects `{ key = value }`"
     } else if message.contains("a value") {
         "values are strings \"…\", numbers, true/false, CIDRs 10.0.0.0/8, IPs 10.1.0.4, lists, objects or references"

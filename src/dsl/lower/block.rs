@@ -50,9 +50,9 @@ impl Loader<'_> {
                 continue;
             }
             if let Some((target, want)) = sug {
-                if let Some(v) = sugar_value(&mut ev, &a.value, want, target) {
-                    config.insert(target.to_string(), v);
-                }
+                // A failed value stays unknown: no "missing attribute" on top.
+                let v = sugar_value(&mut ev, &a.value, want, target).unwrap_or(Value::Unknown);
+                config.insert(target.to_string(), v);
                 continue;
             }
             let ty = if let Some(at) = schema.attribute(key) {
@@ -67,7 +67,8 @@ impl Loader<'_> {
                 if sugar(addr.kind, "hub").is_some() {
                     names.push("hub");
                 }
-                let p = unknown_name(&format!("attribute of {}", addr.kind), key, a.key.span, &names);
+                let msg = format!("{} has no attribute `{key}`", addr.kind);
+                let p = unknown_name("dsl::unknown-attribute", msg, key, a.key.span, &names);
                 ev.problems.push(p.help_opt(Some(format!(
                     "{} takes {}",
                     addr.kind,
@@ -75,9 +76,10 @@ impl Loader<'_> {
                 ))));
                 continue;
             };
-            if let Some(v) = ev.eval(&a.value, Some(&ty), &AttrPath::attr(key)) {
-                config.insert(key.to_string(), v);
-            }
+            let v = ev
+                .eval(&a.value, Some(&ty), &AttrPath::attr(key))
+                .unwrap_or(Value::Unknown);
+            config.insert(key.to_string(), v);
         }
         let Eval {
             mut deps, mut recorded, ..
@@ -137,7 +139,7 @@ fn sugar_value(ev: &mut Eval<'_>, e: &Expr, want: Kind, target: &str) -> Option<
         Some(Named::Resource(addr)) => {
             let p = Problem::error(
                 "dsl::wrong-kind",
-                format!("`{}` is a {}, not a {want}", segs[0].name, addr.kind),
+                format!("`{}` is {}, not a {want}", segs[0].name, super::eval::a_kind(addr.kind)),
             )
             .at(e.span, format!("expected a {want}"))
             .help(format!("`{}` takes the name of a {want} block", want_key(want)));
@@ -154,7 +156,8 @@ fn sugar_value(ev: &mut Eval<'_>, e: &Expr, want: Kind, target: &str) -> Option<
                 .map(|(k, _)| k.as_str())
                 .collect();
             names.sort_unstable();
-            let p = unknown_name("reference", &segs[0].name, e.span, &names);
+            let msg = format!("`{}` is not declared", segs[0].name);
+            let p = unknown_name("dsl::unknown-reference", msg, &segs[0].name, e.span, &names);
             let help = format!("no {want} block is labelled `{}`", segs[0].name);
             ev.problems.push(if p.help.is_none() { p.help(help) } else { p });
             None

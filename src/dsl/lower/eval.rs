@@ -83,8 +83,10 @@ impl<'a> Eval<'a> {
                             Some((_, t)) => (Some(t), path.clone().then(&a.key.name)),
                             None => {
                                 let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                                let msg = format!("these objects have no attribute `{}`", a.key.name);
+                                let code = "dsl::unknown-attribute";
                                 self.problems
-                                    .push(unknown_name("attribute", &a.key.name, a.key.span, &names));
+                                    .push(unknown_name(code, msg, &a.key.name, a.key.span, &names));
                                 continue;
                             }
                         },
@@ -241,7 +243,7 @@ impl<'a> Eval<'a> {
                     return self.err(
                         Problem::error(
                             "dsl::bare-resource",
-                            format!("`{}` is a {} block, not a value", first.name, addr.kind),
+                            format!("`{}` is {} block, not a value", first.name, a_kind(addr.kind)),
                         )
                         .at(e.span, "a resource, not a value")
                         .help(format!("read one of its attributes, e.g. {example}")),
@@ -258,7 +260,13 @@ impl<'a> Eval<'a> {
                         .map(|a| a.name)
                         .chain(schema.blocks.iter().map(|b| b.name))
                         .collect();
-                    let p = unknown_name(&format!("attribute of {}", addr.kind), &attr.name, attr.span, &names);
+                    let p = unknown_name(
+                        "dsl::unknown-attribute",
+                        format!("{} has no attribute `{}`", addr.kind, attr.name),
+                        &attr.name,
+                        attr.span,
+                        &names,
+                    );
                     return self.err(p);
                 }
                 let mut v = r.get(&attr.name).clone();
@@ -280,7 +288,8 @@ impl<'a> Eval<'a> {
                 let mut names: Vec<&str> = self.scope.params.keys().map(String::as_str).collect();
                 names.extend(self.scope.names.keys().map(String::as_str));
                 names.sort_unstable();
-                let p = unknown_name("reference", &first.name, first.span, &names).help_opt(
+                let msg = format!("`{}` is not declared", first.name);
+                let p = unknown_name("dsl::unknown-reference", msg, &first.name, first.span, &names).help_opt(
                     closest(&first.name, &names)
                         .is_none()
                         .then(|| "declare it with `param NAME: TYPE` or as a block label".to_string()),
@@ -352,16 +361,22 @@ fn mismatch(e: &Expr, want: &Type) -> Problem {
     .at(e.span, format!("this is {}", what_expr(e)))
 }
 
-/// "unknown X `name`" with the closest candidate as help.
-pub fn unknown_name(what: &str, name: &str, span: Span, candidates: &[&str]) -> Problem {
-    let p = Problem::error(
-        &format!("dsl::unknown-{}", what.split_whitespace().next().unwrap_or(what)),
-        format!("unknown {what} `{name}`"),
-    );
+/// `message` about `name`, with the closest candidate as label and help.
+pub fn unknown_name(code: &str, message: String, name: &str, span: Span, candidates: &[&str]) -> Problem {
+    let p = Problem::error(code, message);
     match closest(name, candidates) {
         Some(c) => p
             .at(span, format!("did you mean `{c}`?"))
             .help(format!("did you mean `{c}`?")),
         None => p.at(span, "not declared"),
+    }
+}
+
+/// "an onprem", "a hub".
+pub fn a_kind(k: Kind) -> String {
+    if k == Kind::Onprem {
+        format!("an {k}")
+    } else {
+        format!("a {k}")
     }
 }

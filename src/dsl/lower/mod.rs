@@ -108,7 +108,8 @@ impl Loader<'_> {
                     Ok(k) => (&b.label, Named::Resource(crate::graph::Address::new(k, &b.label.name))),
                     Err(_) => {
                         let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.keyword()).collect();
-                        let mut p = eval::unknown_name("block type", &b.kind.name, b.kind.span, &kinds);
+                        let msg = format!("unknown block type `{}`", b.kind.name);
+                        let mut p = eval::unknown_name("dsl::unknown-block", msg, &b.kind.name, b.kind.span, &kinds);
                         if p.help.is_none() {
                             p = p.help(format!("block types are {}", kinds.join(", ")));
                         }

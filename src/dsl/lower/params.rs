@@ -53,8 +53,10 @@ impl Loader<'_> {
             };
             for a in attrs {
                 let Some(p) = by_name.get(a.key.name.as_str()) else {
+                    let msg = format!("the program declares no param `{}`", a.key.name);
+                    let code = "dsl::unknown-variable";
                     self.problems
-                        .push(unknown_name("variable", &a.key.name, a.key.span, &names));
+                        .push(unknown_name(code, msg, &a.key.name, a.key.span, &names));
                     continue;
                 };
                 let ty = param_type(&p.ty);
@@ -127,8 +129,9 @@ impl Loader<'_> {
                 continue;
             }
             let Some(p) = by_name.get(a.key.name.as_str()) else {
+                let msg = format!("module `{}` has no param `{}`", m.name.name, a.key.name);
                 ev.problems
-                    .push(unknown_name("param of module", &a.key.name, a.key.span, &names));
+                    .push(unknown_name("dsl::unknown-param", msg, &a.key.name, a.key.span, &names));
                 continue;
             };
             if let Some(v) = ev.eval(&a.value, Some(&param_type(&p.ty)), &AttrPath::root()) {
