@@ -92,7 +92,7 @@ impl Fmt<'_> {
         if let Some(c) = self.comments.get(self.next) {
             let between = self.src.get(end..c.span.start).unwrap_or("\n");
             if c.span.start >= end && !between.contains('\n') {
-                self.out.push_str("  ");
+                self.out.push(' ');
                 self.out.push_str(&c.text);
                 self.next += 1;
                 return c.span.end;
