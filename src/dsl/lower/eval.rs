@@ -288,11 +288,14 @@ impl<'a> Eval<'a> {
                 let mut names: Vec<&str> = self.scope.params.keys().map(String::as_str).collect();
                 names.extend(self.scope.names.keys().map(String::as_str));
                 names.sort_unstable();
-                let msg = format!("`{}` is not declared", first.name);
+                let msg = match (ty, closest(&first.name, &names)) {
+                    (Some(t), None) if segs.len() == 1 => format!("expected {}, found `{}`", t.describe(), first.name),
+                    _ => format!("`{}` is not declared", first.name),
+                };
                 let p = unknown_name("dsl::unknown-reference", msg, &first.name, first.span, &names).help_opt(
-                    closest(&first.name, &names)
-                        .is_none()
-                        .then(|| "declare it with `param NAME: TYPE` or as a block label".to_string()),
+                    closest(&first.name, &names).is_none().then(|| {
+                        "a bare name refers to a param or a block label; none is declared with this name".to_string()
+                    }),
                 );
                 self.err(p)
             }
