@@ -70,6 +70,9 @@ fn hostile_inputs() {
         "onprem x { address_space = [10.0.0.0/8] } onprem y { address_space = x.address_space.z.w }",
         &deep,
         &deep_obj,
+        &("onprem x { a = \"#\" ".to_string() + &"[".repeat(10_000)),
+        &("onprem x { a = \"${".to_string() + &"[\"${".repeat(10_000)),
+        &("onprem x { a = [\"\\\"\" ".to_string() + &"{ a = ".repeat(10_000)),
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let probe = dir.path().join("x.hk");

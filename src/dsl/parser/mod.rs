@@ -6,12 +6,12 @@ use super::error::Problem;
 use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 
+mod errors;
+use errors::{check_depth, syntax_error};
+
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/hybrid.pest"]
 struct HkParser;
-
-/// Deeper nesting than this is refused before parsing (keeps recursion bounded).
-const MAX_DEPTH: usize = 64;
 
 /// Parses a whole `.hk` file.
 pub fn parse_file(src: &str, file: FileId) -> Result<File, Problem> {
@@ -70,25 +70,6 @@ fn collect_comments(top: Pair<'_, Rule>, file: FileId) -> Vec<Comment> {
             span: Span::new(file, p.as_span().start(), p.as_span().end()),
         })
         .collect()
-}
-
-fn check_depth(src: &str, file: FileId) -> Result<(), Problem> {
-    let mut depth = 0usize;
-    for (i, b) in src.bytes().enumerate() {
-        match b {
-            b'[' | b'{' | b'(' => depth += 1,
-            b']' | b'}' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if depth > MAX_DEPTH {
-            return Err(
-                Problem::error("dsl::too-deep", format!("nesting deeper than {MAX_DEPTH} levels"))
-                    .at(Span::new(file, i, i + 1), "too deep")
-                    .help("flatten the value"),
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The parser state: the file and the first semantic problem (bad octet, …).
@@ -333,83 +314,6 @@ impl P {
             span,
         }
     }
-}
-
-/// The name users see for a rule in "expected …".
-fn rule_name(r: &Rule) -> String {
-    match r {
-        Rule::EOI => "end of file",
-        Rule::ident => "a name",
-        Rule::param => "`param`",
-        Rule::module => "`module`",
-        Rule::block => "a block (`KIND NAME { … }`)",
-        Rule::attr | Rule::entry => "an attribute (`name = value`)",
-        Rule::body | Rule::object => "`{`",
-        Rule::type_expr | Rule::prim_type | Rule::list_type | Rule::map_type => {
-            "a type (string, number, bool, cidr, ip, list(T), map(T))"
-        }
-        Rule::cidr => "a CIDR",
-        Rule::ip => "an IP address",
-        Rule::number => "a number",
-        Rule::boolean => "true or false",
-        Rule::string => "a string",
-        Rule::list => "a list",
-        Rule::reference => "a reference",
-        Rule::interp => "`${`",
-        Rule::escape => "an escape (\\\" \\\\ \\n \\t \\r \\$ \\u{…})",
-        Rule::str_text => "text",
-        Rule::COMMENT => "a comment",
-        Rule::kw_param => "`param`",
-        Rule::kw_module => "`module`",
-        Rule::kw_as => "`as`",
-        _ => "a value",
-    }
-    .to_string()
-}
-
-fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem {
-    let (start, end) = match e.location {
-        pest::error::InputLocation::Pos(p) => (p, p),
-        pest::error::InputLocation::Span((s, t)) => (s, t),
-    };
-    let message = match &e.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<String> = positives
-                .iter()
-                .filter(|r| **r != Rule::COMMENT)
-                .map(rule_name)
-                .collect();
-            if let Some(a) = e.parse_attempts() {
-                names.extend(a.expected_tokens().into_iter().filter_map(|t| {
-                    let t = t.to_string();
-                    let noise = t.trim().is_empty() || ["#", "//", "BUILTIN_RULE"].contains(&t.as_str());
-                    (!noise && !t.contains("..")).then(|| format!("`{t}`"))
-                }));
-            }
-            names.sort();
-            names.dedup();
-            match names.len() {
-                0 => "syntax error".to_string(),
-                1 => format!("expected {}", names[0]),
-                n => format!("expected {} or {}", names[..n - 1].join(", "), names[n - 1]),
-            }
-        }
-        pest::error::ErrorVariant::CustomError { message } => message.clone(),
-    };
-    let help = if message.contains("`]`") {
-        "is a `]` missing? lists are written `[a, b]`"
-    } else if message.contains("`}`") {
-        "is a `}` missing? blocks and objects are written `{ name = value }`"
-    } else if message.contains("`=`") || message.contains("an attribute") {
-        "attributes are written `name = value`; lists `[a, b]`; objects `{ key = value }`"
-    } else if message.contains("a value") {
-        "values are strings \"…\", numbers, true/false, CIDRs 10.0.0.0/8, IPs 10.1.0.4, lists, objects or references"
-    } else {
-        "see the DSL reference in docs/design.md (\"Shape of the DSL\")"
-    };
-    Problem::error("dsl::syntax", format!("syntax error: {message}"))
-        .at(Span::new(file, start, end), "here")
-        .help(help)
 }
 
 #[cfg(test)]
