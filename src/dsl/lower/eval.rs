@@ -235,7 +235,7 @@ impl<'a> Eval<'a> {
             Some(Named::Resource(addr)) => {
                 let addr = addr.clone();
                 if segs.len() == 1 {
-                    let example = if matches!(addr.kind, Kind::Onprem | Kind::Hub) {
+                    let example = if matches!(addr.kind, Kind::Onprem | Kind::Hub | Kind::ClusterNetwork) {
                         format!("`{0}.address_space` or `{0}.id`", first.name)
                     } else {
                         format!("`{}.id`", first.name)

@@ -1,6 +1,8 @@
 //! Parse errors users can read: "expected `,` or `]`" with a hint, and a
 //! nesting limit checked before pest recurses.
 
+#![allow(clippy::result_large_err)] // one problem per file, built once
+
 use super::Rule;
 use crate::dsl::ast::{FileId, Span};
 use crate::dsl::error::Problem;
@@ -44,11 +46,7 @@ pub(super) fn check_depth(src: &str, file: FileId) -> Result<(), Problem> {
                 b'#' => in_comment = true,
                 b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
                 b'[' | b'{' | b'(' => stack.push(Open::Bracket),
-                b']' | b'}' | b')' => {
-                    if stack.pop() == Some(Open::Interp) {
-                        in_string = true;
-                    }
-                }
+                b']' | b'}' | b')' => in_string = stack.pop() == Some(Open::Interp),
                 _ => {}
             }
         }

@@ -1,6 +1,8 @@
 //! Text to syntax tree: the pest grammar in `grammar/hybrid.pest`, one
 //! `parse_<rule>` function per rule, and readable "expected …" errors.
 
+#![allow(clippy::result_large_err)] // a parse fails once per file: no need to box
+
 use super::ast::*;
 use super::error::Problem;
 use pest::iterators::{Pair, Pairs};
