@@ -1,0 +1,174 @@
+//! One block to one resource: attribute names against the schema, the
+//! `cluster = aks` / `hub = hub` sugar, `name` from the label, then
+//! `kinds::complete` so that computed attributes can be read by later blocks.
+
+use super::eval::{unknown_name, Eval};
+use super::scope::{Named, Scope};
+use super::Loader;
+use crate::dsl::ast::{Block, Expr, ExprKind, Span};
+use crate::dsl::error::Problem;
+use crate::graph::schema::Presence;
+use crate::graph::{kinds, AttrPath, Attrs, Kind, Resource, Type, Value};
+use std::collections::HashMap;
+
+/// `cluster = aks` → `cluster_id = aks.id`; `hub = hub` → `hub_id = hub.id`.
+fn sugar(kind: Kind, key: &str) -> Option<(&'static str, Kind)> {
+    match (kind, key) {
+        (Kind::Peering | Kind::DnsUpstream | Kind::ExternalService | Kind::LbService, "cluster") => {
+            Some(("cluster_id", Kind::ClusterNetwork))
+        }
+        (Kind::Peering, "hub") => Some(("hub_id", Kind::Hub)),
+        _ => None,
+    }
+}
+
+impl Loader<'_> {
+    pub(super) fn lower_block(&mut self, scope: &Scope, b: &Block) {
+        let Some(Named::Resource(addr)) = scope.names.get(&b.label.name) else {
+            return;
+        };
+        let addr = addr.clone();
+        let schema = kinds::schema(addr.kind);
+        let mut ev = Eval::new(scope, &self.graph, &mut self.problems);
+        let mut config = Attrs::new();
+        let mut seen: HashMap<&str, (Span, &str)> = HashMap::new();
+        for a in &b.attrs {
+            let key = a.key.name.as_str();
+            let sug = sugar(addr.kind, key);
+            let target = sug.map_or(key, |(t, _)| t);
+            if let Some((prev, prev_key)) = seen.insert(target, (a.key.span, key)) {
+                ev.problems.push(
+                    Problem::error("dsl::duplicate-attribute", format!("`{target}` is set twice"))
+                        .at(a.key.span, "set again here")
+                        .related(prev, "first set here")
+                        .help(if prev_key != key {
+                            "`cluster = NAME` sets `cluster_id`, `hub = NAME` sets `hub_id`: write only one"
+                        } else {
+                            "remove one of them"
+                        }),
+                );
+                continue;
+            }
+            if let Some((target, want)) = sug {
+                // A failed value stays unknown: no "missing attribute" on top.
+                let v = sugar_value(&mut ev, &a.value, want, target).unwrap_or(Value::Unknown);
+                config.insert(target.to_string(), v);
+                continue;
+            }
+            let ty = if let Some(at) = schema.attribute(key) {
+                at.ty.clone()
+            } else if let Some(bl) = schema.block(key) {
+                Type::list(bl.item_type())
+            } else {
+                let mut names = schema.settable_names();
+                if sugar(addr.kind, "cluster").is_some() {
+                    names.push("cluster");
+                }
+                if sugar(addr.kind, "hub").is_some() {
+                    names.push("hub");
+                }
+                let msg = format!("{} has no attribute `{key}`", addr.kind);
+                let p = unknown_name("dsl::unknown-attribute", msg, key, a.key.span, &names);
+                ev.problems.push(p.help_opt(Some(format!(
+                    "{} takes {}",
+                    addr.kind,
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ))));
+                continue;
+            };
+            let v = ev
+                .eval(&a.value, Some(&ty), &AttrPath::attr(key))
+                .unwrap_or(Value::Unknown);
+            config.insert(key.to_string(), v);
+        }
+        let Eval {
+            mut deps, mut recorded, ..
+        } = ev;
+        let names_label = schema
+            .attribute("name")
+            .is_some_and(|a| a.presence == Presence::Required && !config.contains_key("name"));
+        if names_label {
+            config.insert("name".into(), Value::str(&b.label.name));
+            recorded.push((AttrPath::attr("name"), b.label.span));
+        }
+        deps.extend(scope.inherited_deps.iter().cloned());
+        let spans = self.spans.insert_resource(addr.clone(), b.label.span, b.span);
+        spans.paths.extend(recorded);
+        let (attrs, diags) = kinds::complete(&addr, config, &self.opts.ctx);
+        for d in diags.iter() {
+            self.problems.push(self.spans.problem(d));
+        }
+        let r = Resource {
+            address: addr,
+            attrs,
+            depends_on: deps,
+        };
+        if let Err(d) = self.graph.add(r) {
+            self.problems.push(self.spans.problem(&d));
+        }
+    }
+}
+
+/// The ID of the block a `cluster = …` / `hub = …` names.
+fn sugar_value(ev: &mut Eval<'_>, e: &Expr, want: Kind, target: &str) -> Option<Value> {
+    ev.recorded.push((AttrPath::attr(target), e.span));
+    let ExprKind::Ref(segs) = &e.kind else {
+        ev.problems.push(
+            Problem::error(
+                "dsl::type-mismatch",
+                format!("expected the name of a {want} block, found a value"),
+            )
+            .at(e.span, format!("not a {want} name"))
+            .help(format!(
+                "write `{} = NAME`, or set `{target}` to an ID string",
+                want_key(want)
+            )),
+        );
+        return None;
+    };
+    if segs.len() > 1 || ev.scope.params.contains_key(&segs[0].name) {
+        let v = ev.reference(e, segs, Some(&Type::String))?;
+        return ev.conform(v, Some(&Type::String), e.span);
+    }
+    match ev.scope.names.get(&segs[0].name) {
+        Some(Named::Resource(addr)) if addr.kind == want => {
+            ev.deps.insert(addr.clone());
+            let id = ev.graph.get(addr).map_or(Value::Null, |r| r.get("id").clone());
+            Some(id)
+        }
+        Some(Named::Resource(addr)) => {
+            let p = Problem::error(
+                "dsl::wrong-kind",
+                format!("`{}` is {}, not a {want}", segs[0].name, super::eval::a_kind(addr.kind)),
+            )
+            .at(e.span, format!("expected a {want}"))
+            .help(format!("`{}` takes the name of a {want} block", want_key(want)));
+            ev.problems.push(p);
+            None
+        }
+        Some(Named::Broken) => None,
+        _ => {
+            let mut names: Vec<&str> = ev
+                .scope
+                .names
+                .iter()
+                .filter(|(_, n)| matches!(n, Named::Resource(a) if a.kind == want))
+                .map(|(k, _)| k.as_str())
+                .collect();
+            names.sort_unstable();
+            let msg = format!("`{}` is not declared", segs[0].name);
+            let p = unknown_name("dsl::unknown-reference", msg, &segs[0].name, e.span, &names);
+            let help = format!("no {want} block is labelled `{}`", segs[0].name);
+            ev.problems.push(if p.help.is_none() { p.help(help) } else { p });
+            None
+        }
+    }
+}
+
+fn want_key(k: Kind) -> &'static str {
+    if k == Kind::Hub {
+        "hub"
+    } else {
+        "cluster"
+    }
+}

@@ -1,0 +1,310 @@
+//! Syntax trees to the resource graph: files and modules, names, dependency
+//! order between blocks. Blocks are lowered in `block`, params bound in
+//! `params`, expressions evaluated in `eval`.
+
+mod block;
+mod eval;
+mod params;
+mod scope;
+
+use super::ast::{File, Item, Span};
+use super::error::{LoadError, Problem, Sources};
+use super::{parser, Options, Program, SpanMap};
+use crate::graph::{Graph, Kind};
+use scope::{for_each_ref, Named, Scope};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+
+/// Loads `path` with everything it includes.
+pub fn load(path: &Path, opts: &Options) -> Result<Program, LoadError> {
+    let mut l = Loader {
+        opts,
+        sources: Sources::default(),
+        problems: Vec::new(),
+        graph: Graph::new(),
+        spans: SpanMap::default(),
+        files: HashMap::new(),
+        stack: Vec::new(),
+    };
+    let path = normalize(path);
+    if let Some(file) = l.read(&path, None) {
+        if let Some(params) = l.root_params(&file) {
+            l.stack.push(canonical(&path));
+            let scope = Scope {
+                params,
+                ..Scope::default()
+            };
+            l.lower_scope(&file, scope, &path);
+        }
+    }
+    if l.problems.iter().any(Problem::is_error) {
+        return Err(LoadError::new(l.problems, l.sources));
+    }
+    Ok(Program {
+        graph: l.graph,
+        sources: l.sources,
+        spans: l.spans,
+    })
+}
+
+/// The state of one load.
+pub(crate) struct Loader<'o> {
+    opts: &'o Options,
+    sources: Sources,
+    problems: Vec<Problem>,
+    graph: Graph,
+    spans: SpanMap,
+    /// Parsed files by canonical path (`None`: unreadable or unparsable).
+    files: HashMap<PathBuf, Option<Rc<File>>>,
+    /// Canonical paths of the files being instantiated (include cycles).
+    stack: Vec<PathBuf>,
+}
+
+impl Loader<'_> {
+    /// Reads and parses a file once; problems are reported at `from`.
+    fn read(&mut self, path: &Path, from: Option<Span>) -> Option<Rc<File>> {
+        let key = canonical(path);
+        if let Some(f) = self.files.get(&key) {
+            return f.clone();
+        }
+        let parsed = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let id = self.sources.add(path.display().to_string(), text);
+                let text = self.sources.get(id).expect("just added").text.clone();
+                match parser::parse_file(&text, id) {
+                    Ok(f) => Some(Rc::new(f)),
+                    Err(p) => {
+                        self.problems.push(p);
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                let mut p = Problem::error("dsl::io", format!("cannot read {}: {e}", path.display()));
+                if let Some(s) = from {
+                    p = p.at(s, "included here");
+                }
+                self.problems.push(p);
+                None
+            }
+        };
+        self.files.insert(key, parsed.clone());
+        parsed
+    }
+
+    /// Lowers every block and module instance of one file instance, in
+    /// dependency order.
+    fn lower_scope(&mut self, file: &File, mut scope: Scope, path: &Path) {
+        // Names: one namespace for labels, instance names and params.
+        let mut declared: HashMap<String, Span> = HashMap::new();
+        let mut nodes: Vec<&Item> = Vec::new();
+        for item in &file.items {
+            let (name, named) = match item {
+                Item::Param(p) => (&p.name, Named::Broken),
+                Item::Module(m) => (&m.name, Named::Module),
+                Item::Block(b) => match b.kind.name.parse::<Kind>() {
+                    Ok(k) => (&b.label, Named::Resource(crate::graph::Address::new(k, &b.label.name))),
+                    Err(_) => {
+                        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.keyword()).collect();
+                        let msg = format!("unknown block type `{}`", b.kind.name);
+                        let mut p = eval::unknown_name("dsl::unknown-block", msg, &b.kind.name, b.kind.span, &kinds);
+                        if p.help.is_none() {
+                            p = p.help(format!("block types are {}", kinds.join(", ")));
+                        }
+                        self.problems.push(p);
+                        (&b.label, Named::Broken)
+                    }
+                },
+            };
+            if let Some(prev) = declared.insert(name.name.clone(), name.span) {
+                self.problems.push(
+                    Problem::error("dsl::duplicate-name", format!("`{}` is declared twice", name.name))
+                        .at(name.span, "declared again here")
+                        .related(prev, "first declared here")
+                        .help("labels, module instance names and params share one namespace per file"),
+                );
+                continue;
+            }
+            let named = match named {
+                Named::Resource(a) => Named::Resource(a.in_module(&scope.module)),
+                _ if matches!(item, Item::Param(_)) => continue,
+                n => n,
+            };
+            scope.names.insert(name.name.clone(), named);
+            nodes.push(item);
+        }
+        for idx in order(&nodes, &scope, &mut self.problems) {
+            match nodes[idx] {
+                Item::Block(b) => self.lower_block(&scope, b),
+                Item::Module(m) => self.instantiate(&scope, m, path),
+                Item::Param(_) => {}
+            }
+        }
+    }
+
+    /// Lowers one `module "PATH" as NAME { … }`.
+    fn instantiate(&mut self, scope: &Scope, m: &super::ast::ModuleUse, from: &Path) {
+        let path = normalize(&from.parent().unwrap_or(Path::new(".")).join(&m.path));
+        let key = canonical(&path);
+        if let Some(i) = self.stack.iter().position(|p| *p == key) {
+            let chain: Vec<String> = self.stack[i..]
+                .iter()
+                .chain([&key])
+                .map(|p| {
+                    p.file_name()
+                        .map_or(p.display().to_string(), |n| n.to_string_lossy().into())
+                })
+                .collect();
+            self.problems.push(
+                Problem::error(
+                    "dsl::include-cycle",
+                    format!("module include cycle: {}", chain.join(" -> ")),
+                )
+                .at(m.path_span, "includes a file that is already being included")
+                .help("a module cannot include itself, directly or through other modules"),
+            );
+            return;
+        }
+        let Some(file) = self.read(&path, Some(m.path_span)) else {
+            return;
+        };
+        let Some((params, deps)) = self.module_params(scope, &file, m) else {
+            return;
+        };
+        let mut module = scope.module.clone();
+        module.push(m.name.name.clone());
+        let mut inherited = scope.inherited_deps.clone();
+        inherited.extend(deps);
+        let inner = Scope {
+            module,
+            params,
+            names: HashMap::new(),
+            inherited_deps: inherited,
+        };
+        self.stack.push(key);
+        self.lower_scope(&file, inner, &path);
+        self.stack.pop();
+    }
+}
+
+/// Dependency order of the nodes (declaration order among independents);
+/// a cycle is reported and its nodes (and what depends on them) are skipped.
+fn order(nodes: &[&Item], scope: &Scope, problems: &mut Vec<Problem>) -> Vec<usize> {
+    let index: HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| match n {
+            Item::Block(b) => (b.label.name.as_str(), i),
+            Item::Module(m) => (m.name.name.as_str(), i),
+            Item::Param(p) => (p.name.name.as_str(), i),
+        })
+        .collect();
+    let mut deps: Vec<Vec<(usize, Span)>> = vec![Vec::new(); nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        let attrs = match n {
+            Item::Block(b) => &b.attrs,
+            Item::Module(m) => &m.args,
+            Item::Param(_) => continue,
+        };
+        for a in attrs {
+            for_each_ref(&a.value, &mut |id| {
+                if !scope.params.contains_key(&id.name) {
+                    if let Some(&j) = index.get(id.name.as_str()) {
+                        if !deps[i].iter().any(|(k, _)| *k == j) {
+                            deps[i].push((j, id.span));
+                        }
+                    }
+                }
+            });
+        }
+    }
+    let mut indegree: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, ds) in deps.iter().enumerate() {
+        for (j, _) in ds {
+            dependents[*j].push(i);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len()).filter(|&i| indegree[i] == 0).map(Reverse).collect();
+    let mut out = Vec::with_capacity(nodes.len());
+    while let Some(Reverse(i)) = ready.pop() {
+        out.push(i);
+        for &d in &dependents[i] {
+            indegree[d] -= 1;
+            if indegree[d] == 0 {
+                ready.push(Reverse(d));
+            }
+        }
+    }
+    if out.len() < nodes.len() {
+        problems.push(cycle_problem(nodes, &deps, &indegree, scope));
+    }
+    out
+}
+
+fn cycle_problem(nodes: &[&Item], deps: &[Vec<(usize, Span)>], indegree: &[usize], scope: &Scope) -> Problem {
+    let stuck = |i: usize| indegree[i] > 0;
+    let start = (0..nodes.len()).find(|&i| stuck(i)).expect("some node is stuck");
+    let mut path = vec![(start, None::<Span>)];
+    let mut seen: HashMap<usize, usize> = HashMap::from([(start, 0)]);
+    let mut cur = start;
+    let cycle = loop {
+        let Some(&(next, span)) = deps[cur].iter().find(|(j, _)| stuck(*j)) else {
+            break path;
+        };
+        path.last_mut().expect("path is not empty").1 = Some(span);
+        if let Some(&k) = seen.get(&next) {
+            let mut c = path[k..].to_vec();
+            c.push((next, None));
+            break c;
+        }
+        seen.insert(next, path.len());
+        path.push((next, None));
+        cur = next;
+    };
+    let name = |i: usize| match nodes[i] {
+        Item::Block(b) => match scope.names.get(&b.label.name) {
+            Some(Named::Resource(a)) => a.to_string(),
+            _ => b.label.name.clone(),
+        },
+        Item::Module(m) => format!("module.{}", m.name.name),
+        Item::Param(p) => p.name.name.clone(),
+    };
+    let names: Vec<String> = cycle.iter().map(|(i, _)| name(*i)).collect();
+    let mut p = Problem::error(
+        "dsl::dependency-cycle",
+        format!("dependency cycle: {}", names.join(" -> ")),
+    )
+    .help("break the cycle: one of these references must not point back");
+    for (k, (i, span)) in cycle.iter().enumerate() {
+        let Some(span) = span else { continue };
+        let target = cycle.get(k + 1).map_or_else(String::new, |(j, _)| name(*j));
+        if k == 0 {
+            p = p.at(*span, format!("{} refers to {target}", name(*i)));
+        } else {
+            p = p.related(*span, format!("{} refers to {target}", name(*i)));
+        }
+    }
+    p
+}
+
+/// Removes `.` components and folds `x/..`, without touching the disk.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if out.file_name().is_some() => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}

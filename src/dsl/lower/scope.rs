@@ -1,0 +1,60 @@
+//! What names mean inside one file instance (the root or a module instance).
+
+use crate::dsl::ast::{Expr, ExprKind, StrPart, TypeExpr, TypeKind};
+use crate::graph::{Address, Type, Value};
+use std::collections::{BTreeSet, HashMap};
+
+/// A bound param: its value and declared type.
+#[derive(Debug, Clone)]
+pub struct ParamVal {
+    pub value: Value,
+    pub ty: Type,
+}
+
+/// What a block label or module instance name stands for.
+#[derive(Debug, Clone)]
+pub enum Named {
+    Resource(Address),
+    Module,
+    /// A block that could not be lowered (already reported).
+    Broken,
+}
+
+/// One file instance: its module path, params and names.
+#[derive(Debug, Default)]
+pub struct Scope {
+    pub module: Vec<String>,
+    pub params: HashMap<String, ParamVal>,
+    pub names: HashMap<String, Named>,
+    /// Parent resources the module arguments read: every resource of the
+    /// instance depends on them.
+    pub inherited_deps: BTreeSet<Address>,
+}
+
+/// The graph type of a param type.
+pub fn param_type(t: &TypeExpr) -> Type {
+    match &t.kind {
+        TypeKind::String => Type::String,
+        TypeKind::Number => Type::Number,
+        TypeKind::Bool => Type::Bool,
+        TypeKind::Cidr => Type::Cidr,
+        TypeKind::Ip => Type::Ip,
+        TypeKind::List(t) => Type::list(param_type(t)),
+        TypeKind::Map(t) => Type::map(param_type(t)),
+    }
+}
+
+/// Calls `f` with the first segment of every reference in `e`.
+pub fn for_each_ref<'e>(e: &'e Expr, f: &mut impl FnMut(&'e crate::dsl::ast::Ident)) {
+    match &e.kind {
+        ExprKind::Ref(segs) => f(&segs[0]),
+        ExprKind::List(items) => items.iter().for_each(|i| for_each_ref(i, f)),
+        ExprKind::Object(attrs) => attrs.iter().for_each(|a| for_each_ref(&a.value, f)),
+        ExprKind::Str(parts) => parts.iter().for_each(|p| {
+            if let StrPart::Interp(x) = p {
+                for_each_ref(x, f)
+            }
+        }),
+        _ => {}
+    }
+}

@@ -1,0 +1,140 @@
+//! Parse errors users can read: "expected `,` or `]`" with a hint, and a
+//! nesting limit checked before pest recurses.
+
+#![allow(clippy::result_large_err)] // one problem per file, built once
+
+use super::Rule;
+use crate::dsl::ast::{FileId, Span};
+use crate::dsl::error::Problem;
+
+/// Deeper nesting than this is refused before parsing (keeps recursion bounded).
+const MAX_DEPTH: usize = 64;
+
+/// Refuses nesting deeper than [`MAX_DEPTH`], counting brackets in code and
+/// in `${…}` inside strings (a small lexer mirroring the grammar), so that
+/// neither pest nor the later passes can recurse without bound.
+pub(super) fn check_depth(src: &str, file: FileId) -> Result<(), Problem> {
+    // One entry per open bracket; `Interp` marks a `${` whose `}` returns
+    // to the string it came from.
+    #[derive(PartialEq)]
+    enum Open {
+        Bracket,
+        Interp,
+    }
+    let bytes = src.as_bytes();
+    let mut stack: Vec<Open> = Vec::new();
+    let (mut in_string, mut in_comment) = (false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_comment {
+            in_comment = b != b'\n';
+        } else if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' | b'\n' => in_string = false,
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    stack.push(Open::Interp);
+                    in_string = false;
+                    i += 1;
+                }
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'#' => in_comment = true,
+                b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
+                b'[' | b'{' | b'(' => stack.push(Open::Bracket),
+                b']' | b'}' | b')' => in_string = stack.pop() == Some(Open::Interp),
+                _ => {}
+            }
+        }
+        if stack.len() > MAX_DEPTH {
+            return Err(
+                Problem::error("dsl::too-deep", format!("nesting deeper than {MAX_DEPTH} levels"))
+                    .at(Span::new(file, i, i + 1), "too deep")
+                    .help("flatten the value"),
+            );
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// The name users see for a rule in "expected …".
+fn rule_name(r: &Rule) -> String {
+    match r {
+        Rule::EOI => "end of file",
+        Rule::ident => "a name",
+        Rule::param => "`param`",
+        Rule::module => "`module`",
+        Rule::block => "a block (`KIND NAME { … }`)",
+        Rule::attr | Rule::entry => "an attribute (`name = value`)",
+        Rule::body | Rule::object => "`{`",
+        Rule::type_expr | Rule::prim_type | Rule::list_type | Rule::map_type => {
+            "a type (string, number, bool, cidr, ip, list(T), map(T))"
+        }
+        Rule::cidr => "a CIDR",
+        Rule::ip => "an IP address",
+        Rule::number => "a number",
+        Rule::boolean => "true or false",
+        Rule::string => "a string",
+        Rule::list => "a list",
+        Rule::reference => "a reference",
+        Rule::interp => "`${`",
+        Rule::escape => "an escape (\\\" \\\\ \\n \\t \\r \\$ \\u{…})",
+        Rule::str_text => "text",
+        Rule::COMMENT => "a comment",
+        Rule::kw_param => "`param`",
+        Rule::kw_module => "`module`",
+        Rule::kw_as => "`as`",
+        _ => "a value",
+    }
+    .to_string()
+}
+
+pub(super) fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem {
+    let (start, end) = match e.location {
+        pest::error::InputLocation::Pos(p) => (p, p),
+        pest::error::InputLocation::Span((s, t)) => (s, t),
+    };
+    let message = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<String> = positives
+                .iter()
+                .filter(|r| **r != Rule::COMMENT)
+                .map(rule_name)
+                .collect();
+            if let Some(a) = e.parse_attempts() {
+                names.extend(a.expected_tokens().into_iter().filter_map(|t| {
+                    let t = t.to_string();
+                    let noise = t.trim().is_empty() || ["#", "//", "BUILTIN_RULE"].contains(&t.as_str());
+                    (!noise && !t.contains("..")).then(|| format!("`{t}`"))
+                }));
+            }
+            names.sort();
+            names.dedup();
+            match names.len() {
+                0 => "syntax error".to_string(),
+                1 => format!("expected {}", names[0]),
+                n => format!("expected {} or {}", names[..n - 1].join(", "), names[n - 1]),
+            }
+        }
+        pest::error::ErrorVariant::CustomError { message } => message.clone(),
+    };
+    let help = if message.contains("`]`") {
+        "is a `]` missing? lists are written `[a, b]`"
+    } else if message.contains("`}`") {
+        "is a `}` missing? blocks and objects are written `{ name = value }`"
+    } else if message.contains("`=`") || message.contains("an attribute") {
+        "attributes are written `name = value`; lists `[a, b]`; objects `{ key = value }`"
+    } else if message.contains("a value") {
+        "values are strings \"…\", numbers, true/false, CIDRs 10.0.0.0/8, IPs 10.1.0.4, lists, objects or references"
+    } else {
+        "see the DSL reference in docs/design.md (\"Shape of the DSL\")"
+    };
+    Problem::error("dsl::syntax", format!("syntax error: {message}"))
+        .at(Span::new(file, start, end), "here")
+        .help(help)
+}

@@ -1,0 +1,45 @@
+//! A generated program of 10,000 resources: parse + lower + rules must take
+//! under a second in release builds (reported, not asserted, in debug).
+
+use hybridk8s::dsl::{self, Options};
+use hybridk8s::graph;
+use std::fmt::Write;
+use std::time::Instant;
+
+fn program(clusters: usize) -> String {
+    let mut s = String::from(
+        "onprem corp {\n  address_space = [10.0.0.0/12]\n  dns_servers = [10.1.0.4]\n}\n\n\
+         hub hub {\n  resource_group = \"net\"\n  location = \"westeurope\"\n  address_space = [10.20.0.0/22]\n  gateway = vpn\n}\n\n",
+    );
+    for i in 0..clusters {
+        let (a, b) = (64 + i / 256, i % 256);
+        write!(
+            s,
+            "cluster_network c{i} {{\n  resource_group = \"rg\"\n  location = \"westeurope\"\n  address_space = [10.{a}.{b}.0/24]\n  \
+             max_nodes = 2\n  max_pods = 10\n  service_cidr = 172.16.0.0/16\n  avoid = [corp]\n}}\n\n\
+             peering p{i} {{ cluster = c{i}  hub = hub  use_remote_gateways = true }}\n\n\
+             lb_service l{i} {{ cluster = c{i}  selector = {{ app = \"web\" }}  ports = [{{ port = 80 }}] }}\n\n\
+             external_service e{i} {{ cluster = c{i}  endpoints = [10.1.8.4]  ports = [{{ port = 80 }}] }}\n\n"
+        )
+        .expect("write");
+    }
+    s
+}
+
+#[test]
+fn ten_thousand_resources() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.hk");
+    std::fs::write(&path, program(2500)).expect("write");
+    let start = Instant::now();
+    let p = dsl::load(&path, &Options::default()).unwrap_or_else(|e| panic!("{}", e.render_plain()));
+    let loaded = start.elapsed();
+    let diags = graph::check(&p.graph);
+    let total = start.elapsed();
+    eprintln!("10,002 resources: load {loaded:?}, load + check {total:?}");
+    assert_eq!(p.graph.len(), 10_002);
+    assert!(!diags.has_errors(), "{}", p.render_plain(&diags));
+    if !cfg!(debug_assertions) {
+        assert!(total.as_secs_f64() < 1.0, "took {total:?}");
+    }
+}
