@@ -1,5 +1,6 @@
 //! hybridk8s: one resource graph for Kubernetes in Azure beside an on-premises
 //! network, with the rules that make it correct before anything is created.
+pub mod cli;
 pub mod dsl;
 pub mod graph;
 pub mod render;

@@ -1,1 +1,14 @@
-fn main() {}
+//! The `hybridk8s` command line.
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = hybridk8s::cli::Cli::parse();
+    match hybridk8s::cli::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -94,7 +94,7 @@ fn the_shipped_example_is_clean() {
         .unwrap_or_else(|e| panic!("{}", e.render_plain()));
     let diags = graph::check(&program.graph);
     assert!(!diags.has_errors(), "{}", program.render_plain(&diags));
-    assert_eq!(program.graph.len(), 11);
+    assert_eq!(program.graph.len(), 9);
 }
 
 #[test]

@@ -172,7 +172,7 @@ fn a_module_twice_gives_distinct_addresses() {
 
 #[test]
 fn module_arguments_may_read_parent_resources() {
-    let p = dsl::load(Path::new("examples/hybrid.hk"), &Options::default()).expect("loads");
+    let p = dsl::load(Path::new("examples/environments.hk"), &Options::default()).expect("loads");
     let a: Address = "module.staging.cluster_network.aks".parse().expect("address");
     let r = p.graph.get(&a).expect("staging cluster");
     assert_eq!(r.get("avoid"), &Value::list_of_str(["10.0.0.0/12", "192.168.0.0/16"]));

@@ -53,7 +53,8 @@ resource "hybridk8s_peering" "aks_hub" {
 
 resource "hybridk8s_dns_upstream" "aks_dns" {
   cluster_id = hybridk8s_cluster_network.aks.id
-  flavor     = "coredns_aks"
+  flavor      = "coredns_aks"
+  nameservers = data.hybridk8s_onprem_network.corp.dns_servers
   stub_domains = {
     "my-company.local" = data.hybridk8s_onprem_network.corp.dns_servers
   }
@@ -70,24 +71,20 @@ resource "hybridk8s_external_service" "random_api" {
   }
 }
 
-resource "hybridk8s_external_service" "corp_db" {
+resource "hybridk8s_external_service" "database" {
   cluster_id    = hybridk8s_cluster_network.aks.id
-  name          = "corp-db"
+  name          = "database"
   external_name = "db.my-company.local"
-
-  ports {
-    port = 1433
-  }
 }
 
 resource "hybridk8s_lb_service" "web" {
   cluster_id = hybridk8s_cluster_network.aks.id
-  name       = "web"
+  name       = "web-public"
   selector   = { app = "web" }
 
   ports {
-    port        = 80
-    target_port = 8080
+    port        = 443
+    target_port = 8443
   }
 }
 

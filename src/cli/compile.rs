@@ -1,0 +1,103 @@
+//! `check`, `compile` and `fmt`.
+
+use super::{Format, ProgramArgs};
+use crate::dsl::{self, Program};
+use crate::graph::{self, Ctx, Diagnostics};
+use crate::render;
+use anyhow::{bail, Context};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Parses `--var name=value` arguments.
+pub fn parse_vars(vars: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    vars.iter()
+        .map(|v| match v.split_once('=') {
+            Some((k, val)) if !k.trim().is_empty() => Ok((k.trim().to_string(), val.to_string())),
+            _ => bail!("--var `{v}`: expected NAME=VALUE"),
+        })
+        .collect()
+}
+
+/// Loads and checks a program. Diagnostics go to stderr; `None` when it
+/// did not load or has errors.
+pub fn load_checked(args: &ProgramArgs) -> anyhow::Result<Option<(Program, Diagnostics)>> {
+    let opts = dsl::Options {
+        vars: parse_vars(&args.vars)?,
+        var_files: args.var_files.clone(),
+        ctx: Ctx::default(),
+    };
+    let program = match dsl::load(&args.file, &opts) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return Ok(None);
+        }
+    };
+    let diags = graph::check(&program.graph);
+    if !diags.is_empty() {
+        eprint!("{}", program.render(&diags));
+    }
+    if diags.has_errors() {
+        return Ok(None);
+    }
+    Ok(Some((program, diags)))
+}
+
+pub fn check(args: &ProgramArgs) -> anyhow::Result<ExitCode> {
+    let Some((program, diags)) = load_checked(args)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let warnings = diags.len();
+    eprintln!(
+        "{}: {} resources, no errors{}",
+        args.file.display(),
+        program.graph.len(),
+        if warnings > 0 {
+            format!(", {warnings} warning(s)")
+        } else {
+            String::new()
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn compile(args: &ProgramArgs, to: Format, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let Some((program, _)) = load_checked(args)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let text = match to {
+        Format::GraphJson => render::graph_json(&program.graph),
+        Format::K8s => render::k8s_yaml(&program.graph),
+        Format::Dot => render::dot(&program.graph),
+    };
+    match output {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn fmt(file: &Path, check: bool) -> anyhow::Result<ExitCode> {
+    let src = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let formatted = match dsl::format(&src) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if formatted == src {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if check {
+        eprintln!(
+            "{} is not formatted; run `hybridk8s fmt {}`",
+            file.display(),
+            file.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    std::fs::write(file, formatted).with_context(|| format!("writing {}", file.display()))?;
+    Ok(ExitCode::SUCCESS)
+}
