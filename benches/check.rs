@@ -8,9 +8,12 @@ use std::fmt::Write;
 use std::process::Command;
 use std::time::Instant;
 
-/// A valid program with `units` clusters of 10 resources each, plus the
-/// on-prem network and the hub.
-fn program(units: usize) -> String {
+/// A valid program of exactly `resources` resources: the on-prem network,
+/// the hub, and units of 10 (a cluster, its peering, DNS, five external
+/// services, a public and an internal load balancer), topped up with
+/// external services of the first cluster.
+fn program(resources: usize) -> String {
+    let units = (resources - 2) / 10;
     let mut s = String::from(
         "onprem corp {\n  address_space = [10.0.0.0/12]\n  dns_servers = [10.1.0.4, 10.1.0.5]\n  domains = [\"corp.local\"]\n}\n\
          hub hub {\n  resource_group = \"net-rg\"\n  location = \"westeurope\"\n  address_space = [10.20.0.0/22]\n  gateway = vpn\n}\n",
@@ -38,6 +41,13 @@ fn program(units: usize) -> String {
             s,
             "lb_service pub{i} {{ cluster = c{i}  name = \"web\"  selector = {{ app = \"web\" }}  ports = [{{ port = 80 }}] }}\n\
              lb_service int{i} {{ cluster = c{i}  name = \"api\"  selector = {{ app = \"api\" }}  ports = [{{ port = 443 }}]  internal = true }}\n"
+        );
+    }
+    for k in 0..(resources - 2 - units * 10) {
+        let _ = writeln!(
+            s,
+            "external_service extra{k} {{ cluster = c0  name = \"extra-{k}\"  ports = [{{ port = 80 }}]  endpoints = [10.2.0.{}] }}",
+            k + 1
         );
     }
     s

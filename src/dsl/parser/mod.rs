@@ -48,9 +48,18 @@ pub fn parse_value(src: &str, file: FileId) -> Result<Expr, Problem> {
 
 fn run(rule: Rule, src: &str, file: FileId) -> Result<Pair<'_, Rule>, Problem> {
     check_depth(src, file)?;
-    pest::set_error_detail(true);
-    let mut pairs = HkParser::parse(rule, src).map_err(|e| syntax_error(e, file))?;
-    Ok(pairs.next().expect("the top rule matched"))
+    // Error detail (which rules were attempted) costs about half the parse
+    // time: parse fast first, and only re-parse with detail to explain a failure.
+    pest::set_error_detail(false);
+    match HkParser::parse(rule, src) {
+        Ok(mut pairs) => Ok(pairs.next().expect("the top rule matched")),
+        Err(_) => {
+            pest::set_error_detail(true);
+            let e = HkParser::parse(rule, src).expect_err("the same input fails again");
+            pest::set_error_detail(false);
+            Err(syntax_error(e, file))
+        }
+    }
 }
 
 /// Children without comments.
