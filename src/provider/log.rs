@@ -16,6 +16,10 @@ pub fn info(msg: &str) {
     line("info", msg);
 }
 
+pub fn debug(msg: &str) {
+    line("debug", msg);
+}
+
 fn line(level: &str, msg: &str) {
     let j = serde_json::json!({
         "@level": level,

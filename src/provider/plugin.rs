@@ -13,7 +13,7 @@ use super::proto::{health, plugin as gp, tfplugin5 as pb};
 use super::server::ProviderService;
 use super::tls;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
 use tonic::{Request, Response, Status};
@@ -122,6 +122,14 @@ async fn serve(
             }
         });
     }
+    // SIGTERM (Terraform killing a stuck plugin, a test harness) stops cleanly.
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        let tx = stop_tx.clone();
+        tokio::spawn(async move {
+            term.recv().await;
+            let _ = tx.send(true);
+        });
+    }
     let router = router(ProviderService::new(factory), stop_tx);
     let mut rx = stop_rx.clone();
     let signal = async move {
@@ -189,7 +197,7 @@ fn tls_incoming(
                     Ok(s) => {
                         let _ = tx.send(Ok(s)).await;
                     }
-                    Err(e) => log::warn(&format!("TLS handshake failed: {e}")),
+                    Err(e) => log::debug(&format!("TLS handshake failed: {e}")),
                 }
             });
         }
@@ -226,9 +234,4 @@ impl health::health_server::Health for Health {
             other => Err(Status::not_found(format!("unknown service `{other}`"))),
         }
     }
-}
-
-/// Where a socket lives, for tests that start the server themselves.
-pub fn socket_in(dir: &Path) -> PathBuf {
-    dir.join("plugin.sock")
 }
