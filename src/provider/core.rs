@@ -136,20 +136,24 @@ fn is_empty_list(v: &Value) -> bool {
 
 /// Reads stored state (JSON) under the current schema: attributes the schema
 /// no longer has are dropped, new ones are null. Works before Configure.
-pub fn upgrade(kind: Kind, version: i64, json: &[u8]) -> Result<Value, Diagnostic> {
+pub fn upgrade(kind: Kind, version: i64, json: &[u8]) -> Result<Value, Box<Diagnostic>> {
     let schema = kinds::schema(kind);
     if version > schema.version {
-        return Err(Diagnostic::error(
+        return Err(Box::new(Diagnostic::error(
             "state-too-new",
             format!(
                 "the state of this {} was written by a newer hybridk8s (schema version {version}, this one knows {})",
                 kind.terraform_type(),
                 schema.version
             ),
-        ));
+        )));
     }
-    cty::decode_json(json, &CtyType::of_schema(schema))
-        .map_err(|e| Diagnostic::error("invalid-state", format!("reading the stored state: {e}")))
+    cty::decode_json(json, &CtyType::of_schema(schema)).map_err(|e| {
+        Box::new(Diagnostic::error(
+            "invalid-state",
+            format!("reading the stored state: {e}"),
+        ))
+    })
 }
 
 #[cfg(test)]

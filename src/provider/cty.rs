@@ -174,7 +174,7 @@ pub(crate) fn parse_decimal(s: &str, path: &AttrPath) -> Result<Value, CtyError>
 
 /// A float that must be a whole number within i64.
 pub(crate) fn whole(f: f64, path: &AttrPath) -> Result<Value, CtyError> {
-    if f.is_finite() && f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 {
+    if f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
         Ok(Value::Number(f as i64))
     } else {
         Err(CtyError::new(

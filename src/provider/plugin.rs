@@ -2,10 +2,11 @@
 //! the controller and the health check on a Unix socket, and exiting
 //! promptly when Terraform says Shutdown.
 //!
-//! Order matters for start-up time and correctness: check the magic cookie,
+//! Order matters for correctness and start-up time: check the magic cookie,
 //! ignore SIGINT, bind the socket in a fresh temp dir, make the certificate,
-//! print the one handshake line and flush — then start the runtime. Nothing
-//! but that line ever goes to stdout; logs are JSON lines on stderr.
+//! start the runtime and register SIGTERM, then print the one handshake line
+//! and flush. Nothing but that line ever goes to stdout; logs are JSON lines
+//! on stderr.
 
 use super::config::RealizerFactory;
 use super::log;
@@ -75,23 +76,12 @@ fn start(debug: bool, factory: RealizerFactory) -> Result<(), String> {
         let cert = tls.as_ref().map_or("", |t| t.cert_base64.as_str());
         format!("1|5|unix|{}|grpc|{cert}\n", sock.display())
     };
-    {
-        let mut out = std::io::stdout().lock();
-        out.write_all(line.as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(|e| e.to_string())?;
-    }
-    if let Some(t) = &tls {
-        if !t.pinned {
-            log::warn("PLUGIN_CLIENT_CERT is not a P-521 certificate; client authentication is off");
-        }
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let result = rt.block_on(serve(listener, tls, debug, factory));
+    let result = rt.block_on(serve(listener, line, tls, debug, factory));
     let _ = std::fs::remove_dir_all(&dir);
     // Do not wait for connections Terraform keeps open: exit now.
     rt.shutdown_background();
@@ -106,29 +96,40 @@ fn reattach_line(sock: &Path) -> String {
     format!("Provider started. To attach Terraform, set in its environment:\n\n\tTF_REATTACH_PROVIDERS='{cfg}'\n\n")
 }
 
+/// Registers the signals that stop the plugin, prints the handshake (or
+/// reattach) line, then serves until Shutdown.
 async fn serve(
     listener: std::os::unix::net::UnixListener,
+    line: String,
     tls: Option<tls::Tls>,
     debug: bool,
     factory: RealizerFactory,
 ) -> Result<(), String> {
+    use tokio::signal::unix::{signal, SignalKind};
     let listener = tokio::net::UnixListener::from_std(listener).map_err(|e| e.to_string())?;
     let (stop_tx, mut stop_rx) = watch::channel(false);
+    // SIGTERM (a harness, Terraform killing a stuck plugin) stops cleanly; so
+    // does Ctrl-C in debug mode (otherwise SIGINT is ignored).
+    let mut kinds = vec![SignalKind::terminate()];
     if debug {
-        let tx = stop_tx.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                let _ = tx.send(true);
-            }
-        });
+        kinds.push(SignalKind::interrupt());
     }
-    // SIGTERM (Terraform killing a stuck plugin, a test harness) stops cleanly.
-    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+    for kind in kinds {
+        let mut sig = signal(kind).map_err(|e| e.to_string())?;
         let tx = stop_tx.clone();
         tokio::spawn(async move {
-            term.recv().await;
+            sig.recv().await;
             let _ = tx.send(true);
         });
+    }
+    {
+        let mut out = std::io::stdout().lock();
+        out.write_all(line.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| e.to_string())?;
+    }
+    if tls.as_ref().is_some_and(|t| !t.pinned) {
+        log::warn("PLUGIN_CLIENT_CERT is not a P-521 certificate; client authentication is off");
     }
     let router = router(ProviderService::new(factory), stop_tx);
     let mut rx = stop_rx.clone();

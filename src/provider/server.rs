@@ -139,7 +139,7 @@ impl pb::provider_server::Provider for ProviderService {
                 Ok(dv) => out.upgraded_state = Some(dv),
                 Err(e) => out.diagnostics.push(cty_error("writing the upgraded state", &e)),
             },
-            Err(d) => out.diagnostics = diagnostics([&d]),
+            Err(d) => out.diagnostics = diagnostics([d.as_ref()]),
         }
         Ok(Response::new(out))
     }

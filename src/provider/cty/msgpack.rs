@@ -120,7 +120,7 @@ impl<'a> Reader<'a> {
         match (item, ty) {
             (Item::Nil, _) => Ok(Value::Null),
             (Item::Ext, _) => Ok(Value::Unknown),
-            (Item::Array(n), CtyType::Dynamic) if n == 2 => {
+            (Item::Array(2), CtyType::Dynamic) => {
                 let ty_bytes = match self.item(path)? {
                     Item::Str(b) | Item::Bin(b) => b,
                     _ => return Err(CtyError::new(path, "dynamic value without a type")),
