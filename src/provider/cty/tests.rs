@@ -202,7 +202,10 @@ fn random_and_mutated_bytes_never_panic() {
             b
         };
         for ty in &types {
-            let _ = decode_msgpack(&bytes, ty);
+            if let (Ok(v), false) = (decode_msgpack(&bytes, ty), *ty == CtyType::Dynamic) {
+                let again = encode_msgpack(&v, ty).expect("a decoded value encodes");
+                assert_eq!(decode_msgpack(&again, ty).as_ref(), Ok(&v), "{bytes:x?}");
+            }
             let _ = decode_json(&bytes, ty);
         }
     }
