@@ -98,13 +98,19 @@ impl PinnedClientCert {
                 rustls::PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme,
             ));
         }
-        let sig = p521::ecdsa::DerSignature::try_from(dss.signature())
-            .map_err(|_| Error::InvalidCertificate(CertificateError::BadSignature))?;
-        let sig = p521::ecdsa::Signature::try_from(sig)
-            .map_err(|_| Error::InvalidCertificate(CertificateError::BadSignature))?;
-        self.key
-            .verify(message, &sig)
-            .map_err(|_| Error::InvalidCertificate(CertificateError::BadSignature))
+        if self.verify_p521(message, dss.signature()) {
+            Ok(())
+        } else {
+            Err(Error::InvalidCertificate(CertificateError::BadSignature))
+        }
+    }
+
+    /// Checks an ASN.1 DER ECDSA P-521/SHA-512 signature of `message`.
+    pub fn verify_p521(&self, message: &[u8], der_signature: &[u8]) -> bool {
+        p521::ecdsa::DerSignature::try_from(der_signature)
+            .ok()
+            .and_then(|s| p521::ecdsa::Signature::try_from(s).ok())
+            .is_some_and(|sig| self.key.verify(message, &sig).is_ok())
     }
 }
 
@@ -215,6 +221,38 @@ mod tests {
             .unwrap();
         assert_eq!(der[0], 0x30);
         assert_eq!(t.config.alpn_protocols, vec![b"h2".to_vec()]);
+    }
+
+    /// A P-521 certificate like Terraform's, and an OpenSSL signature
+    /// (`openssl dgst -sha512 -sign`) of a message with its key.
+    const P521_CERT: &str = "-----BEGIN CERTIFICATE-----
+MIICBDCCAWagAwIBAgIUcBgPOCzix6Avn0PS+UzfMnGvqXAwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MB4XDTI2MTEyMTA0NDg0M1oXDTI2MTEyMjA0
+NDg0M1owFDESMBAGA1UEAwwJbG9jYWxob3N0MIGbMBAGByqGSM49AgEGBSuBBAAj
+A4GGAAQA8ncwLI9iwTC1vlpHGZk21rqsmryUYPYvHoeDSHegBrxYqK6gkEdhuyqW
+jslcGaAfbzVxMVjyVIm1ezp3nxMkNOoA0ZNfacRcQL0dD5CVbxbyVzOeNCw5wsMY
+l6/fa1KxhH0oau3wl5rwRSoApxX3nrOlo1srL8SSoGtBnl40W2tSYqSjUzBRMB0G
+A1UdDgQWBBSd9DU9oYtoi39N5sr1T9DXfJUzSzAfBgNVHSMEGDAWgBSd9DU9oYto
+i39N5sr1T9DXfJUzSzAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA4GLADCB
+hwJBFYtK4CQh0CM8VfqIy8Ac/KySK4YnXHf0Ah26biI0rSZtWMpx2f2uQrzeWszG
+OGCGEvofraCxCeyh2/M2JN/5wQQCQgHdRsFiGdgWv8odBgn17D/IW7qqHm4aSOft
++HNRNG8CJrSjHGb0yXrdNQkEx6f3siIflwTpuPO9p7a8uvFMCNeL1A==
+-----END CERTIFICATE-----
+";
+    const SIGNATURE: &str = "MIGIAkIB34rglar+/Gkr7FysRoDZMwL3ZiA2dZB+1TILJ1P3N/xQUpAK3vSqkGPkkQs61NcFS3vILpmhCXiNSHSTTybdmUsCQgFYWjTyE0hLRuoxMCWTqBn/m8s7mP4B1/N2gsX6CCnFSkiBGKaqkY/u9EpodpgJEetx4II/M+QQaw45yrnifRg2+Q==";
+
+    #[test]
+    fn p521_certificate_is_pinned_and_signatures_verify() {
+        let pinned = PinnedClientCert::from_pem(P521_CERT).expect("a P-521 certificate pins");
+        let sig = base64::engine::general_purpose::STANDARD.decode(SIGNATURE).unwrap();
+        assert!(pinned.verify_p521(b"hybridk8s pinning fixture", &sig));
+        assert!(!pinned.verify_p521(b"hybridk8s pinning fixturE", &sig));
+        assert!(!pinned.verify_p521(b"hybridk8s pinning fixture", &sig[1..]));
+        let other = CertificateDer::from(vec![0x30, 0x00]);
+        assert!(pinned.verify_client_cert(&other, &[], UnixTime::now()).is_err());
+        let same = CertificateDer::from(pem_to_der(P521_CERT).unwrap());
+        assert!(pinned.verify_client_cert(&same, &[], UnixTime::now()).is_ok());
+        assert!(setup(P521_CERT).unwrap().pinned);
     }
 
     #[test]
