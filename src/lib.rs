@@ -3,4 +3,5 @@
 pub mod cli;
 pub mod dsl;
 pub mod graph;
+pub mod provider;
 pub mod render;

@@ -1,0 +1,115 @@
+//! The provider block: which backend realizes resources, where the local
+//! fabric lives, which subscription IDs are built in. Each setting falls back
+//! to an environment variable, then to a default.
+
+use super::file_realizer::FileRealizer;
+use super::realizer::Realizer;
+use crate::graph::diag::Diagnostic;
+use crate::graph::schema::Attrs;
+use crate::graph::value::{AttrPath, Value};
+use crate::graph::{Address, Ctx, Kind, LOCAL_SUBSCRIPTION};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Environment fallback of `backend`.
+pub const ENV_BACKEND: &str = "HYBRIDK8S_BACKEND";
+/// Environment fallback of `state_path`.
+pub const ENV_STATE: &str = "HYBRIDK8S_STATE";
+/// Environment fallback of `subscription_id` (azurerm's name).
+pub const ENV_SUBSCRIPTION: &str = "ARM_SUBSCRIPTION_ID";
+/// Where the local fabric lives when nothing says otherwise.
+pub const DEFAULT_STATE_PATH: &str = ".hybridk8s/fabric.json";
+
+pub const BACKENDS: [&str; 2] = ["local", "azure"];
+
+/// The resolved provider configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderConfig {
+    pub backend: String,
+    pub state_path: PathBuf,
+    pub subscription_id: String,
+}
+
+impl ProviderConfig {
+    /// Resolves config values (null or unknown = not set), then the
+    /// environment (`env` is a lookup so tests need not touch the process
+    /// environment), then defaults.
+    pub fn resolve(config: &Attrs, env: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str, var: &str| {
+            config
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .or_else(|| env(var).filter(|v| !v.is_empty()))
+        };
+        ProviderConfig {
+            backend: get("backend", ENV_BACKEND).unwrap_or_else(|| "local".into()),
+            state_path: get("state_path", ENV_STATE).map_or_else(|| PathBuf::from(DEFAULT_STATE_PATH), PathBuf::from),
+            subscription_id: get("subscription_id", ENV_SUBSCRIPTION).unwrap_or_else(|| LOCAL_SUBSCRIPTION.into()),
+        }
+    }
+
+    /// From the process environment.
+    pub fn from_env(config: &Attrs) -> Self {
+        Self::resolve(config, |k| std::env::var(k).ok())
+    }
+
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            subscription_id: self.subscription_id.clone(),
+        }
+    }
+}
+
+/// Checks the provider block before Configure.
+pub fn validate(config: &Attrs) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let at = Address::new(Kind::Onprem, "provider");
+    if let Some(b) = config.get("backend").and_then(Value::as_str) {
+        if !BACKENDS.contains(&b) {
+            out.push(
+                Diagnostic::error("invalid-backend", format!("backend `{b}` is not one of local, azure"))
+                    .at(&at, AttrPath::attr("backend")),
+            );
+        }
+    }
+    if config.get("state_path").and_then(Value::as_str) == Some("") {
+        out.push(Diagnostic::error("invalid-state-path", "state_path is empty").at(&at, AttrPath::attr("state_path")));
+    }
+    out
+}
+
+/// Builds the realizer a configuration asks for; the lead replaces this
+/// with the engine's backends.
+pub type RealizerFactory = Arc<dyn Fn(&ProviderConfig) -> Result<Arc<dyn Realizer>, String> + Send + Sync>;
+
+/// The stand-in factory: `local` is the JSON-file fabric; `azure` is not
+/// available yet.
+pub fn default_factory() -> RealizerFactory {
+    Arc::new(|c: &ProviderConfig| match c.backend.as_str() {
+        "local" => Ok(Arc::new(FileRealizer::new(&c.state_path)) as Arc<dyn Realizer>),
+        "azure" => Err("the azure backend is not available in this build; use backend = \"local\"".into()),
+        other => Err(format!("backend `{other}` is not one of local, azure")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_beats_env_beats_default() {
+        let mut cfg = Attrs::new();
+        cfg.insert("state_path".into(), Value::str("/tmp/x.json"));
+        cfg.insert("backend".into(), Value::Unknown);
+        let env = |k: &str| match k {
+            ENV_STATE => Some("/env/state.json".to_string()),
+            ENV_SUBSCRIPTION => Some("sub-1".to_string()),
+            _ => None,
+        };
+        let c = ProviderConfig::resolve(&cfg, env);
+        assert_eq!(c.state_path, PathBuf::from("/tmp/x.json"));
+        assert_eq!(c.subscription_id, "sub-1");
+        assert_eq!(c.backend, "local");
+    }
+}

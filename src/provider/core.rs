@@ -1,0 +1,160 @@
+//! The protocol-free core of the RPCs that need no backend: validation,
+//! planning and state upgrade, over graph values. No tonic or prost here.
+
+use super::cty::{self, CtyType};
+use crate::graph::diag::Diagnostic;
+use crate::graph::kinds;
+use crate::graph::schema::{Attrs, Schema};
+use crate::graph::value::{AttrPath, PathStep, Value};
+use crate::graph::{Address, Ctx, Kind, Resource};
+
+/// The address diagnostics of one Terraform resource are reported at.
+/// Terraform does not say which block is planned; the `name` attribute, when
+/// known, makes messages readable.
+pub fn address_for(kind: Kind, attrs: &Attrs) -> Address {
+    let name = attrs.get("name").and_then(Value::as_str).unwrap_or("this");
+    Address::new(kind, name)
+}
+
+/// A decoded object as attributes (null and unknown objects have none).
+pub fn attrs_of(v: &Value) -> Attrs {
+    v.as_map().cloned().unwrap_or_default()
+}
+
+/// Schema shape plus per-kind rules over a completed resource. Unknown inputs
+/// stay unknown through `complete`, and the rules skip what they cannot read.
+pub fn validate(kind: Kind, config: &Value, ctx: &Ctx) -> Vec<Diagnostic> {
+    let attrs = attrs_of(config);
+    let address = address_for(kind, &attrs);
+    let (done, diags) = kinds::complete(&address, attrs, ctx);
+    let mut out = diags.0;
+    if !out.iter().any(Diagnostic::is_error) {
+        out.extend(kinds::def(kind).validate(&Resource::new(address, done)).0);
+    }
+    out
+}
+
+/// Checks the user-given part of a schema that is not a resource kind (the
+/// hub look-up): names, presence and shapes only.
+pub fn validate_shape(kind: Kind, schema: &Schema, config: &Value) -> Vec<Diagnostic> {
+    let attrs = attrs_of(config);
+    schema.validate_config(&address_for(kind, &attrs), &attrs).0
+}
+
+/// The answer to PlanResourceChange.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The planned object; null when the resource is to be destroyed.
+    pub planned: Value,
+    /// Attributes whose change forces a new object, sorted.
+    pub requires_replace: Vec<AttrPath>,
+    /// Errors only: warnings were already given by validation.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Plans one resource. The planned object is: each attribute's config
+/// value where set; for computed attributes left unset, the value derived
+/// from the config (`kinds::complete`), or — when that is unknown although
+/// every input is known, i.e. only the fabric can tell (`peering_state`) —
+/// the prior value. So an unchanged resource plans exactly its prior state,
+/// and values turn unknown only when an input is unknown.
+pub fn plan(kind: Kind, prior: &Value, config: &Value, ctx: &Ctx) -> Plan {
+    if config.is_null() {
+        return Plan {
+            planned: Value::Null,
+            requires_replace: vec![],
+            diagnostics: vec![],
+        };
+    }
+    let schema = kinds::schema(kind);
+    let cfg = attrs_of(config);
+    let address = address_for(kind, &cfg);
+    let (fresh, diags) = kinds::complete(&address, cfg.clone(), ctx);
+    let mut diagnostics: Vec<Diagnostic> = diags.0;
+    if !diagnostics.iter().any(Diagnostic::is_error) {
+        diagnostics.extend(kinds::def(kind).validate(&Resource::new(address, fresh.clone())).0);
+    }
+    diagnostics.retain(Diagnostic::is_error);
+
+    let prior_attrs = prior.as_map();
+    let inputs_known = schema
+        .attrs
+        .iter()
+        .filter(|a| a.user_settable())
+        .map(|a| a.name)
+        .chain(schema.blocks.iter().map(|b| b.name))
+        .all(|n| cfg.get(n).is_none_or(Value::is_wholly_known));
+    let mut planned = Attrs::new();
+    for a in &schema.attrs {
+        let set = cfg.get(a.name).cloned().unwrap_or_default();
+        let v = if !set.is_null() {
+            set
+        } else if !a.is_computed() {
+            Value::Null
+        } else {
+            let derived = fresh.get(a.name).cloned().unwrap_or_default();
+            let before = prior_attrs.and_then(|p| p.get(a.name)).filter(|v| !v.is_null());
+            match before {
+                Some(p) if inputs_known && !derived.is_wholly_known() => p.clone(),
+                _ => derived,
+            }
+        };
+        planned.insert(a.name.to_string(), v);
+    }
+    for b in &schema.blocks {
+        let v = fresh.get(b.name).cloned().unwrap_or(Value::List(vec![]));
+        planned.insert(b.name.to_string(), v);
+    }
+
+    let mut requires_replace = Vec::new();
+    if let Some(p) = prior_attrs {
+        let replacing = schema
+            .attrs
+            .iter()
+            .filter(|a| a.requires_replace)
+            .map(|a| a.name)
+            .chain(schema.blocks.iter().filter(|b| b.requires_replace).map(|b| b.name));
+        for name in replacing {
+            let old = p.get(name).unwrap_or(&Value::Null);
+            let new = planned.get(name).unwrap_or(&Value::Null);
+            if old != new && !(old.is_null() && is_empty_list(new)) {
+                requires_replace.push(AttrPath(vec![PathStep::Attr(name.to_string())]));
+            }
+        }
+    }
+    requires_replace.sort();
+    Plan {
+        planned: Value::Map(planned),
+        requires_replace,
+        diagnostics,
+    }
+}
+
+fn is_empty_list(v: &Value) -> bool {
+    v.as_list().is_some_and(<[Value]>::is_empty)
+}
+
+/// Reads stored state (JSON) under the current schema: attributes the schema
+/// no longer has are dropped, new ones are null. Works before Configure.
+pub fn upgrade(kind: Kind, version: i64, json: &[u8]) -> Result<Value, Box<Diagnostic>> {
+    let schema = kinds::schema(kind);
+    if version > schema.version {
+        return Err(Box::new(Diagnostic::error(
+            "state-too-new",
+            format!(
+                "the state of this {} was written by a newer hybridk8s (schema version {version}, this one knows {})",
+                kind.terraform_type(),
+                schema.version
+            ),
+        )));
+    }
+    cty::decode_json(json, &CtyType::of_schema(schema)).map_err(|e| {
+        Box::new(Diagnostic::error(
+            "invalid-state",
+            format!("reading the stored state: {e}"),
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests;

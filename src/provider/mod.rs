@@ -1,0 +1,33 @@
+//! The Terraform provider: tfplugin5 5.2 over gRPC, speaking go-plugin's
+//! handshake. Thin layers: generated types (`proto`, private) are converted
+//! at the edge (`convert`, `cty`, `schema`), each RPC (`server`) calls a
+//! protocol-free core (`core` for validation and planning, `lifecycle` for
+//! what needs a backend) and a [`Realizer`] does the work.
+
+mod convert;
+mod core;
+mod lifecycle;
+mod proto;
+mod server;
+
+pub mod config;
+pub mod cty;
+pub mod file_realizer;
+pub mod log;
+pub mod plugin;
+pub mod realizer;
+pub mod schema;
+pub mod tls;
+
+pub use config::{default_factory, ProviderConfig, RealizerFactory};
+pub use file_realizer::FileRealizer;
+pub use realizer::{MemoryRealizer, RealizeError, Realizer};
+pub use server::ProviderService;
+
+/// Generated client and message types and the service router, for the
+/// in-process gRPC tests. Not an API.
+#[doc(hidden)]
+pub mod testing {
+    pub use super::plugin::router;
+    pub use super::proto::{health, plugin, tfplugin5};
+}

@@ -1,0 +1,181 @@
+//! Graph schemas as tfplugin5 schemas, and the schemas that exist only on
+//! the Terraform side: the provider block and the data sources.
+
+use super::cty::CtyType;
+use super::proto::tfplugin5 as pb;
+use crate::graph::kinds;
+use crate::graph::schema::{Attribute, Block, Presence, Schema};
+use crate::graph::value::{Type, Value};
+use crate::graph::Kind;
+use pb::schema::nested_block::NestingMode;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// Type name of the hub look-up data source (same name as the resource).
+pub const HUB_DATA_SOURCE: &str = "hybridk8s_hub_network";
+/// Type name of the on-premises declaration data source.
+pub const ONPREM_DATA_SOURCE: &str = "hybridk8s_onprem_network";
+
+/// Kinds served as managed resources: every kind with a cloud object.
+pub fn resource_kinds() -> impl Iterator<Item = Kind> {
+    Kind::ALL.into_iter().filter(|k| !k.is_declaration_only())
+}
+
+/// The resource kind of a Terraform resource type name.
+pub fn resource_kind(type_name: &str) -> Option<Kind> {
+    Kind::from_terraform_type(type_name).filter(|k| !k.is_declaration_only())
+}
+
+/// The schema of the provider block.
+pub fn provider_schema() -> &'static Schema {
+    static S: OnceLock<Schema> = OnceLock::new();
+    S.get_or_init(|| Schema {
+        // Not a resource kind; `kind` is unused for the provider block.
+        kind: Kind::Onprem,
+        version: 0,
+        description: "hybridk8s plans and checks Kubernetes networks in Azure beside an on-premises network, and realizes them through a backend: `local` (an emulated Azure fabric in one file) or `azure`.",
+        attrs: vec![
+            Attribute::optional("backend", Type::String, "Where resources are realized: `local` (default; an emulated Azure fabric stored at `state_path`) or `azure` (not available yet). Environment: `HYBRIDK8S_BACKEND`."),
+            Attribute::optional("state_path", Type::String, "Path of the local fabric file (backend `local`). Defaults to `.hybridk8s/fabric.json` in the working directory. Environment: `HYBRIDK8S_STATE`."),
+            Attribute::optional("subscription_id", Type::String, "Azure subscription the resource IDs are built in. Environment: `ARM_SUBSCRIPTION_ID`; the local backend defaults to the all-zero subscription."),
+        ],
+        blocks: vec![],
+    })
+}
+
+/// The data source of a type name: the on-premises declaration or the hub look-up.
+pub fn data_source_schema(type_name: &str) -> Option<&'static Schema> {
+    static S: OnceLock<(Schema, Schema)> = OnceLock::new();
+    let (onprem, hub) = S.get_or_init(|| (kinds::schema(Kind::Onprem).clone(), hub_lookup_schema()));
+    match type_name {
+        ONPREM_DATA_SOURCE => Some(onprem),
+        HUB_DATA_SOURCE => Some(hub),
+        _ => None,
+    }
+}
+
+/// The hub as a look-up: `name` and `resource_group` in, everything else out
+/// (the subnets block becomes a computed list of objects).
+fn hub_lookup_schema() -> Schema {
+    let hub = kinds::schema(Kind::Hub);
+    let mut attrs: Vec<Attribute> = hub
+        .attrs
+        .iter()
+        .map(|a| {
+            let mut a = a.clone();
+            a.presence = if matches!(a.name, "name" | "resource_group") {
+                Presence::Required
+            } else {
+                Presence::Computed
+            };
+            a.default = None;
+            a.requires_replace = false;
+            a
+        })
+        .collect();
+    for b in &hub.blocks {
+        attrs.push(Attribute::computed(b.name, Type::list(b.item_type()), b.description));
+    }
+    Schema {
+        description:
+            "Looks up an existing hub network by name and resource group: its address space, gateway and subnets.",
+        attrs,
+        blocks: vec![],
+        ..hub.clone()
+    }
+}
+
+/// The cty object type of a resource kind (cached).
+pub fn resource_type(kind: Kind) -> &'static CtyType {
+    static T: OnceLock<HashMap<Kind, CtyType>> = OnceLock::new();
+    &T.get_or_init(|| {
+        Kind::ALL
+            .into_iter()
+            .map(|k| (k, CtyType::of_schema(kinds::schema(k))))
+            .collect()
+    })[&kind]
+}
+
+/// The full GetSchema answer (built once: it never changes in a process).
+pub fn get_schema() -> pb::get_provider_schema::Response {
+    static R: OnceLock<pb::get_provider_schema::Response> = OnceLock::new();
+    R.get_or_init(|| pb::get_provider_schema::Response {
+        provider: Some(to_proto(provider_schema())),
+        resource_schemas: resource_kinds()
+            .map(|k| (k.terraform_type().to_string(), to_proto(kinds::schema(k))))
+            .collect(),
+        data_source_schemas: [ONPREM_DATA_SOURCE, HUB_DATA_SOURCE]
+            .into_iter()
+            .filter_map(|n| data_source_schema(n).map(|s| (n.to_string(), to_proto(s))))
+            .collect(),
+        diagnostics: vec![],
+        provider_meta: Some(pb::Schema {
+            version: 0,
+            block: Some(pb::schema::Block::default()),
+        }),
+    })
+    .clone()
+}
+
+/// A graph schema as a tfplugin5 schema.
+pub fn to_proto(s: &Schema) -> pb::Schema {
+    pb::Schema {
+        version: s.version,
+        block: Some(pb::schema::Block {
+            version: s.version,
+            attributes: s.attrs.iter().map(attribute).collect(),
+            block_types: s.blocks.iter().map(nested_block).collect(),
+            description: s.description.to_string(),
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: false,
+        }),
+    }
+}
+
+fn attribute(a: &Attribute) -> pb::schema::Attribute {
+    let (required, optional, computed) = match a.presence {
+        Presence::Required => (true, false, false),
+        Presence::Optional => (false, true, false),
+        Presence::Computed => (false, false, true),
+        Presence::OptionalComputed => (false, true, true),
+    };
+    let mut description = a.description.to_string();
+    if let Some(d) = a.default.as_ref().filter(|d| !d.is_null()) {
+        description.push_str(&format!(" Default: `{}`.", default_text(d)));
+    }
+    pb::schema::Attribute {
+        name: a.name.to_string(),
+        r#type: CtyType::of(&a.ty).to_json().to_string().into_bytes(),
+        description,
+        required,
+        optional,
+        computed,
+        sensitive: a.sensitive,
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecated: false,
+    }
+}
+
+fn default_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn nested_block(b: &Block) -> pb::schema::NestedBlock {
+    pb::schema::NestedBlock {
+        type_name: b.name.to_string(),
+        block: Some(pb::schema::Block {
+            version: 0,
+            attributes: b.attrs.iter().map(attribute).collect(),
+            block_types: vec![],
+            description: b.description.to_string(),
+            description_kind: pb::StringKind::Markdown as i32,
+            deprecated: false,
+        }),
+        nesting: NestingMode::List as i32,
+        min_items: b.min_items as i64,
+        max_items: b.max_items as i64,
+    }
+}

@@ -1,0 +1,331 @@
+//! The tfplugin5 `Provider` service: one function per RPC, each decoding
+//! its request, calling the protocol-free core (`core`, `lifecycle`) and
+//! encoding the answer. Problems are diagnostics; gRPC errors are kept for
+//! requests no Terraform would send.
+
+use super::config::{self, ProviderConfig, RealizerFactory};
+use super::convert::{cty_error, decode, diagnostics, encode, error};
+use super::cty::CtyType;
+use super::proto::tfplugin5 as pb;
+use super::realizer::Realizer;
+use super::schema::{self as sch, data_source_schema, resource_kind, resource_type};
+use super::{core, lifecycle};
+use crate::graph::{Ctx, Kind};
+use std::sync::{Arc, RwLock};
+use tonic::{Request, Response, Status};
+
+type Reply<T> = Result<Response<T>, Status>;
+
+/// What Configure established.
+#[derive(Clone)]
+struct Configured {
+    config: ProviderConfig,
+    realizer: Arc<dyn Realizer>,
+}
+
+/// The provider service. Cheap to share: RPCs arrive concurrently.
+pub struct ProviderService {
+    factory: RealizerFactory,
+    configured: RwLock<Option<Configured>>,
+}
+
+impl ProviderService {
+    /// A provider whose Configure builds its realizer with `factory`.
+    pub fn new(factory: RealizerFactory) -> Self {
+        ProviderService {
+            factory,
+            configured: RwLock::new(None),
+        }
+    }
+
+    fn configured(&self) -> Option<Configured> {
+        self.configured.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The context IDs are built in: the configured one, or the default
+    /// (validation may run before Configure).
+    fn ctx(&self) -> Ctx {
+        self.configured().map_or_else(Ctx::default, |c| c.config.ctx())
+    }
+}
+
+fn kind_of(type_name: &str) -> Result<Kind, Status> {
+    resource_kind(type_name).ok_or_else(|| Status::invalid_argument(format!("no resource type `{type_name}`")))
+}
+
+fn provider_type() -> CtyType {
+    CtyType::of_schema(sch::provider_schema())
+}
+
+#[tonic::async_trait]
+impl pb::provider_server::Provider for ProviderService {
+    async fn get_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Reply<pb::get_provider_schema::Response> {
+        Ok(Response::new(sch::get_schema()))
+    }
+
+    async fn prepare_provider_config(
+        &self,
+        req: Request<pb::prepare_provider_config::Request>,
+    ) -> Reply<pb::prepare_provider_config::Response> {
+        let req = req.into_inner();
+        let ty = provider_type();
+        let mut out = pb::prepare_provider_config::Response::default();
+        match decode(req.config.as_ref(), &ty) {
+            Ok(v) => {
+                out.diagnostics = diagnostics(&config::validate(&core::attrs_of(&v)));
+                out.prepared_config = encode(&v, &ty).ok();
+            }
+            Err(e) => out
+                .diagnostics
+                .push(cty_error("reading the provider configuration", &e)),
+        }
+        Ok(Response::new(out))
+    }
+
+    async fn validate_resource_type_config(
+        &self,
+        req: Request<pb::validate_resource_type_config::Request>,
+    ) -> Reply<pb::validate_resource_type_config::Response> {
+        let req = req.into_inner();
+        let kind = kind_of(&req.type_name)?;
+        let diags = match decode(req.config.as_ref(), resource_type(kind)) {
+            Ok(v) => diagnostics(&core::validate(kind, &v, &self.ctx())),
+            Err(e) => vec![cty_error("reading the configuration", &e)],
+        };
+        Ok(Response::new(pb::validate_resource_type_config::Response {
+            diagnostics: diags,
+        }))
+    }
+
+    async fn validate_data_source_config(
+        &self,
+        req: Request<pb::validate_data_source_config::Request>,
+    ) -> Reply<pb::validate_data_source_config::Response> {
+        let req = req.into_inner();
+        let schema = data_source_schema(&req.type_name)
+            .ok_or_else(|| Status::invalid_argument(format!("no data source `{}`", req.type_name)))?;
+        let diags = match decode(req.config.as_ref(), &CtyType::of_schema(schema)) {
+            Ok(v) if req.type_name == sch::ONPREM_DATA_SOURCE => {
+                diagnostics(&core::validate(Kind::Onprem, &v, &self.ctx()))
+            }
+            Ok(v) => diagnostics(&core::validate_shape(Kind::Hub, schema, &v)),
+            Err(e) => vec![cty_error("reading the configuration", &e)],
+        };
+        Ok(Response::new(pb::validate_data_source_config::Response {
+            diagnostics: diags,
+        }))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        req: Request<pb::upgrade_resource_state::Request>,
+    ) -> Reply<pb::upgrade_resource_state::Response> {
+        let req = req.into_inner();
+        let kind = kind_of(&req.type_name)?;
+        let mut out = pb::upgrade_resource_state::Response::default();
+        let raw = req.raw_state.unwrap_or_default();
+        if raw.json.is_empty() {
+            if !raw.flatmap.is_empty() {
+                out.diagnostics
+                    .push(error("flatmap state (Terraform 0.11) cannot be upgraded"));
+            }
+            return Ok(Response::new(out));
+        }
+        match core::upgrade(kind, req.version, &raw.json) {
+            Ok(v) => match encode(&v, resource_type(kind)) {
+                Ok(dv) => out.upgraded_state = Some(dv),
+                Err(e) => out.diagnostics.push(cty_error("writing the upgraded state", &e)),
+            },
+            Err(d) => out.diagnostics = diagnostics([d.as_ref()]),
+        }
+        Ok(Response::new(out))
+    }
+
+    async fn configure(&self, req: Request<pb::configure::Request>) -> Reply<pb::configure::Response> {
+        let req = req.into_inner();
+        let v = match decode(req.config.as_ref(), &provider_type()) {
+            Ok(v) => v,
+            Err(e) => {
+                let d = cty_error("reading the provider configuration", &e);
+                return Ok(Response::new(pb::configure::Response { diagnostics: vec![d] }));
+            }
+        };
+        let attrs = core::attrs_of(&v);
+        let mut diags = diagnostics(&config::validate(&attrs));
+        if diags.is_empty() {
+            let config = ProviderConfig::from_env(&attrs);
+            match (self.factory)(&config) {
+                Ok(realizer) => {
+                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(Configured { config, realizer });
+                }
+                Err(e) => diags.push(error(format!("configuring the {} backend: {e}", config.backend))),
+            }
+        }
+        Ok(Response::new(pb::configure::Response { diagnostics: diags }))
+    }
+
+    async fn read_resource(&self, req: Request<pb::read_resource::Request>) -> Reply<pb::read_resource::Response> {
+        let req = req.into_inner();
+        let kind = kind_of(&req.type_name)?;
+        let ty = resource_type(kind);
+        let mut out = pb::read_resource::Response {
+            private: req.private,
+            ..Default::default()
+        };
+        let current = match decode(req.current_state.as_ref(), ty) {
+            Ok(v) => v,
+            Err(e) => {
+                out.diagnostics.push(cty_error("reading the current state", &e));
+                return Ok(Response::new(out));
+            }
+        };
+        let Some(c) = self.configured() else {
+            out.new_state = req.current_state;
+            out.diagnostics = diagnostics([&lifecycle::not_configured()]);
+            return Ok(Response::new(out));
+        };
+        let (state, diags) = lifecycle::read(kind, &current, c.realizer.as_ref()).await;
+        finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
+        Ok(Response::new(out))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        req: Request<pb::plan_resource_change::Request>,
+    ) -> Reply<pb::plan_resource_change::Response> {
+        let req = req.into_inner();
+        let kind = kind_of(&req.type_name)?;
+        let ty = resource_type(kind);
+        let mut out = pb::plan_resource_change::Response {
+            planned_private: req.prior_private,
+            ..Default::default()
+        };
+        let decoded = decode(req.prior_state.as_ref(), ty).map_err(|e| cty_error("reading the prior state", &e));
+        let decoded = decoded.and_then(|p| {
+            let c = decode(req.config.as_ref(), ty).map_err(|e| cty_error("reading the configuration", &e))?;
+            Ok((p, c))
+        });
+        let (prior, config) = match decoded {
+            Ok(pc) => pc,
+            Err(d) => {
+                out.diagnostics.push(d);
+                return Ok(Response::new(out));
+            }
+        };
+        let plan = core::plan(kind, &prior, &config, &self.ctx());
+        out.requires_replace = plan.requires_replace.iter().map(super::convert::path).collect();
+        finish(
+            &mut out.planned_state,
+            &mut out.diagnostics,
+            &plan.planned,
+            ty,
+            &plan.diagnostics,
+        );
+        Ok(Response::new(out))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        req: Request<pb::apply_resource_change::Request>,
+    ) -> Reply<pb::apply_resource_change::Response> {
+        let req = req.into_inner();
+        let kind = kind_of(&req.type_name)?;
+        let ty = resource_type(kind);
+        let mut out = pb::apply_resource_change::Response {
+            private: req.planned_private,
+            ..Default::default()
+        };
+        let prior = decode(req.prior_state.as_ref(), ty);
+        let planned = decode(req.planned_state.as_ref(), ty);
+        let (prior, planned) = match (prior, planned) {
+            (Ok(p), Ok(n)) => (p, n),
+            (Err(e), _) | (_, Err(e)) => {
+                out.new_state = req.prior_state;
+                out.diagnostics.push(cty_error("reading the planned change", &e));
+                return Ok(Response::new(out));
+            }
+        };
+        let Some(c) = self.configured() else {
+            out.new_state = req.prior_state;
+            out.diagnostics = diagnostics([&lifecycle::not_configured()]);
+            return Ok(Response::new(out));
+        };
+        let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.realizer.as_ref()).await;
+        finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
+        Ok(Response::new(out))
+    }
+
+    async fn import_resource_state(
+        &self,
+        req: Request<pb::import_resource_state::Request>,
+    ) -> Reply<pb::import_resource_state::Response> {
+        let req = req.into_inner();
+        let kind = kind_of(&req.type_name)?;
+        let ty = resource_type(kind);
+        let mut out = pb::import_resource_state::Response::default();
+        let Some(c) = self.configured() else {
+            out.diagnostics = diagnostics([&lifecycle::not_configured()]);
+            return Ok(Response::new(out));
+        };
+        let (state, diags) = lifecycle::import(kind, &req.id, c.realizer.as_ref()).await;
+        let mut dv = None;
+        finish(&mut dv, &mut out.diagnostics, &state, ty, &diags);
+        if !state.is_null() && dv.is_some() {
+            out.imported_resources
+                .push(pb::import_resource_state::ImportedResource {
+                    type_name: req.type_name,
+                    state: dv,
+                    private: vec![],
+                });
+        }
+        Ok(Response::new(out))
+    }
+
+    async fn read_data_source(
+        &self,
+        req: Request<pb::read_data_source::Request>,
+    ) -> Reply<pb::read_data_source::Response> {
+        let req = req.into_inner();
+        let schema = data_source_schema(&req.type_name)
+            .ok_or_else(|| Status::invalid_argument(format!("no data source `{}`", req.type_name)))?;
+        let ty = CtyType::of_schema(schema);
+        let mut out = pb::read_data_source::Response::default();
+        let config = match decode(req.config.as_ref(), &ty) {
+            Ok(v) => v,
+            Err(e) => {
+                out.diagnostics.push(cty_error("reading the configuration", &e));
+                return Ok(Response::new(out));
+            }
+        };
+        let c = self.configured();
+        let ctx = c.as_ref().map_or_else(Ctx::default, |c| c.config.ctx());
+        let r = c.as_ref().map(|c| c.realizer.as_ref());
+        let (state, diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, r).await;
+        finish(&mut out.state, &mut out.diagnostics, &state, &ty, &diags);
+        Ok(Response::new(out))
+    }
+
+    async fn stop(&self, _: Request<pb::stop::Request>) -> Reply<pb::stop::Response> {
+        // Every RPC finishes on its own quickly; there is nothing to cancel.
+        Ok(Response::new(pb::stop::Response { error: String::new() }))
+    }
+}
+
+/// Encodes a resulting state and appends the diagnostics; a state that
+/// cannot be written is one more diagnostic.
+fn finish(
+    slot: &mut Option<pb::DynamicValue>,
+    out: &mut Vec<pb::Diagnostic>,
+    state: &crate::graph::Value,
+    ty: &CtyType,
+    diags: &[crate::graph::Diagnostic],
+) {
+    out.extend(diagnostics(diags));
+    match encode(state, ty) {
+        Ok(dv) => *slot = Some(dv),
+        Err(e) => out.push(cty_error("writing the new state", &e)),
+    }
+}

@@ -1,0 +1,120 @@
+//! Shared by the gRPC test files: the provider on a loopback socket with a
+//! memory realizer, generated clients, cty helpers.
+#![allow(dead_code, unused_imports)]
+
+pub use hybridk8s::graph::{Kind, Value};
+use hybridk8s::provider::cty::{decode_msgpack, encode_msgpack, CtyType};
+use hybridk8s::provider::schema::resource_type;
+pub use hybridk8s::provider::testing::{health, plugin, tfplugin5 as pb};
+use hybridk8s::provider::{MemoryRealizer, ProviderService, Realizer, RealizerFactory};
+use pb::provider_client::ProviderClient;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tonic::transport::Channel;
+
+pub struct Harness {
+    pub client: ProviderClient<Channel>,
+    pub channel: Channel,
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
+pub async fn start() -> Harness {
+    let realizer: Arc<dyn Realizer> = Arc::new(MemoryRealizer::new());
+    let factory: RealizerFactory = Arc::new(move |_| Ok(realizer.clone()));
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let router = hybridk8s::provider::testing::router(ProviderService::new(factory), tx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(router.serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    Harness {
+        client: ProviderClient::new(channel.clone()),
+        channel,
+        stop: rx,
+    }
+}
+
+pub fn dv(kind: Kind, v: &Value) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: encode_msgpack(v, resource_type(kind)).unwrap(),
+        json: vec![],
+    })
+}
+
+pub fn undv(kind: Kind, d: &Option<pb::DynamicValue>) -> Value {
+    decode_msgpack(&d.as_ref().unwrap().msgpack, resource_type(kind)).unwrap()
+}
+
+pub fn obj(pairs: &[(&str, Value)]) -> Value {
+    Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect::<BTreeMap<_, _>>(),
+    )
+}
+
+pub fn cluster(space: &str, extra: &[(&str, Value)]) -> Value {
+    let mut pairs = vec![
+        ("name", Value::str("aks")),
+        ("resource_group", Value::str("k8s-rg")),
+        ("location", Value::str("westeurope")),
+        ("address_space", Value::list_of_str([space])),
+        ("max_nodes", Value::Number(50)),
+    ];
+    pairs.extend_from_slice(extra);
+    obj(&pairs)
+}
+
+pub async fn plan(h: &mut Harness, kind: Kind, prior: &Value, config: &Value) -> pb::plan_resource_change::Response {
+    h.client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: kind.terraform_type().into(),
+            prior_state: dv(kind, prior),
+            proposed_new_state: dv(kind, config),
+            config: dv(kind, config),
+            prior_private: vec![],
+            provider_meta: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+pub async fn configure(h: &mut Harness) {
+    let ty = CtyType::Object(vec![
+        ("backend".into(), CtyType::String),
+        ("state_path".into(), CtyType::String),
+        ("subscription_id".into(), CtyType::String),
+    ]);
+    let config = pb::DynamicValue {
+        msgpack: encode_msgpack(&obj(&[]), &ty).unwrap(),
+        json: vec![],
+    };
+    let r = h
+        .client
+        .configure(pb::configure::Request {
+            terraform_version: "1.11.4".into(),
+            config: Some(config),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+}
+
+pub fn attr_names(p: &pb::AttributePath) -> Vec<String> {
+    use pb::attribute_path::step::Selector;
+    p.steps
+        .iter()
+        .map(|s| match s.selector.as_ref().unwrap() {
+            Selector::AttributeName(a) => a.clone(),
+            Selector::ElementKeyString(k) => format!("[{k:?}]"),
+            Selector::ElementKeyInt(i) => format!("[{i}]"),
+        })
+        .collect()
+}
