@@ -1,0 +1,369 @@
+//! `peering` in the local fabric: two rows, one per side. Creating one side
+//! leaves it Initiated; when the other side exists both are Connected;
+//! deleting a side leaves the other Disconnected. Each side remembers the
+//! remote address space as last synced, from which the sync level follows.
+//! The backend creates the hub side (with `allow_gateway_transit`) first,
+//! then the cluster side, so `use_remote_gateways` succeeds the first time.
+
+use super::records::{self, flag, need, strings_from_json, strings_to_json};
+use super::vnet::{self, first_overlap};
+use super::{Fail, LocalFabric};
+use crate::backend::{BackendError, ErrorCode, Op, PeeringId};
+use crate::graph::{kinds, Address, Attrs, Ctx, Kind, Value};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+const NOUN: &str = "Virtual Network Peering";
+
+/// One side of a peering as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Side {
+    pub vnet_id: String,
+    pub name: String,
+    pub remote_vnet_id: String,
+    pub allow_virtual_network_access: bool,
+    pub allow_forwarded_traffic: bool,
+    pub allow_gateway_transit: bool,
+    pub use_remote_gateways: bool,
+    pub peering_state: String,
+    pub remote_address_space: Vec<String>,
+}
+
+impl Side {
+    pub fn id(&self) -> String {
+        format!("{}/virtualNetworkPeerings/{}", self.vnet_id, self.name)
+    }
+}
+
+pub const SIDE_COLUMNS: &str = "vnet_id, name, remote_vnet_id, allow_virtual_network_access, allow_forwarded_traffic,
+     allow_gateway_transit, use_remote_gateways, peering_state, remote_address_space";
+
+pub fn side_of(r: &Row) -> rusqlite::Result<Side> {
+    Ok(Side {
+        vnet_id: r.get(0)?,
+        name: r.get(1)?,
+        remote_vnet_id: r.get(2)?,
+        allow_virtual_network_access: r.get(3)?,
+        allow_forwarded_traffic: r.get(4)?,
+        allow_gateway_transit: r.get(5)?,
+        use_remote_gateways: r.get(6)?,
+        peering_state: r.get(7)?,
+        remote_address_space: strings_from_json(&r.get::<_, String>(8)?),
+    })
+}
+
+pub fn get_side(tx: &Transaction, vnet_id: &str, name: &str) -> Result<Option<Side>, Fail> {
+    let sql = format!("SELECT {SIDE_COLUMNS} FROM peerings WHERE vnet_id = ?1 AND name = ?2");
+    Ok(tx.query_row(&sql, [vnet_id, name], side_of).optional()?)
+}
+
+/// The side on the remote VNET that points back at this one.
+pub fn reverse_side(tx: &Transaction, side: &Side) -> Result<Option<Side>, Fail> {
+    let sql = format!(
+        "SELECT {SIDE_COLUMNS} FROM peerings WHERE vnet_id = ?1 AND remote_vnet_id = ?2 ORDER BY name LIMIT 1"
+    );
+    Ok(tx
+        .query_row(&sql, [&side.remote_vnet_id, &side.vnet_id], side_of)
+        .optional()?)
+}
+
+/// FullyInSync when both sides know the other's current address space.
+pub fn sync_level(tx: &Transaction, side: &Side) -> Result<&'static str, Fail> {
+    let local_ok = match vnet::get(tx, &side.remote_vnet_id)? {
+        Some(remote) => remote.address_space == side.remote_address_space,
+        None => true,
+    };
+    let remote_ok = match (reverse_side(tx, side)?, vnet::get(tx, &side.vnet_id)?) {
+        (Some(back), Some(local)) => back.remote_address_space == local.address_space,
+        _ => true,
+    };
+    Ok(match (local_ok, remote_ok) {
+        (true, true) => "FullyInSync",
+        (false, true) => "LocalNotInSync",
+        (true, false) => "RemoteNotInSync",
+        (false, false) => "LocalAndRemoteNotInSync",
+    })
+}
+
+fn refused(op: Op, code: ErrorCode, side: &Side, message: String) -> Fail {
+    Fail::Backend(BackendError::Refused {
+        op,
+        noun: NOUN,
+        id: side.id(),
+        code,
+        message,
+    })
+}
+
+/// Azure's rules for one side, on create (`existing = false`) or update.
+fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail> {
+    let op = if existing { Op::Updating } else { Op::Creating };
+    let refused = |code, side: &Side, message: String| refused(op, code, side, message);
+    let not_found = |what: &str, id: &str| {
+        refused(ErrorCode::ResourceNotFound, side, format!("{what} virtual network {id} was not found"))
+    };
+    let local = vnet::get(tx, &side.vnet_id)?.ok_or_else(|| not_found("local", &side.vnet_id))?;
+    let remote = vnet::get(tx, &side.remote_vnet_id)?.ok_or_else(|| not_found("remote", &side.remote_vnet_id))?;
+    let current = get_side(tx, &side.vnet_id, &side.name)?;
+    match (&current, existing) {
+        (Some(_), false) => {
+            return Err(refused(
+                ErrorCode::AlreadyExists,
+                side,
+                "the peering already exists - to be managed it needs to be imported".into(),
+            ))
+        }
+        (None, true) => return Err(refused(ErrorCode::ResourceNotFound, side, "the peering does not exist".into())),
+        _ => {}
+    }
+    if let Some((a, b)) = first_overlap(&local.address_space, &remote.address_space) {
+        return Err(refused(
+            ErrorCode::VnetAddressSpacesOverlap,
+            side,
+            format!(
+                "virtual networks {} and {} cannot be peered because their address spaces overlap ({a} and {b})",
+                local.name, remote.name
+            ),
+        ));
+    }
+    let back = reverse_side(tx, side)?;
+    if let Some(b) = back.as_ref().filter(|b| b.peering_state == "Disconnected") {
+        return Err(refused(
+            ErrorCode::RemotePeeringIsDisconnected,
+            side,
+            format!("remote peering {} is Disconnected; delete and re-create it first", b.id()),
+        ));
+    }
+    if side.use_remote_gateways {
+        if local.gateway != "none" {
+            return Err(refused(
+                ErrorCode::InvalidRequest,
+                side,
+                format!("virtual network {} has a gateway of its own and cannot use remote gateways", local.name),
+            ));
+        }
+        if remote.gateway == "none" {
+            return Err(refused(
+                ErrorCode::RemoteVnetHasNoGateways,
+                side,
+                format!("remote virtual network {} has no gateway; use_remote_gateways cannot be set", remote.name),
+            ));
+        }
+        match &back {
+            None => {
+                return Err(refused(
+                    ErrorCode::RemotePeeringDoesNotExist,
+                    side,
+                    format!(
+                        "use_remote_gateways needs the peering from {} back to {} to exist first, with allow_gateway_transit",
+                        remote.name, local.name
+                    ),
+                ))
+            }
+            Some(b) if !b.allow_gateway_transit => {
+                return Err(refused(
+                    ErrorCode::RemotePeeringDoesNotAllowGatewayTransit,
+                    side,
+                    format!("remote peering {} does not allow gateway transit", b.id()),
+                ))
+            }
+            _ => {}
+        }
+        let other: Option<String> = tx
+            .query_row(
+                "SELECT name FROM peerings WHERE vnet_id = ?1 AND use_remote_gateways = 1 AND name <> ?2 LIMIT 1",
+                [&side.vnet_id, &side.name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(o) = other {
+            return Err(refused(
+                ErrorCode::UseRemoteGatewaysAlreadySet,
+                side,
+                format!("peering {o} of virtual network {} already uses remote gateways", local.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a side after its checks; the side learns the remote's current
+/// address space (a create or a sync), and both sides become Connected
+/// when the other exists.
+fn put_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail> {
+    check_side(tx, side, existing)?;
+    let remote = vnet::get(tx, &side.remote_vnet_id)?.map(|r| r.address_space).unwrap_or_default();
+    let back = reverse_side(tx, side)?;
+    let state = if back.is_some() { "Connected" } else { "Initiated" };
+    tx.execute(
+        &format!(
+            "INSERT INTO peerings ({SIDE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (vnet_id, name) DO UPDATE SET allow_virtual_network_access = excluded.allow_virtual_network_access,
+               allow_forwarded_traffic = excluded.allow_forwarded_traffic, allow_gateway_transit = excluded.allow_gateway_transit,
+               use_remote_gateways = excluded.use_remote_gateways, peering_state = excluded.peering_state,
+               remote_address_space = excluded.remote_address_space"
+        ),
+        params![
+            side.vnet_id,
+            side.name,
+            side.remote_vnet_id,
+            side.allow_virtual_network_access,
+            side.allow_forwarded_traffic,
+            side.allow_gateway_transit,
+            side.use_remote_gateways,
+            state,
+            strings_to_json(&remote)
+        ],
+    )?;
+    if let Some(b) = back {
+        tx.execute(
+            "UPDATE peerings SET peering_state = 'Connected' WHERE vnet_id = ?1 AND name = ?2",
+            [&b.vnet_id, &b.name],
+        )?;
+    }
+    Ok(())
+}
+
+/// Deletes one side; the other becomes Disconnected.
+pub fn delete_side(tx: &Transaction, vnet_id: &str, name: &str) -> Result<(), Fail> {
+    let Some(side) = get_side(tx, vnet_id, name)? else { return Ok(()) };
+    tx.execute("DELETE FROM peerings WHERE vnet_id = ?1 AND name = ?2", [vnet_id, name])?;
+    if let Some(b) = reverse_side(tx, &side)? {
+        tx.execute(
+            "UPDATE peerings SET peering_state = 'Disconnected' WHERE vnet_id = ?1 AND name = ?2",
+            [&b.vnet_id, &b.name],
+        )?;
+    }
+    Ok(())
+}
+
+/// The two sides a peering resource's attributes describe: (hub, cluster).
+fn sides(a: &Attrs) -> Result<(Side, Side), Fail> {
+    let (cluster, hub) = (need(a, "cluster_id")?, need(a, "hub_id")?);
+    let forwarded = flag(a, "allow_forwarded_traffic", true);
+    let use_gw = flag(a, "use_remote_gateways", false);
+    let side = |vnet: &str, name: &str, remote: &str| Side {
+        vnet_id: vnet.into(),
+        name: name.into(),
+        remote_vnet_id: remote.into(),
+        allow_virtual_network_access: true,
+        allow_forwarded_traffic: forwarded,
+        allow_gateway_transit: false,
+        use_remote_gateways: false,
+        peering_state: String::new(),
+        remote_address_space: Vec::new(),
+    };
+    let mut h = side(hub, need(a, "hub_peering_name")?, cluster);
+    h.allow_gateway_transit = flag(a, "allow_gateway_transit", use_gw);
+    let mut c = side(cluster, need(a, "name")?, hub);
+    c.use_remote_gateways = use_gw;
+    Ok((h, c))
+}
+
+/// The peering resource with this (cluster-side) ID, overlaid with the state
+/// of its sides; `None` when neither side exists.
+pub fn read_tx(tx: &Transaction, id: &str) -> Result<Option<Attrs>, Fail> {
+    let stored = records::get(tx, id)?;
+    let pid = id.parse::<PeeringId>().ok();
+    let cluster_side = match &pid {
+        Some(p) => get_side(tx, &p.vnet.to_string(), &p.name)?,
+        None => None,
+    };
+    let hub_side = match (&stored, &cluster_side) {
+        (Some(a), _) => match (a.get("hub_id").and_then(Value::as_str), a.get("hub_peering_name").and_then(Value::as_str)) {
+            (Some(h), Some(n)) => get_side(tx, h, n)?,
+            _ => None,
+        },
+        (None, Some(c)) => reverse_side(tx, c)?,
+        (None, None) => None,
+    };
+    let Some(primary) = cluster_side.as_ref().or(hub_side.as_ref()) else { return Ok(None) };
+    let mut a = match stored {
+        Some(a) => a,
+        None => {
+            let Some(c) = &cluster_side else { return Ok(None) };
+            let mut config = Attrs::new();
+            config.insert("cluster_id".into(), Value::str(&c.vnet_id));
+            config.insert("hub_id".into(), Value::str(&c.remote_vnet_id));
+            config.insert("name".into(), Value::str(&c.name));
+            if let Some(h) = &hub_side {
+                config.insert("hub_peering_name".into(), Value::str(&h.name));
+            }
+            let addr = Address::new(Kind::Peering, c.name.clone());
+            kinds::complete(&addr, config, &Ctx::default()).0
+        }
+    };
+    a.insert("peering_state".into(), Value::str(&primary.peering_state));
+    a.insert("peering_sync_level".into(), Value::str(sync_level(tx, primary)?));
+    if let Some(c) = &cluster_side {
+        a.insert("use_remote_gateways".into(), Value::Bool(c.use_remote_gateways));
+        a.insert("allow_forwarded_traffic".into(), Value::Bool(c.allow_forwarded_traffic));
+    }
+    if let Some(h) = &hub_side {
+        a.insert("allow_gateway_transit".into(), Value::Bool(h.allow_gateway_transit));
+    }
+    Ok(Some(a))
+}
+
+pub async fn read(f: &LocalFabric, id: &str) -> Result<Option<Attrs>, BackendError> {
+    let id2 = id.to_string();
+    f.snapshot(Op::Retrieving, Kind::Peering, id, move |tx| read_tx(tx, &id2)).await
+}
+
+fn id_of(a: &Attrs) -> String {
+    a.get("id").and_then(Value::as_str).unwrap_or("(unknown id)").to_string()
+}
+
+pub async fn create(f: &LocalFabric, attrs: &Attrs) -> Result<Attrs, BackendError> {
+    let id = id_of(attrs);
+    let (hub, cluster) = sides(attrs).map_err(|e| e.at(Op::Creating, NOUN, &id))?;
+    let h = hub.clone();
+    f.write_as(Op::Creating, NOUN, &hub.id(), move |tx| put_side(tx, &h, false)).await?;
+    let (attrs, id2) = (attrs.clone(), id.clone());
+    let res = f
+        .write_as(Op::Creating, NOUN, &cluster.id(), move |tx| {
+            put_side(tx, &cluster, false)?;
+            records::put(tx, Kind::Peering, &id2, &attrs)?;
+            read_tx(tx, &id2)?.ok_or_else(|| Fail::Corrupt("written peering not found".into()))
+        })
+        .await;
+    if res.is_err() {
+        // Leave nothing half-made: take the hub side back.
+        let _ = f
+            .write_as(Op::Deleting, NOUN, &hub.id(), move |tx| delete_side(tx, &hub.vnet_id, &hub.name))
+            .await;
+    }
+    res
+}
+
+pub async fn update(f: &LocalFabric, prior: &Attrs, attrs: &Attrs) -> Result<Attrs, BackendError> {
+    let _ = prior;
+    let id = id_of(attrs);
+    let (hub, cluster) = sides(attrs).map_err(|e| e.at(Op::Updating, NOUN, &id))?;
+    // Gateway transit on before remote gateways are used; off after.
+    let order = if cluster.use_remote_gateways { [hub, cluster] } else { [cluster, hub] };
+    for side in order {
+        let sid = side.id();
+        f.write_as(Op::Updating, NOUN, &sid, move |tx| put_side(tx, &side, true))
+            .await?;
+    }
+    let (attrs, id2) = (attrs.clone(), id.clone());
+    f.write_as(Op::Updating, NOUN, &id, move |tx| {
+        records::put(tx, Kind::Peering, &id2, &attrs)?;
+        read_tx(tx, &id2)?.ok_or_else(|| Fail::Corrupt("updated peering not found".into()))
+    })
+    .await
+}
+
+pub async fn delete(f: &LocalFabric, prior: &Attrs) -> Result<(), BackendError> {
+    let id = id_of(prior);
+    let (hub, cluster) = sides(prior).map_err(|e| e.at(Op::Deleting, NOUN, &id))?;
+    let cid = cluster.id();
+    f.write_as(Op::Deleting, NOUN, &cid, move |tx| delete_side(tx, &cluster.vnet_id, &cluster.name))
+        .await?;
+    let id2 = id.clone();
+    f.write_as(Op::Deleting, NOUN, &hub.id(), move |tx| {
+        delete_side(tx, &hub.vnet_id, &hub.name)?;
+        records::remove(tx, &id2)
+    })
+    .await
+}
