@@ -266,9 +266,14 @@ mod tests {
         let lower = VNET.to_ascii_lowercase().replace("/hub", "/Hub");
         let v: VirtualNetworkId = lower.parse().unwrap();
         assert_eq!(v.name, "Hub");
-        assert!(v.to_string().contains("/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/Hub"));
+        assert!(v
+            .to_string()
+            .contains("/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/Hub"));
         let p = format!("{lower}/VIRTUALNETWORKPEERINGS/x");
-        assert_eq!(p.parse::<PeeringId>().unwrap().to_string(), format!("{v}/virtualNetworkPeerings/x"));
+        assert_eq!(
+            p.parse::<PeeringId>().unwrap().to_string(),
+            format!("{v}/virtualNetworkPeerings/x")
+        );
     }
 
     #[test]
@@ -276,10 +281,19 @@ mod tests {
         let e = "subscriptions/x".parse::<VirtualNetworkId>().unwrap_err();
         assert!(e.to_string().contains("must start with `/`"), "{e}");
         let e = format!("{VNET}/subnets/a").parse::<PeeringId>().unwrap_err();
-        assert!(e.to_string().contains("expected segment `virtualNetworkPeerings`, found `subnets`"), "{e}");
-        let e = VNET.replace("Microsoft.Network", "Microsoft.Compute").parse::<VirtualNetworkId>().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("expected segment `virtualNetworkPeerings`, found `subnets`"),
+            "{e}"
+        );
+        let e = VNET
+            .replace("Microsoft.Network", "Microsoft.Compute")
+            .parse::<VirtualNetworkId>()
+            .unwrap_err();
         assert!(e.to_string().contains("Microsoft.Network"), "{e}");
-        let e = format!("{VNET}/namespaces/default/pods/x").parse::<KubernetesObjectId>().unwrap_err();
+        let e = format!("{VNET}/namespaces/default/pods/x")
+            .parse::<KubernetesObjectId>()
+            .unwrap_err();
         assert!(e.to_string().contains("`pods` is not one of"), "{e}");
         assert!(format!("{VNET}/subnets/a").parse::<VirtualNetworkId>().is_err());
         assert!(format!("{VNET}/subnets/").parse::<SubnetId>().is_err());

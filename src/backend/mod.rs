@@ -215,7 +215,11 @@ pub fn check_id(kind: Kind, id: &str) -> Result<(), BackendError> {
         }
         Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {
             let k: KubernetesObjectId = id.parse()?;
-            let want = if kind == Kind::DnsUpstream { "configmaps" } else { "services" };
+            let want = if kind == Kind::DnsUpstream {
+                "configmaps"
+            } else {
+                "services"
+            };
             if k.plural != want {
                 return Err(IdError {
                     expected: noun(kind),

@@ -138,11 +138,19 @@ pub async fn apply(
     opts: &ApplyOptions,
 ) -> Result<ApplyReport, EngineError> {
     let started = Instant::now();
-    sink.begin_apply(plan.serial).await.map_err(|e| EngineError::state(&plan.stack, e))?;
-    for r in plan.resources.iter().filter(|r| r.action == Action::NoOp && r.refresh_state) {
+    sink.begin_apply(plan.serial)
+        .await
+        .map_err(|e| EngineError::state(&plan.stack, e))?;
+    for r in plan
+        .resources
+        .iter()
+        .filter(|r| r.action == Action::NoOp && r.refresh_state)
+    {
         if let (Some(before), Some(_)) = (&r.before, &r.after) {
             let entry = entry(r, before.clone(), r.depends_on.clone(), None);
-            sink.put(&r.address, &entry).await.map_err(|e| EngineError::state(&plan.stack, e))?;
+            sink.put(&r.address, &entry)
+                .await
+                .map_err(|e| EngineError::state(&plan.stack, e))?;
         }
     }
     let mut run = Run {
@@ -176,7 +184,16 @@ pub async fn apply(
         .collect();
     let mut nodes: Vec<Node> = writes
         .iter()
-        .map(|p| node(p, if p.action == Action::Update { Step::Update } else { Step::Create }))
+        .map(|p| {
+            node(
+                p,
+                if p.action == Action::Update {
+                    Step::Update
+                } else {
+                    Step::Create
+                },
+            )
+        })
         .collect();
     let at: HashMap<&Address, usize> = writes.iter().enumerate().map(|(i, p)| (&p.address, i)).collect();
     for (i, p) in writes.iter().enumerate() {
@@ -227,8 +244,17 @@ fn node(plan: &ResourcePlan, step: Step) -> Node<'_> {
     }
 }
 
-fn entry(p: &ResourcePlan, attrs: Attrs, depends_on: std::collections::BTreeSet<Address>, pending: Option<Pending>) -> StateEntry {
-    let id = attrs.get("id").and_then(Value::as_str).map(str::to_string).or_else(|| p.id().map(str::to_string));
+fn entry(
+    p: &ResourcePlan,
+    attrs: Attrs,
+    depends_on: std::collections::BTreeSet<Address>,
+    pending: Option<Pending>,
+) -> StateEntry {
+    let id = attrs
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| p.id().map(str::to_string));
     StateEntry {
         kind: p.kind,
         id,
@@ -296,13 +322,23 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn finish(&mut self, nodes: &mut [Node<'_>], ready: &mut VecDeque<usize>, i: usize, outcome: Outcome, elapsed: Duration) {
+    fn finish(
+        &mut self,
+        nodes: &mut [Node<'_>],
+        ready: &mut VecDeque<usize>,
+        i: usize,
+        outcome: Outcome,
+        elapsed: Duration,
+    ) {
         let address = nodes[i].plan.address.clone();
         let why = (!outcome.is_success()).then(|| match &outcome {
             Outcome::Skipped(w) => w.trim_start_matches("not attempted: ").to_string(),
             _ => format!("{address} failed"),
         });
-        self.results.entry(address).or_default().push((nodes[i].step, outcome, elapsed));
+        self.results
+            .entry(address)
+            .or_default()
+            .push((nodes[i].step, outcome, elapsed));
         for j in std::mem::take(&mut nodes[i].dependents) {
             if let Some(w) = &why {
                 nodes[j].blocked.get_or_insert_with(|| w.clone());
@@ -326,7 +362,9 @@ impl Run<'_> {
             }
             Step::Create | Step::Update if declaration => {
                 let attrs = p.after.clone().unwrap_or_default();
-                self.sink.put(&p.address, &entry(p, attrs, p.depends_on.clone(), None)).await?;
+                self.sink
+                    .put(&p.address, &entry(p, attrs, p.depends_on.clone(), None))
+                    .await?;
                 Ok(Some(()))
             }
             Step::Create => {
@@ -337,7 +375,11 @@ impl Run<'_> {
             }
             Step::Update | Step::Delete => {
                 let attrs = p.before.clone().unwrap_or_default();
-                let pending = if step == Step::Update { Pending::Update } else { Pending::Delete };
+                let pending = if step == Step::Update {
+                    Pending::Update
+                } else {
+                    Pending::Delete
+                };
                 let e = entry(p, attrs, p.prior_depends_on.clone(), Some(pending));
                 self.sink.put(&p.address, &e).await?;
                 Ok(None)
@@ -346,10 +388,17 @@ impl Run<'_> {
     }
 
     /// Settles the state after the backend answered.
-    async fn after_step(&self, p: &ResourcePlan, step: Step, res: StepResult) -> Result<Outcome, super::state::StateError> {
+    async fn after_step(
+        &self,
+        p: &ResourcePlan,
+        step: Step,
+        res: StepResult,
+    ) -> Result<Outcome, super::state::StateError> {
         match res {
             Ok(Some(attrs)) => {
-                self.sink.put(&p.address, &entry(p, attrs, p.depends_on.clone(), None)).await?;
+                self.sink
+                    .put(&p.address, &entry(p, attrs, p.depends_on.clone(), None))
+                    .await?;
                 Ok(Outcome::Succeeded)
             }
             Ok(None) => {
@@ -358,7 +407,11 @@ impl Run<'_> {
             }
             Err(e) => {
                 // Record what the fabric really holds now.
-                let deps = if step == Step::Create { p.depends_on.clone() } else { p.prior_depends_on.clone() };
+                let deps = if step == Step::Create {
+                    p.depends_on.clone()
+                } else {
+                    p.prior_depends_on.clone()
+                };
                 if let Some(id) = p.id() {
                     match self.backend.read(p.kind, id).await {
                         Ok(Some(live)) => self.sink.put(&p.address, &entry(p, live, deps, None)).await?,
@@ -372,7 +425,13 @@ impl Run<'_> {
     }
 }
 
-async fn run_step(backend: &dyn Backend, kind: Kind, step: Step, before: Option<Attrs>, after: Option<Attrs>) -> StepResult {
+async fn run_step(
+    backend: &dyn Backend,
+    kind: Kind,
+    step: Step,
+    before: Option<Attrs>,
+    after: Option<Attrs>,
+) -> StepResult {
     let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
     match step {
         Step::Create => backend.create(kind, &after).await.map(Some),

@@ -238,7 +238,9 @@ pub async fn plan(desired: &Graph, state: &StackState, backend: Arc<dyn Backend>
             .cloned();
         if let Some(d) = replaced {
             plans[i].action = Action::Replace;
-            plans[i].reasons.push(format!("replaced along with {d}, which it depends on"));
+            plans[i]
+                .reasons
+                .push(format!("replaced along with {d}, which it depends on"));
         }
     }
     Ok(Plan {
@@ -274,14 +276,17 @@ fn plan_one(
             p.changes = diff(kind, &Attrs::new(), after);
             match (state, pending) {
                 (None, _) => {}
-                (Some(_), Some(Pending::Create)) => p.reasons.push("a previous apply did not finish creating it".into()),
+                (Some(_), Some(Pending::Create)) => {
+                    p.reasons.push("a previous apply did not finish creating it".into())
+                }
                 (Some(_), _) => p.reasons.push("deleted outside hybridk8s".into()),
             }
         }
         (None, _, None) => {
             // Owned, gone already: only forgotten.
             p.action = Action::Delete;
-            p.reasons.push("not in the configuration; already gone from the fabric".into());
+            p.reasons
+                .push("not in the configuration; already gone from the fabric".into());
         }
         (None, _, Some(_)) => {
             p.action = Action::Delete;
@@ -292,7 +297,8 @@ fn plan_one(
             let peering_state = live.get("peering_state").and_then(Value::as_str);
             if kind == Kind::Peering && peering_state.is_some_and(|s| s != "Connected") {
                 p.action = Action::Replace;
-                p.reasons.push(format!("peering is {}", peering_state.unwrap_or_default()));
+                p.reasons
+                    .push(format!("peering is {}", peering_state.unwrap_or_default()));
             } else if p.changes.iter().any(|c| c.requires_replace) {
                 p.action = Action::Replace;
                 for c in p.changes.iter().filter(|c| c.requires_replace) {
@@ -304,10 +310,16 @@ fn plan_one(
             let sync = live.get("peering_sync_level").and_then(Value::as_str);
             if kind == Kind::Peering && p.action != Action::Replace && sync.is_some_and(|s| s != "FullyInSync") {
                 p.action = Action::Update;
-                p.reasons.push(format!("peering_sync_level is {}: the peering must be synced", sync.unwrap_or_default()));
+                p.reasons.push(format!(
+                    "peering_sync_level is {}: the peering must be synced",
+                    sync.unwrap_or_default()
+                ));
             }
             if pending.is_some() && p.action == Action::NoOp {
-                p.reasons.push(format!("a previous apply's {} was found done", pending.map_or("", |x| x.as_str())));
+                p.reasons.push(format!(
+                    "a previous apply's {} was found done",
+                    pending.map_or("", |x| x.as_str())
+                ));
             }
             p.refresh_state = state.is_none_or(|s| s.pending.is_some() || s.attrs != live || &s.depends_on != deps);
         }

@@ -26,7 +26,11 @@ pub fn onprem(name: &str, ranges: &[&str], dns: &[&str]) -> Resource {
     resource(
         Kind::Onprem,
         name,
-        vec![("name", Value::str(name)), ("address_space", strs(ranges)), ("dns_servers", strs(dns))],
+        vec![
+            ("name", Value::str(name)),
+            ("address_space", strs(ranges)),
+            ("dns_servers", strs(dns)),
+        ],
     )
 }
 
@@ -45,7 +49,8 @@ pub fn hub(name: &str, rg: &str, range: &str, gateway: &str) -> Resource {
     )
 }
 
-/// An Azure CNI cluster network for 10 nodes with 30 pods each.
+/// An Azure CNI cluster network for 10 nodes with 30 pods each and 8
+/// internal load-balancer frontends.
 pub fn cluster(name: &str, rg: &str, range: &str) -> Resource {
     resource(
         Kind::ClusterNetwork,
@@ -56,6 +61,7 @@ pub fn cluster(name: &str, rg: &str, range: &str) -> Resource {
             ("location", Value::str("westeurope")),
             ("address_space", strs(&[range])),
             ("max_nodes", Value::Number(10)),
+            ("internal_lb_ips", Value::Number(8)),
             ("service_cidr", Value::str("172.16.0.0/16")),
         ],
     )
@@ -78,13 +84,21 @@ pub fn dns(name: &str, cluster: &Resource, nameservers: &[&str], domain: &str) -
     resource(
         Kind::DnsUpstream,
         name,
-        vec![("cluster_id", id_of(cluster)), ("nameservers", strs(nameservers)), ("stub_domains", stubs)],
+        vec![
+            ("cluster_id", id_of(cluster)),
+            ("nameservers", strs(nameservers)),
+            ("stub_domains", stubs),
+        ],
     )
 }
 
 fn port(p: i64, target: i64) -> Value {
     Value::List(vec![Value::Map(
-        [("port".to_string(), Value::Number(p)), ("target_port".to_string(), Value::Number(target))].into(),
+        [
+            ("port".to_string(), Value::Number(p)),
+            ("target_port".to_string(), Value::Number(target)),
+        ]
+        .into(),
     )])
 }
 
@@ -153,7 +167,12 @@ pub fn graph(resources: impl IntoIterator<Item = Resource>) -> Graph {
 /// distinguish environments.
 pub fn topology(env: &str, range: &str) -> Graph {
     let corp = onprem("corp", &["10.0.0.0/12", "192.168.0.0/16"], &["10.1.0.4", "10.1.0.5"]);
-    let h = hub(&format!("hub-{env}"), &format!("net-{env}-rg"), "10.20.0.0/22", "expressroute");
+    let h = hub(
+        &format!("hub-{env}"),
+        &format!("net-{env}-rg"),
+        "10.20.0.0/22",
+        "expressroute",
+    );
     let c = cluster(&format!("k8s-{env}-vnet"), &format!("k8s-{env}-rg"), range);
     graph([
         peering("aks_hub", &c, &h, true),

@@ -8,7 +8,10 @@ use super::Fail;
 use crate::graph::{Attrs, Value};
 
 fn node_subnet_name(a: &Attrs) -> String {
-    a.get("node_subnet_name").and_then(Value::as_str).unwrap_or("nodes").to_string()
+    a.get("node_subnet_name")
+        .and_then(Value::as_str)
+        .unwrap_or("nodes")
+        .to_string()
 }
 
 /// The fabric row a cluster network's attributes describe.

@@ -123,7 +123,11 @@ fn create_file_0600(path: &Path) -> std::io::Result<()> {
 
 #[cfg(not(unix))]
 fn create_file_0600(path: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new().create(true).append(true).open(path).map(|_| ())
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map(|_| ())
 }
 
 fn io_err(e: std::io::Error) -> rusqlite::Error {

@@ -26,7 +26,9 @@ pub fn dump(tx: &Transaction) -> Result<J, Fail> {
         }));
     }
     let sides: Vec<peering::Side> = tx
-        .prepare(&format!("SELECT {SIDE_COLUMNS} FROM peerings ORDER BY lower(vnet_id), lower(name)"))?
+        .prepare(&format!(
+            "SELECT {SIDE_COLUMNS} FROM peerings ORDER BY lower(vnet_id), lower(name)"
+        ))?
         .query_map([], side_of)?
         .collect::<Result<_, _>>()?;
     let mut peerings = Vec::new();

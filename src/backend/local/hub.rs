@@ -56,7 +56,9 @@ pub fn overlay(a: &mut Attrs, row: &VnetRow) {
     );
     a.insert(
         "gateway_subnet_id".into(),
-        gw.map_or(Value::Null, |_| Value::str(format!("{}/subnets/{GATEWAY_SUBNET}", row.id))),
+        gw.map_or(Value::Null, |_| {
+            Value::str(format!("{}/subnets/{GATEWAY_SUBNET}", row.id))
+        }),
     );
     a.insert("subnets".into(), subnet_items(row, GATEWAY_SUBNET));
 }

@@ -57,7 +57,11 @@ fn spec(kind: Kind, a: &Attrs) -> Result<Spec, Fail> {
         cluster_id: need(a, "cluster_id")?.to_string(),
         objects: parse_manifest(need(a, "manifest")?)?,
         dns: (kind == Kind::DnsUpstream).then(|| {
-            let flavor = a.get("flavor").and_then(Value::as_str).unwrap_or("coredns_aks").to_string();
+            let flavor = a
+                .get("flavor")
+                .and_then(Value::as_str)
+                .unwrap_or("coredns_aks")
+                .to_string();
             (flavor, strings(a, "vnet_dns_servers"))
         }),
     })
@@ -86,13 +90,24 @@ fn put_objects(tx: &Transaction, s: &Spec) -> Result<(), Fail> {
         if let Some(owner) = owner {
             return Err(Fail::refused(
                 ErrorCode::AlreadyExists,
-                format!("{} {}/{} already exists in the cluster (owned by {owner})", o.kind, o.namespace, o.name),
+                format!(
+                    "{} {}/{} already exists in the cluster (owned by {owner})",
+                    o.kind, o.namespace, o.name
+                ),
             ));
         }
         tx.execute(
             "INSERT INTO k8s_objects (cluster_id, namespace, kind, name, owner_id, ord, manifest)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![s.cluster_id, o.namespace, o.kind, o.name, s.id, i as i64, o.body.to_string()],
+            params![
+                s.cluster_id,
+                o.namespace,
+                o.kind,
+                o.name,
+                s.id,
+                i as i64,
+                o.body.to_string()
+            ],
         )?;
     }
     if let Some((flavor, servers)) = &s.dns {
@@ -120,7 +135,11 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Attrs>, 
     a.insert("manifest".into(), Value::str(manifests::to_yaml(&objects)));
     if kind == Kind::DnsUpstream {
         let servers: Option<String> = tx
-            .query_row("SELECT vnet_dns_servers FROM dns_configurations WHERE id = ?1", [id], |r| r.get(0))
+            .query_row(
+                "SELECT vnet_dns_servers FROM dns_configurations WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(s) = servers {
             a.insert("vnet_dns_servers".into(), Value::list_of_str(strings_from_json(&s)));
@@ -131,11 +150,15 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Attrs>, 
 
 pub async fn read(f: &LocalFabric, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError> {
     let id2 = id.to_string();
-    f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2)).await
+    f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2))
+        .await
 }
 
 fn id_of(a: &Attrs) -> String {
-    a.get("id").and_then(Value::as_str).unwrap_or("(unknown id)").to_string()
+    a.get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("(unknown id)")
+        .to_string()
 }
 
 async fn write(f: &LocalFabric, op: Op, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
@@ -143,8 +166,11 @@ async fn write(f: &LocalFabric, op: Op, kind: Kind, attrs: &Attrs) -> Result<Att
     let s = spec(kind, attrs).map_err(|e| e.at(op, crate::backend::noun(kind), &id))?;
     let attrs = attrs.clone();
     f.write(op, kind, &id, move |tx| {
-        let exists: bool = tx
-            .query_row("SELECT EXISTS (SELECT 1 FROM k8s_objects WHERE owner_id = ?1)", [&s.id], |r| r.get(0))?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM k8s_objects WHERE owner_id = ?1)",
+            [&s.id],
+            |r| r.get(0),
+        )?;
         match (op, exists) {
             (Op::Creating, true) => {
                 return Err(Fail::refused(
@@ -152,7 +178,9 @@ async fn write(f: &LocalFabric, op: Op, kind: Kind, attrs: &Attrs) -> Result<Att
                     "the object already exists - to be managed it needs to be imported",
                 ))
             }
-            (Op::Updating, false) => return Err(Fail::refused(ErrorCode::ResourceNotFound, "the object does not exist")),
+            (Op::Updating, false) => {
+                return Err(Fail::refused(ErrorCode::ResourceNotFound, "the object does not exist"))
+            }
             _ => {}
         }
         put_objects(tx, &s)?;

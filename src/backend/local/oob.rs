@@ -28,7 +28,9 @@ impl LocalFabric {
                 .query_map([&rg], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;
             for v in ids {
-                if v.parse::<VirtualNetworkId>().is_ok_and(|p| p.subscription_id.eq_ignore_ascii_case(&sub)) {
+                if v.parse::<VirtualNetworkId>()
+                    .is_ok_and(|p| p.subscription_id.eq_ignore_ascii_case(&sub))
+                {
                     vnet::delete_tx(tx, &v, false)?;
                 }
             }
@@ -40,14 +42,20 @@ impl LocalFabric {
     /// Changes a VNET's address space without syncing its peerings: the
     /// peerings become RemoteNotInSync / LocalNotInSync.
     pub async fn set_address_space(&self, id: &VirtualNetworkId, address_space: &[&str]) -> Result<(), BackendError> {
-        let (vid, space) = (id.to_string(), address_space.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let (vid, space) = (
+            id.to_string(),
+            address_space.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        );
         self.write_as(Op::Updating, "Virtual Network", &id.to_string(), move |tx| {
             let n = tx.execute(
                 "UPDATE vnets SET address_space = ?2 WHERE id = ?1",
                 params![vid, strings_to_json(&space)],
             )?;
             if n == 0 {
-                return Err(Fail::refused(crate::backend::ErrorCode::ResourceNotFound, "no such virtual network"));
+                return Err(Fail::refused(
+                    crate::backend::ErrorCode::ResourceNotFound,
+                    "no such virtual network",
+                ));
             }
             Ok(())
         })
@@ -55,15 +63,26 @@ impl LocalFabric {
     }
 
     /// Deletes a Kubernetes object by key.
-    pub async fn delete_k8s_object(&self, cluster_id: &str, namespace: &str, kind: &str, name: &str) -> Result<(), BackendError> {
+    pub async fn delete_k8s_object(
+        &self,
+        cluster_id: &str,
+        namespace: &str,
+        kind: &str,
+        name: &str,
+    ) -> Result<(), BackendError> {
         let key = [cluster_id, namespace, kind, name].map(str::to_string);
-        self.write_as(Op::Deleting, "Kubernetes Object", &format!("{cluster_id}/{namespace}/{kind}/{name}"), move |tx| {
-            tx.execute(
-                "DELETE FROM k8s_objects WHERE cluster_id = ?1 AND namespace = ?2 AND kind = ?3 AND name = ?4",
-                params![key[0], key[1], key[2], key[3]],
-            )?;
-            Ok(())
-        })
+        self.write_as(
+            Op::Deleting,
+            "Kubernetes Object",
+            &format!("{cluster_id}/{namespace}/{kind}/{name}"),
+            move |tx| {
+                tx.execute(
+                    "DELETE FROM k8s_objects WHERE cluster_id = ?1 AND namespace = ?2 AND kind = ?3 AND name = ?4",
+                    params![key[0], key[1], key[2], key[3]],
+                )?;
+                Ok(())
+            },
+        )
         .await
     }
 }

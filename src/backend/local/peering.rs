@@ -58,9 +58,8 @@ pub fn get_side(tx: &Transaction, vnet_id: &str, name: &str) -> Result<Option<Si
 
 /// The side on the remote VNET that points back at this one.
 pub fn reverse_side(tx: &Transaction, side: &Side) -> Result<Option<Side>, Fail> {
-    let sql = format!(
-        "SELECT {SIDE_COLUMNS} FROM peerings WHERE vnet_id = ?1 AND remote_vnet_id = ?2 ORDER BY name LIMIT 1"
-    );
+    let sql =
+        format!("SELECT {SIDE_COLUMNS} FROM peerings WHERE vnet_id = ?1 AND remote_vnet_id = ?2 ORDER BY name LIMIT 1");
     Ok(tx
         .query_row(&sql, [&side.remote_vnet_id, &side.vnet_id], side_of)
         .optional()?)
@@ -99,7 +98,11 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
     let op = if existing { Op::Updating } else { Op::Creating };
     let refused = |code, side: &Side, message: String| refused(op, code, side, message);
     let not_found = |what: &str, id: &str| {
-        refused(ErrorCode::ResourceNotFound, side, format!("{what} virtual network {id} was not found"))
+        refused(
+            ErrorCode::ResourceNotFound,
+            side,
+            format!("{what} virtual network {id} was not found"),
+        )
     };
     let local = vnet::get(tx, &side.vnet_id)?.ok_or_else(|| not_found("local", &side.vnet_id))?;
     let remote = vnet::get(tx, &side.remote_vnet_id)?.ok_or_else(|| not_found("remote", &side.remote_vnet_id))?;
@@ -112,7 +115,13 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
                 "the peering already exists - to be managed it needs to be imported".into(),
             ))
         }
-        (None, true) => return Err(refused(ErrorCode::ResourceNotFound, side, "the peering does not exist".into())),
+        (None, true) => {
+            return Err(refused(
+                ErrorCode::ResourceNotFound,
+                side,
+                "the peering does not exist".into(),
+            ))
+        }
         _ => {}
     }
     if let Some((a, b)) = first_overlap(&local.address_space, &remote.address_space) {
@@ -130,7 +139,10 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
         return Err(refused(
             ErrorCode::RemotePeeringIsDisconnected,
             side,
-            format!("remote peering {} is Disconnected; delete and re-create it first", b.id()),
+            format!(
+                "remote peering {} is Disconnected; delete and re-create it first",
+                b.id()
+            ),
         ));
     }
     if side.use_remote_gateways {
@@ -138,14 +150,20 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
             return Err(refused(
                 ErrorCode::InvalidRequest,
                 side,
-                format!("virtual network {} has a gateway of its own and cannot use remote gateways", local.name),
+                format!(
+                    "virtual network {} has a gateway of its own and cannot use remote gateways",
+                    local.name
+                ),
             ));
         }
         if remote.gateway == "none" {
             return Err(refused(
                 ErrorCode::RemoteVnetHasNoGateways,
                 side,
-                format!("remote virtual network {} has no gateway; use_remote_gateways cannot be set", remote.name),
+                format!(
+                    "remote virtual network {} has no gateway; use_remote_gateways cannot be set",
+                    remote.name
+                ),
             ));
         }
         match &back {
@@ -179,7 +197,10 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
             return Err(refused(
                 ErrorCode::UseRemoteGatewaysAlreadySet,
                 side,
-                format!("peering {o} of virtual network {} already uses remote gateways", local.name),
+                format!(
+                    "peering {o} of virtual network {} already uses remote gateways",
+                    local.name
+                ),
             ));
         }
     }
@@ -191,7 +212,9 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
 /// when the other exists.
 fn put_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail> {
     check_side(tx, side, existing)?;
-    let remote = vnet::get(tx, &side.remote_vnet_id)?.map(|r| r.address_space).unwrap_or_default();
+    let remote = vnet::get(tx, &side.remote_vnet_id)?
+        .map(|r| r.address_space)
+        .unwrap_or_default();
     let back = reverse_side(tx, side)?;
     let state = if back.is_some() { "Connected" } else { "Initiated" };
     tx.execute(
@@ -225,7 +248,9 @@ fn put_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail> {
 
 /// Deletes one side; the other becomes Disconnected.
 pub fn delete_side(tx: &Transaction, vnet_id: &str, name: &str) -> Result<(), Fail> {
-    let Some(side) = get_side(tx, vnet_id, name)? else { return Ok(()) };
+    let Some(side) = get_side(tx, vnet_id, name)? else {
+        return Ok(());
+    };
     tx.execute("DELETE FROM peerings WHERE vnet_id = ?1 AND name = ?2", [vnet_id, name])?;
     if let Some(b) = reverse_side(tx, &side)? {
         tx.execute(
@@ -269,14 +294,19 @@ pub fn read_tx(tx: &Transaction, id: &str) -> Result<Option<Attrs>, Fail> {
         None => None,
     };
     let hub_side = match (&stored, &cluster_side) {
-        (Some(a), _) => match (a.get("hub_id").and_then(Value::as_str), a.get("hub_peering_name").and_then(Value::as_str)) {
+        (Some(a), _) => match (
+            a.get("hub_id").and_then(Value::as_str),
+            a.get("hub_peering_name").and_then(Value::as_str),
+        ) {
             (Some(h), Some(n)) => get_side(tx, h, n)?,
             _ => None,
         },
         (None, Some(c)) => reverse_side(tx, c)?,
         (None, None) => None,
     };
-    let Some(primary) = cluster_side.as_ref().or(hub_side.as_ref()) else { return Ok(None) };
+    let Some(primary) = cluster_side.as_ref().or(hub_side.as_ref()) else {
+        return Ok(None);
+    };
     let mut a = match stored {
         Some(a) => a,
         None => {
@@ -306,18 +336,23 @@ pub fn read_tx(tx: &Transaction, id: &str) -> Result<Option<Attrs>, Fail> {
 
 pub async fn read(f: &LocalFabric, id: &str) -> Result<Option<Attrs>, BackendError> {
     let id2 = id.to_string();
-    f.snapshot(Op::Retrieving, Kind::Peering, id, move |tx| read_tx(tx, &id2)).await
+    f.snapshot(Op::Retrieving, Kind::Peering, id, move |tx| read_tx(tx, &id2))
+        .await
 }
 
 fn id_of(a: &Attrs) -> String {
-    a.get("id").and_then(Value::as_str).unwrap_or("(unknown id)").to_string()
+    a.get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("(unknown id)")
+        .to_string()
 }
 
 pub async fn create(f: &LocalFabric, attrs: &Attrs) -> Result<Attrs, BackendError> {
     let id = id_of(attrs);
     let (hub, cluster) = sides(attrs).map_err(|e| e.at(Op::Creating, NOUN, &id))?;
     let h = hub.clone();
-    f.write_as(Op::Creating, NOUN, &hub.id(), move |tx| put_side(tx, &h, false)).await?;
+    f.write_as(Op::Creating, NOUN, &hub.id(), move |tx| put_side(tx, &h, false))
+        .await?;
     let (attrs, id2) = (attrs.clone(), id.clone());
     let res = f
         .write_as(Op::Creating, NOUN, &cluster.id(), move |tx| {
@@ -329,7 +364,9 @@ pub async fn create(f: &LocalFabric, attrs: &Attrs) -> Result<Attrs, BackendErro
     if res.is_err() {
         // Leave nothing half-made: take the hub side back.
         let _ = f
-            .write_as(Op::Deleting, NOUN, &hub.id(), move |tx| delete_side(tx, &hub.vnet_id, &hub.name))
+            .write_as(Op::Deleting, NOUN, &hub.id(), move |tx| {
+                delete_side(tx, &hub.vnet_id, &hub.name)
+            })
             .await;
     }
     res
@@ -340,7 +377,11 @@ pub async fn update(f: &LocalFabric, prior: &Attrs, attrs: &Attrs) -> Result<Att
     let id = id_of(attrs);
     let (hub, cluster) = sides(attrs).map_err(|e| e.at(Op::Updating, NOUN, &id))?;
     // Gateway transit on before remote gateways are used; off after.
-    let order = if cluster.use_remote_gateways { [hub, cluster] } else { [cluster, hub] };
+    let order = if cluster.use_remote_gateways {
+        [hub, cluster]
+    } else {
+        [cluster, hub]
+    };
     for side in order {
         let sid = side.id();
         f.write_as(Op::Updating, NOUN, &sid, move |tx| put_side(tx, &side, true))
@@ -358,8 +399,10 @@ pub async fn delete(f: &LocalFabric, prior: &Attrs) -> Result<(), BackendError> 
     let id = id_of(prior);
     let (hub, cluster) = sides(prior).map_err(|e| e.at(Op::Deleting, NOUN, &id))?;
     let cid = cluster.id();
-    f.write_as(Op::Deleting, NOUN, &cid, move |tx| delete_side(tx, &cluster.vnet_id, &cluster.name))
-        .await?;
+    f.write_as(Op::Deleting, NOUN, &cid, move |tx| {
+        delete_side(tx, &cluster.vnet_id, &cluster.name)
+    })
+    .await?;
     let id2 = id.clone();
     f.write_as(Op::Deleting, NOUN, &hub.id(), move |tx| {
         delete_side(tx, &hub.vnet_id, &hub.name)?;

@@ -40,7 +40,9 @@ fn storage(stack: &str, e: Fail) -> StackError {
 }
 
 fn now_secs() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `2024-05-01T10:00:00Z` from seconds since the epoch.
@@ -56,14 +58,21 @@ pub fn utc(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// Whether a process with this pid exists (a zombie counts until reaped).
 fn alive(pid: i64) -> bool {
     #[cfg(unix)]
     {
-        let Ok(p) = libc::pid_t::try_from(pid) else { return false };
+        let Ok(p) = libc::pid_t::try_from(pid) else {
+            return false;
+        };
         if p <= 0 {
             return false;
         }
@@ -136,7 +145,9 @@ impl LocalFabric {
     pub async fn stacks(&self) -> Result<Vec<(String, i64)>, StackError> {
         self.with_conn(|c| {
             let mut q = c.prepare("SELECT name, serial FROM stacks ORDER BY name")?;
-            let out = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+            let out = q
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
             Ok(out)
         })
         .await
@@ -159,11 +170,10 @@ impl LocalFabric {
                 .with_conn(move |c| {
                     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
                     tx.execute("INSERT OR IGNORE INTO stacks (name, serial) VALUES (?1, 0)", [&n])?;
-                    let (holder, since): (Option<i64>, Option<i64>) = tx.query_row(
-                        "SELECT lock_pid, lock_since FROM stacks WHERE name = ?1",
-                        [&n],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )?;
+                    let (holder, since): (Option<i64>, Option<i64>) =
+                        tx.query_row("SELECT lock_pid, lock_since FROM stacks WHERE name = ?1", [&n], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })?;
                     if let Some(h) = holder.filter(|&h| alive(h)) {
                         return Ok(Some((h, since.unwrap_or(0))));
                     }

@@ -86,7 +86,10 @@ pub fn validate(row: &VnetRow) -> Result<(), Fail> {
                 row.address_space.join(", ")
             )));
         }
-        if subnets.iter().any(|(_, other): &(_, &String)| other.eq_ignore_ascii_case(name)) {
+        if subnets
+            .iter()
+            .any(|(_, other): &(_, &String)| other.eq_ignore_ascii_case(name))
+        {
             return Err(invalid(format!("subnet name '{name}' is used twice in {}", row.name)));
         }
         subnets.push((n, name));
@@ -160,7 +163,10 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Attrs>, 
             let mut config = Attrs::new();
             config.insert("name".into(), Value::str(&row.name));
             config.insert("resource_group".into(), Value::str(&row.resource_group));
-            let sub = id.parse::<VirtualNetworkId>().map(|v| v.subscription_id).unwrap_or_default();
+            let sub = id
+                .parse::<VirtualNetworkId>()
+                .map(|v| v.subscription_id)
+                .unwrap_or_default();
             let addr = Address::new(kind, row.name.clone());
             kinds::complete(&addr, config, &Ctx { subscription_id: sub }).0
         }
@@ -185,11 +191,16 @@ pub fn subnet_items(row: &VnetRow, skip: &str) -> Value {
 
 pub async fn read(f: &LocalFabric, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError> {
     let id2 = id.to_string();
-    f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2)).await
+    f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2))
+        .await
 }
 
 fn id_of(attrs: &Attrs) -> String {
-    attrs.get("id").and_then(Value::as_str).unwrap_or("(unknown id)").to_string()
+    attrs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("(unknown id)")
+        .to_string()
 }
 
 pub async fn create(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
@@ -219,7 +230,10 @@ pub async fn update(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs,
     let id2 = id.clone();
     f.write(Op::Updating, kind, &id, move |tx| {
         let Some(old) = get(tx, &row.id)? else {
-            return Err(Fail::refused(ErrorCode::ResourceNotFound, "the virtual network does not exist"));
+            return Err(Fail::refused(
+                ErrorCode::ResourceNotFound,
+                "the virtual network does not exist",
+            ));
         };
         validate(&row)?;
         if old.address_space != row.address_space {
@@ -283,7 +297,8 @@ pub fn sync_remote_views(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
 pub async fn delete(f: &LocalFabric, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
     let id = id_of(prior);
     let id2 = id.clone();
-    f.write(Op::Deleting, kind, &id, move |tx| delete_tx(tx, &id2, true)).await
+    f.write(Op::Deleting, kind, &id, move |tx| delete_tx(tx, &id2, true))
+        .await
 }
 
 /// Deletes a VNET. With `checked`, refuses while peerings or Kubernetes
