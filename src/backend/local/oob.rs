@@ -16,6 +16,32 @@ impl LocalFabric {
         .await
     }
 
+    /// Creates one side of a peering on its own, as the portal allows
+    /// (Initiated until the other side exists). Azure's rules apply.
+    pub async fn create_peering_side(
+        &self,
+        id: &PeeringId,
+        remote: &VirtualNetworkId,
+        allow_gateway_transit: bool,
+        use_remote_gateways: bool,
+    ) -> Result<(), BackendError> {
+        let side = peering::Side {
+            vnet_id: id.vnet.to_string(),
+            name: id.name.clone(),
+            remote_vnet_id: remote.to_string(),
+            allow_virtual_network_access: true,
+            allow_forwarded_traffic: true,
+            allow_gateway_transit,
+            use_remote_gateways,
+            peering_state: String::new(),
+            remote_address_space: Vec::new(),
+        };
+        self.write_as(Op::Creating, "Virtual Network Peering", &id.to_string(), move |tx| {
+            peering::put_side(tx, &side, false)
+        })
+        .await
+    }
+
     /// Deletes a resource group with everything in it: its VNETs, their
     /// subnets, peerings and Kubernetes objects. Peerings of other VNETs
     /// that pointed at them become Disconnected.

@@ -210,7 +210,7 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
 /// Writes a side after its checks; the side learns the remote's current
 /// address space (a create or a sync), and both sides become Connected
 /// when the other exists.
-fn put_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail> {
+pub fn put_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail> {
     check_side(tx, side, existing)?;
     let remote = vnet::get(tx, &side.remote_vnet_id)?
         .map(|r| r.address_space)
