@@ -291,14 +291,20 @@ impl Run<'_> {
                     self.finish(&mut nodes, &mut ready, i, outcome, Duration::ZERO);
                     continue;
                 }
-                if self.before_step(p, step).await?.is_some() {
-                    self.finish(&mut nodes, &mut ready, i, Outcome::Succeeded, Duration::ZERO);
-                    continue;
-                }
                 self.notify(Progress::Started {
                     address: p.address.clone(),
                     step,
                 });
+                if self.before_step(p, step).await?.is_some() {
+                    self.notify(Progress::Finished {
+                        address: p.address.clone(),
+                        step,
+                        outcome: Outcome::Succeeded,
+                        elapsed: Duration::ZERO,
+                    });
+                    self.finish(&mut nodes, &mut ready, i, Outcome::Succeeded, Duration::ZERO);
+                    continue;
+                }
                 let backend = self.backend.clone();
                 let (kind, before, after) = (p.kind, p.before.clone(), p.after.clone());
                 set.spawn(async move {
