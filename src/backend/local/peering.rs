@@ -350,14 +350,18 @@ fn id_of(a: &Attrs) -> String {
 pub async fn create(f: &LocalFabric, attrs: &Attrs) -> Result<Attrs, BackendError> {
     let id = id_of(attrs);
     let (hub, cluster) = sides(attrs).map_err(|e| e.at(Op::Creating, NOUN, &id))?;
-    let h = hub.clone();
-    f.write_as(Op::Creating, NOUN, &hub.id(), move |tx| put_side(tx, &h, false))
-        .await?;
-    let (attrs, id2) = (attrs.clone(), id.clone());
+    // The record goes with the first side, so that a crash between the two
+    // sides leaves a peering that reads as Initiated (and is replaced).
+    let (h, a, i) = (hub.clone(), attrs.clone(), id.clone());
+    f.write_as(Op::Creating, NOUN, &hub.id(), move |tx| {
+        put_side(tx, &h, false)?;
+        records::put(tx, Kind::Peering, &i, &a)
+    })
+    .await?;
+    let id2 = id.clone();
     let res = f
         .write_as(Op::Creating, NOUN, &cluster.id(), move |tx| {
             put_side(tx, &cluster, false)?;
-            records::put(tx, Kind::Peering, &id2, &attrs)?;
             read_tx(tx, &id2)?.ok_or_else(|| Fail::Corrupt("written peering not found".into()))
         })
         .await;
@@ -365,7 +369,8 @@ pub async fn create(f: &LocalFabric, attrs: &Attrs) -> Result<Attrs, BackendErro
         // Leave nothing half-made: take the hub side back.
         let _ = f
             .write_as(Op::Deleting, NOUN, &hub.id(), move |tx| {
-                delete_side(tx, &hub.vnet_id, &hub.name)
+                delete_side(tx, &hub.vnet_id, &hub.name)?;
+                records::remove(tx, &id)
             })
             .await;
     }
