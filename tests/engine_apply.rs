@@ -93,7 +93,7 @@ async fn dependencies_first_and_parallelism_bounded() {
     let max = rec.max_in_flight.load(Ordering::SeqCst);
     assert!((2..=3).contains(&max), "max in flight {max}");
     // Every resource started after its dependencies finished.
-    let spans = rec.spans.lock().unwrap();
+    let spans = rec.spans.lock().unwrap().clone();
     for r in g.iter().filter(|r| r.kind() != Kind::Onprem) {
         let (start, _) = spans[&r.id().unwrap().to_lowercase()];
         for d in r.depends_on.iter().filter(|d| d.kind != Kind::Onprem) {
@@ -102,7 +102,7 @@ async fn dependencies_first_and_parallelism_bounded() {
         }
     }
     // Progress: a start and a finish per step (onprem too: it is recorded).
-    let events = events.lock().unwrap();
+    let events = events.lock().unwrap().clone();
     let started = events.iter().filter(|e| matches!(e, Progress::Started { .. })).count();
     let finished = events
         .iter()
@@ -119,7 +119,6 @@ async fn dependencies_first_and_parallelism_bounded() {
     assert_eq!(started, g.len());
     assert_eq!(finished, g.len());
     // Deletes run in reverse: dependents before what they depend on.
-    drop(spans);
     rec.spans.lock().unwrap().clear();
     let destroy = engine::destroy_plan(&lock.state().await.unwrap(), backend.clone())
         .await
@@ -128,7 +127,7 @@ async fn dependencies_first_and_parallelism_bounded() {
         .await
         .unwrap();
     assert!(report.is_success(), "{:#?}", report.failures().collect::<Vec<_>>());
-    let spans = rec.spans.lock().unwrap();
+    let spans = rec.spans.lock().unwrap().clone();
     for r in g.iter().filter(|r| r.kind() != Kind::Onprem) {
         let (_, end) = spans[&r.id().unwrap().to_lowercase()];
         for d in r.depends_on.iter().filter(|d| d.kind != Kind::Onprem) {

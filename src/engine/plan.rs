@@ -326,3 +326,52 @@ fn plan_one(
     }
     p
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&str, Value)]) -> Attrs {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn unknown_and_reported_values_are_not_changes() {
+        let before = attrs(&[
+            ("peering_state", Value::str("Connected")),
+            ("name", Value::str("a-to-b")),
+            ("use_remote_gateways", Value::Bool(false)),
+        ]);
+        let after = attrs(&[
+            ("peering_state", Value::Unknown),
+            ("name", Value::Unknown),
+            ("use_remote_gateways", Value::Bool(true)),
+        ]);
+        let d = diff(Kind::Peering, &before, &after);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].attribute, "use_remote_gateways");
+        assert!(!d[0].requires_replace);
+    }
+
+    #[test]
+    fn requires_replace_comes_from_the_schema() {
+        let before = attrs(&[
+            ("address_space", Value::list_of_str(["10.40.0.0/16"])),
+            ("max_nodes", Value::Number(5)),
+        ]);
+        let after = attrs(&[
+            ("address_space", Value::list_of_str(["10.41.0.0/16"])),
+            ("max_nodes", Value::Number(6)),
+        ]);
+        let d = diff(Kind::ClusterNetwork, &before, &after);
+        let by: HashMap<&str, bool> = d.iter().map(|c| (c.attribute.as_str(), c.requires_replace)).collect();
+        assert_eq!(by, HashMap::from([("address_space", true), ("max_nodes", false)]));
+        // A missing attribute and an explicit null are the same.
+        assert!(diff(
+            Kind::Hub,
+            &attrs(&[("gateway_subnet_cidr", Value::Null)]),
+            &Attrs::new()
+        )
+        .is_empty());
+    }
+}
