@@ -23,10 +23,13 @@
 pub mod apply;
 mod json;
 pub mod plan;
+mod report;
 pub mod sample;
 pub mod state;
 
-pub use apply::{apply, ApplyOptions, ApplyReport, Outcome, Progress, ProgressFn, ResourceReport, Step};
+pub use apply::{
+    apply, ApplyOptions, ApplyReport, Outcome, Progress, ProgressFn, ResourceReport, Step, DEFAULT_PARALLELISM,
+};
 pub use plan::{diff, plan, Action, AttrChange, Plan, ResourcePlan, Summary};
 pub use state::{Pending, StackState, StateEntry, StateError, StateSink};
 

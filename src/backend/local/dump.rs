@@ -2,7 +2,7 @@
 //! test. No row ids, no timestamps, nothing that differs between two runs
 //! that built the same topology.
 
-use super::peering::{self, side_of, SIDE_COLUMNS};
+use super::peering_side::{self as peering, side_of, SIDE_COLUMNS};
 use super::records::strings_from_json;
 use super::{vnet, Fail};
 use rusqlite::Transaction;

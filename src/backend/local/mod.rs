@@ -16,6 +16,7 @@ mod hub;
 mod k8s;
 pub mod oob;
 mod peering;
+mod peering_side;
 mod records;
 pub mod stack;
 mod vnet;

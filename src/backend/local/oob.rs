@@ -2,7 +2,7 @@
 //! would: tests use them to create drift the engine must notice.
 
 use super::records::strings_to_json;
-use super::{peering, vnet, Fail, LocalFabric};
+use super::{peering_side as peering, vnet, Fail, LocalFabric};
 use crate::backend::{BackendError, Op, PeeringId, VirtualNetworkId};
 use rusqlite::params;
 
