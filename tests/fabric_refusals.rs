@@ -277,3 +277,36 @@ async fn an_address_space_change_needs_a_sync() {
         ErrorCode::VnetAddressSpacesOverlap
     );
 }
+
+#[tokio::test]
+async fn invalid_requests_are_refused() {
+    let (_d, f) = fabric();
+    // Host bits set in an address range.
+    let bad = with(
+        sample::hub("h", "rg", "10.20.0.0/22", "none"),
+        "address_space",
+        Value::list_of_str(["10.20.0.1/22"]),
+    );
+    let (c_, msg) = code(create(&f, &bad).await);
+    assert_eq!(c_, ErrorCode::InvalidRequest);
+    assert!(msg.contains("host bits"), "{msg}");
+    // A VNET with a gateway of its own cannot use remote gateways.
+    let h1 = sample::hub("hub1", "net-rg", "10.20.0.0/22", "vpn");
+    let h2 = sample::hub("hub2", "net-rg", "10.30.0.0/22", "vpn");
+    create(&f, &h1).await.unwrap();
+    create(&f, &h2).await.unwrap();
+    f.create_peering_side(&PeeringId::new(vnet(&h2), "h2-to-h1"), &vnet(&h1), true, false)
+        .await
+        .unwrap();
+    let (c_, msg) = code(
+        f.create_peering_side(&PeeringId::new(vnet(&h1), "h1-to-h2"), &vnet(&h2), false, true)
+            .await,
+    );
+    assert_eq!(c_, ErrorCode::InvalidRequest);
+    assert!(msg.contains("has a gateway of its own"), "{msg}");
+    // Attributes the backend needs must be known.
+    let mut unknown = sample::hub("h3", "rg", "10.40.0.0/22", "none");
+    unknown.attrs.insert("resource_group".into(), Value::Unknown);
+    let e = create(&f, &unknown).await.unwrap_err();
+    assert!(matches!(e, BackendError::MissingAttribute { .. }), "{e}");
+}

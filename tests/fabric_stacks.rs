@@ -106,3 +106,17 @@ async fn a_lock_of_a_dead_process_is_taken_over() {
     let lock = f.lock_stack("dev", Duration::from_millis(10)).await.unwrap();
     lock.begin_apply(0).await.unwrap();
 }
+
+#[tokio::test]
+async fn force_unlock_clears_a_live_lock_and_its_holder_can_no_longer_write() {
+    let (_d, f) = fabric();
+    let held = f.lock_stack("dev", Duration::from_secs(1)).await.unwrap();
+    assert_eq!(
+        f.force_unlock_stack("dev").await.unwrap(),
+        Some(i64::from(std::process::id()))
+    );
+    let mine = f.lock_stack("dev", Duration::from_millis(10)).await.unwrap();
+    let e = held.begin_apply(0).await.unwrap_err();
+    assert!(e.to_string().contains("taken over"), "{e}");
+    mine.begin_apply(0).await.unwrap();
+}

@@ -197,6 +197,12 @@ impl Run<'_> {
                 let (p, step) = (nodes[i].plan, nodes[i].step);
                 if let Some(why) = nodes[i].blocked.clone() {
                     let outcome = Outcome::Skipped(format!("not attempted: {why}"));
+                    self.notify(Progress::Finished {
+                        address: p.address.clone(),
+                        step,
+                        outcome: outcome.clone(),
+                        elapsed: Duration::ZERO,
+                    });
                     self.finish(&mut nodes, &mut ready, i, outcome, Duration::ZERO);
                     continue;
                 }

@@ -32,7 +32,8 @@ impl Outcome {
     }
 }
 
-/// What the progress callback hears.
+/// What the progress callback hears. Every step gets a `Finished`; a
+/// skipped step gets no `Started`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
     Started {

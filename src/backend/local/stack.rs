@@ -2,6 +2,8 @@
 //! last applied attributes and a serial; and a lock so that two applies of
 //! one stack never interleave. A lock records the holder's pid; a lock whose
 //! process is gone is taken over. Different stacks lock independently.
+//! Pids are only checked on this machine: a file shared between machines,
+//! or a pid reused by an unrelated process, needs [`LocalFabric::force_unlock_stack`].
 
 use super::records::{attrs_from_json, attrs_to_json};
 use super::{Fail, LocalFabric};
@@ -152,6 +154,27 @@ impl LocalFabric {
         })
         .await
         .map_err(|e| storage("*", e))
+    }
+
+    /// Clears a stack's lock whoever holds it (`force-unlock`): for a lock
+    /// left by another machine or a reused pid. Returns the pid it held.
+    pub async fn force_unlock_stack(&self, name: &str) -> Result<Option<i64>, StackError> {
+        let n = name.to_string();
+        self.with_conn(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let pid: Option<i64> = tx
+                .query_row("SELECT lock_pid FROM stacks WHERE name = ?1", [&n], |r| r.get(0))
+                .optional()?
+                .flatten();
+            tx.execute(
+                "UPDATE stacks SET lock_pid = NULL, lock_token = NULL, lock_since = NULL WHERE name = ?1",
+                [&n],
+            )?;
+            tx.commit()?;
+            Ok(pid)
+        })
+        .await
+        .map_err(|e| storage(name, e))
     }
 
     /// Takes the stack's lock, waiting up to `timeout` for another holder;
