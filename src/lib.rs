@@ -1,7 +1,9 @@
 //! hybridk8s: one resource graph for Kubernetes in Azure beside an on-premises
 //! network, with the rules that make it correct before anything is created.
+pub mod backend;
 pub mod cli;
 pub mod dsl;
+pub mod engine;
 pub mod graph;
 pub mod provider;
 pub mod render;

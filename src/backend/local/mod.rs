@@ -1,0 +1,286 @@
+//! `local`: an emulated Azure fabric in one SQLite file. It holds VNETs,
+//! subnets, both sides of every peering, DNS configurations and Kubernetes
+//! objects, and refuses what Azure refuses at apply time (overlapping
+//! peerings, gateway transit in the wrong order, subnets outside their VNET,
+//! deleting what is in use), so plan-time rules are tested against something
+//! that really says no. The same file holds the stacks (standalone state of
+//! DSL programs).
+//!
+//! Test knob: `HYBRIDK8S_FABRIC_DELAY_MS` makes every change (each peering
+//! side counts) wait that long before its transaction, like a slow cloud.
+
+mod cluster_network;
+pub mod db;
+mod dump;
+mod hub;
+mod k8s;
+pub mod oob;
+mod peering;
+mod peering_side;
+mod records;
+pub mod stack;
+mod vnet;
+
+use super::{noun, Backend, BackendError, ErrorCode, Op};
+use crate::graph::{Attrs, Kind};
+use async_trait::async_trait;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use stack::{StackError, StackLock};
+
+/// Environment variable of the test knob that slows every change down.
+pub const DELAY_ENV: &str = "HYBRIDK8S_FABRIC_DELAY_MS";
+
+/// Why a fabric operation failed, before it is given its op and ID.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    Refused(ErrorCode, String),
+    /// A fully formed error (about another object than the one operated on).
+    Backend(BackendError),
+    Missing(String),
+    Sql(rusqlite::Error),
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for Fail {
+    fn from(e: rusqlite::Error) -> Self {
+        Fail::Sql(e)
+    }
+}
+
+impl Fail {
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> Self {
+        Fail::Refused(code, message.into())
+    }
+
+    fn at(self, op: Op, noun: &'static str, id: &str) -> BackendError {
+        let id = id.to_string();
+        match self {
+            Fail::Refused(code, message) => BackendError::Refused {
+                op,
+                noun,
+                id,
+                code,
+                message,
+            },
+            Fail::Backend(e) => e,
+            Fail::Missing(attribute) => BackendError::MissingAttribute {
+                op,
+                noun,
+                id,
+                attribute,
+            },
+            Fail::Sql(e) => BackendError::Storage {
+                op,
+                noun,
+                id,
+                cause: e.to_string(),
+            },
+            Fail::Corrupt(cause) => BackendError::Storage { op, noun, id, cause },
+        }
+    }
+}
+
+/// The embedded fabric. Cheap to clone; every clone shares one pool.
+#[derive(Clone)]
+pub struct LocalFabric {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: db::Pool,
+    delay: Duration,
+}
+
+impl LocalFabric {
+    /// Opens (creating when missing) the fabric file at `path`, mode 0600,
+    /// with its directory. The CLI maps `--state PATH` / `HYBRIDK8S_STATE` here.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self, BackendError> {
+        let path = path.into();
+        let conn = db::create(&path).map_err(|e| BackendError::Storage {
+            op: Op::Retrieving,
+            noun: "fabric",
+            id: path.display().to_string(),
+            cause: e.to_string(),
+        })?;
+        let delay = std::env::var(DELAY_ENV)
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .map(Duration::from_millis)
+            .unwrap_or_default();
+        Ok(LocalFabric {
+            inner: Arc::new(Inner {
+                pool: db::Pool::new(path, conn),
+                delay,
+            }),
+        })
+    }
+
+    /// Opens `.hybridk8s/fabric.db` under the working directory.
+    pub fn open_default() -> Result<Self, BackendError> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Self::open(db::default_path(&cwd))
+    }
+
+    /// Opens `path` when given, the default file otherwise.
+    pub fn open_at(path: Option<PathBuf>) -> Result<Self, BackendError> {
+        match path {
+            Some(p) => Self::open(p),
+            None => Self::open_default(),
+        }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        self.inner.pool.path()
+    }
+
+    /// The delay before every change (the test knob).
+    pub fn delay(&self) -> Duration {
+        self.inner.delay
+    }
+
+    /// Runs `f` on a pooled connection on the blocking thread pool.
+    pub(crate) async fn with_conn<T, F>(&self, f: F) -> Result<T, Fail>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, Fail> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.pool.get()?;
+            let out = f(&mut conn);
+            // A connection left inside a transaction (a panic) is not reused.
+            if conn.is_autocommit() {
+                inner.pool.put(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| Fail::Corrupt(format!("fabric worker failed: {e}")))?
+    }
+
+    /// One change: waits the test delay, then runs `f` in one immediate
+    /// (write) transaction, committed only when `f` succeeds.
+    pub(crate) async fn write<T, F>(&self, op: Op, kind: Kind, id: &str, f: F) -> Result<T, BackendError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, Fail> + Send + 'static,
+    {
+        self.write_as(op, noun(kind), id, f).await
+    }
+
+    pub(crate) async fn write_as<T, F>(&self, op: Op, noun: &'static str, id: &str, f: F) -> Result<T, BackendError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, Fail> + Send + 'static,
+    {
+        if !self.inner.delay.is_zero() {
+            tokio::time::sleep(self.inner.delay).await;
+        }
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| e.at(op, noun, id))
+    }
+
+    /// A consistent read (one deferred transaction).
+    pub(crate) async fn snapshot<T, F>(&self, op: Op, kind: Kind, id: &str, f: F) -> Result<T, BackendError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction) -> Result<T, Fail> + Send + 'static,
+    {
+        self.with_conn(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            f(&tx)
+        })
+        .await
+        .map_err(|e| e.at(op, noun(kind), id))
+    }
+
+    /// The whole fabric as deterministic, sorted JSON: VNETs with subnets,
+    /// DNS servers and gateway; peerings (each side) with state and sync
+    /// level; DNS configurations; Kubernetes objects. No row ids or times.
+    pub async fn dump(&self) -> Result<serde_json::Value, BackendError> {
+        self.with_conn(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            dump::dump(&tx)
+        })
+        .await
+        .map_err(|e| e.at(Op::Retrieving, "fabric", "dump"))
+    }
+
+    /// Runs SQLite's integrity check; `Ok(())` when the file is sound.
+    pub async fn integrity_check(&self) -> Result<(), BackendError> {
+        let report: String = self
+            .with_conn(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+            .await
+            .map_err(|e| e.at(Op::Retrieving, "fabric", "integrity"))?;
+        if report == "ok" {
+            Ok(())
+        } else {
+            Err(BackendError::Storage {
+                op: Op::Retrieving,
+                noun: "fabric",
+                id: self.path().display().to_string(),
+                cause: report,
+            })
+        }
+    }
+}
+
+/// True when a dump holds no object at all.
+pub fn dump_is_empty(dump: &serde_json::Value) -> bool {
+    dump.as_object()
+        .is_some_and(|o| o.values().all(|v| v.as_array().is_some_and(Vec::is_empty)))
+}
+
+fn declaration_only(op: Op, kind: Kind) -> BackendError {
+    BackendError::DeclarationOnly { op, kind }
+}
+
+#[async_trait]
+impl Backend for LocalFabric {
+    async fn read(&self, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError> {
+        match kind {
+            Kind::Onprem => Err(declaration_only(Op::Retrieving, kind)),
+            Kind::Hub | Kind::ClusterNetwork => vnet::read(self, kind, id).await,
+            Kind::Peering => peering::read(self, id).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::read(self, kind, id).await,
+        }
+    }
+
+    async fn create(&self, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
+        match kind {
+            Kind::Onprem => Ok(attrs.clone()),
+            Kind::Hub | Kind::ClusterNetwork => vnet::create(self, kind, attrs).await,
+            Kind::Peering => peering::create(self, attrs).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::create(self, kind, attrs).await,
+        }
+    }
+
+    async fn update(&self, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Attrs, BackendError> {
+        match kind {
+            Kind::Onprem => Ok(attrs.clone()),
+            Kind::Hub | Kind::ClusterNetwork => vnet::update(self, kind, attrs).await,
+            Kind::Peering => peering::update(self, prior, attrs).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::update(self, kind, attrs).await,
+        }
+    }
+
+    async fn delete(&self, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+        match kind {
+            Kind::Onprem => Ok(()),
+            Kind::Hub | Kind::ClusterNetwork => vnet::delete(self, kind, prior).await,
+            Kind::Peering => peering::delete(self, prior).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::delete(self, kind, prior).await,
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Virtual networks and their subnets, shared by `hub` and
+//! `cluster_network`: rows, Azure's subnet rules, in-use rules on delete,
+//! and the peering sync that follows an address-space change.
+
+use super::records::{self, strings_from_json, strings_to_json};
+use super::{cluster_network, hub, Fail, LocalFabric};
+use crate::backend::{noun, BackendError, ErrorCode, Op, VirtualNetworkId};
+use crate::graph::{kinds, net, Address, Attrs, Ctx, Kind, Value};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// A VNET as the fabric stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VnetRow {
+    pub id: String,
+    /// `hub` or `cluster`.
+    pub role: String,
+    pub resource_group: String,
+    pub name: String,
+    pub location: String,
+    pub address_space: Vec<String>,
+    pub dns_servers: Vec<String>,
+    pub gateway: String,
+    /// `(name, cidr)` in declaration order.
+    pub subnets: Vec<(String, String)>,
+}
+
+pub fn get(tx: &Transaction, id: &str) -> Result<Option<VnetRow>, Fail> {
+    let row = tx
+        .query_row(
+            "SELECT id, role, resource_group, name, location, address_space, dns_servers, gateway
+             FROM vnets WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(VnetRow {
+                    id: r.get(0)?,
+                    role: r.get(1)?,
+                    resource_group: r.get(2)?,
+                    name: r.get(3)?,
+                    location: r.get(4)?,
+                    address_space: strings_from_json(&r.get::<_, String>(5)?),
+                    dns_servers: strings_from_json(&r.get::<_, String>(6)?),
+                    gateway: r.get(7)?,
+                    subnets: Vec::new(),
+                })
+            },
+        )
+        .optional()?;
+    let Some(mut row) = row else { return Ok(None) };
+    let mut st = tx.prepare_cached("SELECT name, cidr FROM subnets WHERE vnet_id = ?1 ORDER BY ord")?;
+    row.subnets = st
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(row))
+}
+
+fn invalid(message: impl Into<String>) -> Fail {
+    Fail::refused(ErrorCode::InvalidRequest, message)
+}
+
+/// Azure's checks on a VNET body: ranges parse, subnets are /29 or larger,
+/// inside the address space, not overlapping a sibling; a gateway has its
+/// GatewaySubnet.
+pub fn validate(row: &VnetRow) -> Result<(), Fail> {
+    if row.address_space.is_empty() {
+        return Err(invalid(format!("virtual network {} has no address space", row.name)));
+    }
+    let mut space = Vec::new();
+    for s in &row.address_space {
+        space.push(net::parse_cidr(s).map_err(invalid)?);
+    }
+    let mut subnets = Vec::new();
+    for (name, cidr) in &row.subnets {
+        let bad = |why: String| {
+            Fail::refused(
+                ErrorCode::NetcfgInvalidSubnet,
+                format!("Subnet '{name}' is not valid in virtual network '{}': {why}", row.name),
+            )
+        };
+        let n = net::parse_cidr(cidr).map_err(bad)?;
+        if n.prefix_len() > net::MIN_SUBNET_PREFIX {
+            return Err(bad(format!("{n} is smaller than a /{}", net::MIN_SUBNET_PREFIX)));
+        }
+        if !space.iter().any(|s| s.contains(&n)) {
+            return Err(bad(format!(
+                "its address range {n} is outside the address space {}",
+                row.address_space.join(", ")
+            )));
+        }
+        if subnets
+            .iter()
+            .any(|(_, other): &(_, &String)| other.eq_ignore_ascii_case(name))
+        {
+            return Err(invalid(format!("subnet name '{name}' is used twice in {}", row.name)));
+        }
+        subnets.push((n, name));
+    }
+    if let Some(((a, an), (b, bn))) = net::find_overlaps(&subnets).into_iter().next() {
+        return Err(Fail::refused(
+            ErrorCode::NetcfgInvalidSubnet,
+            format!(
+                "Subnet '{bn}' is not valid in virtual network '{}' because its address range {b} overlaps subnet '{an}' ({a})",
+                row.name
+            ),
+        ));
+    }
+    if !crate::graph::kinds::hub::GATEWAYS.contains(&row.gateway.as_str()) {
+        return Err(invalid(format!("unknown gateway kind `{}`", row.gateway)));
+    }
+    if row.gateway != "none" && !row.subnets.iter().any(|(n, _)| n == hub::GATEWAY_SUBNET) {
+        return Err(Fail::refused(
+            ErrorCode::GatewaySubnetMissing,
+            format!(
+                "a {} gateway needs a subnet named GatewaySubnet in virtual network '{}'",
+                row.gateway, row.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub fn write_row(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
+    tx.execute(
+        "INSERT INTO vnets (id, role, resource_group, name, location, address_space, dns_servers, gateway)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (id) DO UPDATE SET location = excluded.location, address_space = excluded.address_space,
+             dns_servers = excluded.dns_servers, gateway = excluded.gateway",
+        params![
+            row.id,
+            row.role,
+            row.resource_group,
+            row.name,
+            row.location,
+            strings_to_json(&row.address_space),
+            strings_to_json(&row.dns_servers),
+            row.gateway
+        ],
+    )?;
+    tx.execute("DELETE FROM subnets WHERE vnet_id = ?1", [&row.id])?;
+    for (i, (name, cidr)) in row.subnets.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO subnets (vnet_id, name, cidr, ord) VALUES (?1, ?2, ?3, ?4)",
+            params![row.id, name, cidr, i as i64],
+        )?;
+    }
+    Ok(())
+}
+
+fn row_of(kind: Kind, attrs: &Attrs) -> Result<VnetRow, Fail> {
+    match kind {
+        Kind::Hub => hub::row(attrs),
+        _ => cluster_network::row(attrs),
+    }
+}
+
+/// The graph attributes of a VNET: what was last written, overlaid with the
+/// fabric's current values. A VNET created outside hybridk8s is described
+/// from its row alone.
+pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Attrs>, Fail> {
+    let Some(row) = get(tx, id)? else { return Ok(None) };
+    let mut attrs = match records::get(tx, id)? {
+        Some(a) => a,
+        None => {
+            let mut config = Attrs::new();
+            config.insert("name".into(), Value::str(&row.name));
+            config.insert("resource_group".into(), Value::str(&row.resource_group));
+            let sub = id
+                .parse::<VirtualNetworkId>()
+                .map(|v| v.subscription_id)
+                .unwrap_or_default();
+            let addr = Address::new(kind, row.name.clone());
+            kinds::complete(&addr, config, &Ctx { subscription_id: sub }).0
+        }
+    };
+    match kind {
+        Kind::Hub => hub::overlay(&mut attrs, &row),
+        _ => cluster_network::overlay(&mut attrs, &row),
+    }
+    Ok(Some(attrs))
+}
+
+/// The subnet items of a row other than `skip`, as a `subnets` block value.
+pub fn subnet_items(row: &VnetRow, skip: &str) -> Value {
+    Value::List(
+        row.subnets
+            .iter()
+            .filter(|(n, _)| n != skip)
+            .map(|(n, c)| Value::Map([("name".into(), Value::str(n)), ("cidr".into(), Value::str(c))].into()))
+            .collect(),
+    )
+}
+
+pub async fn read(f: &LocalFabric, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError> {
+    let id2 = id.to_string();
+    f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2))
+        .await
+}
+
+fn id_of(attrs: &Attrs) -> String {
+    attrs
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("(unknown id)")
+        .to_string()
+}
+
+pub async fn create(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
+    let id = id_of(attrs);
+    let row = row_of(kind, attrs).map_err(|e| e.at(Op::Creating, noun(kind), &id))?;
+    let attrs = attrs.clone();
+    let id2 = id.clone();
+    f.write(Op::Creating, kind, &id, move |tx| {
+        if get(tx, &row.id)?.is_some() {
+            return Err(Fail::refused(
+                ErrorCode::AlreadyExists,
+                "a resource with this ID already exists - to be managed it needs to be imported",
+            ));
+        }
+        validate(&row)?;
+        write_row(tx, &row)?;
+        records::put(tx, kind, &id2, &attrs)?;
+        read_tx(tx, kind, &id2)?.ok_or_else(|| Fail::Corrupt("written VNET not found".into()))
+    })
+    .await
+}
+
+pub async fn update(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
+    let id = id_of(attrs);
+    let row = row_of(kind, attrs).map_err(|e| e.at(Op::Updating, noun(kind), &id))?;
+    let attrs = attrs.clone();
+    let id2 = id.clone();
+    f.write(Op::Updating, kind, &id, move |tx| {
+        let Some(old) = get(tx, &row.id)? else {
+            return Err(Fail::refused(
+                ErrorCode::ResourceNotFound,
+                "the virtual network does not exist",
+            ));
+        };
+        validate(&row)?;
+        if old.address_space != row.address_space {
+            check_peered_overlap(tx, &row)?;
+        }
+        write_row(tx, &row)?;
+        sync_remote_views(tx, &row)?;
+        records::put(tx, kind, &id2, &attrs)?;
+        read_tx(tx, kind, &id2)?.ok_or_else(|| Fail::Corrupt("written VNET not found".into()))
+    })
+    .await
+}
+
+/// Azure refuses an address space that would overlap a peered VNET.
+fn check_peered_overlap(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
+    let mut st = tx.prepare_cached(
+        "SELECT remote_vnet_id FROM peerings WHERE vnet_id = ?1
+         UNION SELECT vnet_id FROM peerings WHERE remote_vnet_id = ?1",
+    )?;
+    let peers: Vec<String> = st.query_map([&row.id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for p in peers {
+        if let Some(remote) = get(tx, &p)? {
+            if let Some((a, b)) = first_overlap(&row.address_space, &remote.address_space) {
+                return Err(Fail::refused(
+                    ErrorCode::VnetAddressSpacesOverlap,
+                    format!(
+                        "address space {a} of virtual network {} overlaps {b} of peered virtual network {}",
+                        row.name, remote.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first overlapping pair of two address spaces.
+pub fn first_overlap(a: &[String], b: &[String]) -> Option<(String, String)> {
+    for x in a {
+        for y in b {
+            if let (Ok(nx), Ok(ny)) = (net::parse_cidr(x), net::parse_cidr(y)) {
+                if net::overlaps(&nx, &ny) {
+                    return Some((x.clone(), y.clone()));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Sync on update: every peering that points at this VNET learns its new
+/// address space (PUT with `syncRemoteAddressSpace=true` in Azure terms).
+pub fn sync_remote_views(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
+    tx.execute(
+        "UPDATE peerings SET remote_address_space = ?2 WHERE remote_vnet_id = ?1",
+        params![row.id, strings_to_json(&row.address_space)],
+    )?;
+    Ok(())
+}
+
+pub async fn delete(f: &LocalFabric, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+    let id = id_of(prior);
+    let id2 = id.clone();
+    f.write(Op::Deleting, kind, &id, move |tx| delete_tx(tx, &id2, true))
+        .await
+}
+
+/// Deletes a VNET. With `checked`, refuses while peerings or Kubernetes
+/// objects use it; without (a resource-group delete), takes them along.
+pub fn delete_tx(tx: &Transaction, id: &str, checked: bool) -> Result<(), Fail> {
+    let Some(row) = get(tx, id)? else { return Ok(()) };
+    if checked {
+        let mut st = tx.prepare_cached("SELECT name FROM peerings WHERE vnet_id = ?1 ORDER BY name")?;
+        let used: Vec<String> = st.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        if !used.is_empty() {
+            return Err(Fail::refused(
+                ErrorCode::InUseVnetCannotBeDeleted,
+                format!(
+                    "virtual network {} cannot be deleted because it is in use by peering(s) {}",
+                    row.name,
+                    used.join(", ")
+                ),
+            ));
+        }
+        let mut st = tx.prepare_cached(
+            "SELECT kind || ' ' || namespace || '/' || name FROM k8s_objects WHERE cluster_id = ?1
+             ORDER BY namespace, kind, name",
+        )?;
+        let objs: Vec<String> = st.query_map([id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        if !objs.is_empty() {
+            let subnet = row.subnets.first().map_or("nodes", |(n, _)| n.as_str());
+            return Err(Fail::refused(
+                ErrorCode::InUseSubnetCannotBeDeleted,
+                format!(
+                    "subnet {subnet} of virtual network {} is in use by the cluster's Kubernetes objects ({}) and cannot be deleted",
+                    row.name,
+                    objs.join(", ")
+                ),
+            ));
+        }
+    } else {
+        tx.execute("DELETE FROM peerings WHERE vnet_id = ?1", [id])?;
+        tx.execute("DELETE FROM k8s_objects WHERE cluster_id = ?1", [id])?;
+        tx.execute("DELETE FROM dns_configurations WHERE cluster_id = ?1", [id])?;
+    }
+    tx.execute("DELETE FROM subnets WHERE vnet_id = ?1", [id])?;
+    tx.execute("DELETE FROM vnets WHERE id = ?1", [id])?;
+    // The other side of every peering to this VNET is now Disconnected.
+    tx.execute(
+        "UPDATE peerings SET peering_state = 'Disconnected' WHERE remote_vnet_id = ?1",
+        [id],
+    )?;
+    records::remove(tx, id)?;
+    Ok(())
+}

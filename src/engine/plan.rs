@@ -1,0 +1,377 @@
+//! Planning: the desired graph against the stack state against the fabric
+//! (refreshed), into one action per address with reasons and attribute
+//! changes.
+//!
+//! - an object the state owns but the fabric lacks is re-created
+//!   ("deleted outside hybridk8s");
+//! - a peering that is not Connected (a side deleted, or only one side) is
+//!   replaced; one whose address spaces are not in sync is updated (synced);
+//! - a changed attribute whose schema says `requires_replace` replaces;
+//!   other changes update in place; attributes only known after apply
+//!   (`peering_state`, …) never cause a diff;
+//! - a resource replaced takes its dependents along: they are deleted before
+//!   it and created after it (a VNET cannot be deleted while peerings or
+//!   Kubernetes objects use it, and its replacement starts empty).
+
+use super::state::{Pending, StackState, StateEntry};
+use super::EngineError;
+use crate::backend::Backend;
+use crate::graph::{kinds, Address, Attrs, Graph, Kind, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// What the apply will do to one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    /// Delete, then create.
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::NoOp => "no-op",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One changed top-level attribute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttrChange {
+    pub attribute: String,
+    pub old: Value,
+    pub new: Value,
+    pub requires_replace: bool,
+}
+
+/// The plan for one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourcePlan {
+    pub address: Address,
+    pub kind: Kind,
+    pub action: Action,
+    /// Why, in words users recognize (`requires replace: address_space changed`).
+    pub reasons: Vec<String>,
+    pub changes: Vec<AttrChange>,
+    /// The object as the fabric has it now (`None` when it does not exist).
+    pub before: Option<Attrs>,
+    /// The desired attributes (`None` when it leaves the configuration).
+    pub after: Option<Attrs>,
+    /// Desired dependencies (creates wait for them).
+    pub depends_on: BTreeSet<Address>,
+    /// Dependencies recorded at the last apply (deletes of dependents go first).
+    pub prior_depends_on: BTreeSet<Address>,
+    /// The state entry is out of date even without an action (refreshed
+    /// attributes, a resolved pending operation, new dependencies).
+    pub refresh_state: bool,
+}
+
+impl ResourcePlan {
+    /// The object's ID: desired, else current.
+    pub fn id(&self) -> Option<&str> {
+        self.after
+            .as_ref()
+            .and_then(|a| a.get("id"))
+            .and_then(Value::as_str)
+            .or_else(|| self.before.as_ref().and_then(|a| a.get("id")).and_then(Value::as_str))
+    }
+}
+
+/// Counts per action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub no_op: usize,
+}
+
+/// A plan for one stack: every address of the configuration and the state,
+/// sorted by address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub stack: String,
+    /// The stack serial the plan was made at; apply refuses a stale plan.
+    pub serial: i64,
+    pub resources: Vec<ResourcePlan>,
+}
+
+impl Plan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for r in &self.resources {
+            match r.action {
+                Action::NoOp => s.no_op += 1,
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Replace => s.replace += 1,
+                Action::Delete => s.delete += 1,
+            }
+        }
+        s
+    }
+
+    /// True when applying would change the fabric.
+    pub fn has_changes(&self) -> bool {
+        self.resources.iter().any(|r| r.action != Action::NoOp)
+    }
+
+    pub fn get(&self, address: &Address) -> Option<&ResourcePlan> {
+        self.resources.iter().find(|r| &r.address == address)
+    }
+
+    /// The resources with an action, sorted by address.
+    pub fn changes(&self) -> impl Iterator<Item = &ResourcePlan> {
+        self.resources.iter().filter(|r| r.action != Action::NoOp)
+    }
+}
+
+/// Attributes the fabric reports and the configuration never sets.
+const REPORTED: [&str; 2] = ["peering_state", "peering_sync_level"];
+
+/// Top-level attribute changes from `before` to `after`. Values unknown in
+/// `after` (known after apply) are not changes.
+pub fn diff(kind: Kind, before: &Attrs, after: &Attrs) -> Vec<AttrChange> {
+    let schema = kinds::schema(kind);
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let mut out = Vec::new();
+    for name in names {
+        static NULL: Value = Value::Null;
+        let new = after.get(name.as_str()).unwrap_or(&NULL);
+        let old = before.get(name.as_str()).unwrap_or(&NULL);
+        if new.is_unknown() || new == old || REPORTED.contains(&name.as_str()) {
+            continue;
+        }
+        let requires_replace = schema.attribute(name).map(|a| a.requires_replace).unwrap_or(false)
+            || schema.block(name).is_some_and(|b| b.requires_replace);
+        out.push(AttrChange {
+            attribute: name.clone(),
+            old: old.clone(),
+            new: new.clone(),
+            requires_replace,
+        });
+    }
+    out
+}
+
+/// Reads every object the state owns, a few at a time.
+async fn refresh(
+    state: &StackState,
+    backend: &Arc<dyn Backend>,
+) -> Result<HashMap<Address, Option<Attrs>>, EngineError> {
+    const READS_IN_FLIGHT: usize = 16;
+    let mut out = HashMap::new();
+    let mut set: JoinSet<(Address, Result<Option<Attrs>, crate::backend::BackendError>)> = JoinSet::new();
+    let mut todo = state.resources.iter();
+    loop {
+        while set.len() < READS_IN_FLIGHT {
+            let Some((addr, e)) = todo.next() else { break };
+            match (&e.id, e.kind.is_declaration_only()) {
+                (_, true) => {
+                    out.insert(addr.clone(), Some(e.attrs.clone()));
+                }
+                (None, false) => {
+                    out.insert(addr.clone(), None);
+                }
+                (Some(id), false) => {
+                    let (b, addr, id, kind) = (backend.clone(), addr.clone(), id.clone(), e.kind);
+                    set.spawn(async move { (addr, b.read(kind, &id).await) });
+                }
+            }
+        }
+        let Some(done) = set.join_next().await else { break };
+        let (addr, res) = done.map_err(|e| EngineError::Internal(e.to_string()))?;
+        let live = res.map_err(|source| EngineError::Refresh {
+            address: addr.clone(),
+            source,
+        })?;
+        out.insert(addr, live);
+    }
+    Ok(out)
+}
+
+/// Plans `desired` for the stack whose state is `state`, refreshing every
+/// owned object from `backend`. Reads only; changes nothing.
+pub async fn plan(desired: &Graph, state: &StackState, backend: Arc<dyn Backend>) -> Result<Plan, EngineError> {
+    let order = desired.order().map_err(|d| EngineError::Cycle(d.summary))?;
+    let live = refresh(state, &backend).await?;
+    let mut addrs: BTreeSet<&Address> = state.resources.keys().collect();
+    addrs.extend(desired.iter().map(|r| &r.address));
+    let mut plans: Vec<ResourcePlan> = addrs
+        .into_iter()
+        .map(|a| {
+            plan_one(
+                a,
+                desired.get(a).map(|r| (&r.attrs, &r.depends_on)),
+                state.resources.get(a),
+                live.get(a).cloned().flatten(),
+            )
+        })
+        .collect();
+    let index: HashMap<Address, usize> = plans.iter().enumerate().map(|(i, p)| (p.address.clone(), i)).collect();
+    // A replaced resource takes its dependents along (dependencies first).
+    for a in order {
+        let i = index[a];
+        if !matches!(plans[i].action, Action::NoOp | Action::Update) {
+            continue;
+        }
+        let replaced = plans[i]
+            .depends_on
+            .iter()
+            .find(|d| index.get(*d).is_some_and(|&j| plans[j].action == Action::Replace))
+            .cloned();
+        if let Some(d) = replaced {
+            plans[i].action = Action::Replace;
+            plans[i]
+                .reasons
+                .push(format!("replaced along with {d}, which it depends on"));
+        }
+    }
+    Ok(Plan {
+        stack: state.name.clone(),
+        serial: state.serial,
+        resources: plans,
+    })
+}
+
+fn plan_one(
+    address: &Address,
+    desired: Option<(&Attrs, &BTreeSet<Address>)>,
+    state: Option<&StateEntry>,
+    live: Option<Attrs>,
+) -> ResourcePlan {
+    let kind = address.kind;
+    let mut p = ResourcePlan {
+        address: address.clone(),
+        kind,
+        action: Action::NoOp,
+        reasons: Vec::new(),
+        changes: Vec::new(),
+        before: live.clone(),
+        after: desired.map(|(a, _)| a.clone()),
+        depends_on: desired.map(|(_, d)| d.clone()).unwrap_or_default(),
+        prior_depends_on: state.map(|s| s.depends_on.clone()).unwrap_or_default(),
+        refresh_state: false,
+    };
+    let pending = state.and_then(|s| s.pending);
+    match (desired, state, live) {
+        (Some((after, _)), _, None) => {
+            p.action = Action::Create;
+            p.changes = diff(kind, &Attrs::new(), after);
+            match (state, pending) {
+                (None, _) => {}
+                (Some(_), Some(Pending::Create)) => {
+                    p.reasons.push("a previous apply did not finish creating it".into())
+                }
+                (Some(_), _) => p.reasons.push("deleted outside hybridk8s".into()),
+            }
+        }
+        (None, _, None) => {
+            // Owned, gone already: only forgotten.
+            p.action = Action::Delete;
+            p.reasons
+                .push("not in the configuration; already gone from the fabric".into());
+        }
+        (None, _, Some(_)) => {
+            p.action = Action::Delete;
+            p.reasons.push("not in the configuration".into());
+        }
+        (Some((after, deps)), state, Some(live)) => {
+            p.changes = diff(kind, &live, after);
+            let peering_state = live.get("peering_state").and_then(Value::as_str);
+            if kind == Kind::Peering && peering_state.is_some_and(|s| s != "Connected") {
+                p.action = Action::Replace;
+                p.reasons
+                    .push(format!("peering is {}", peering_state.unwrap_or_default()));
+            } else if p.changes.iter().any(|c| c.requires_replace) {
+                p.action = Action::Replace;
+                for c in p.changes.iter().filter(|c| c.requires_replace) {
+                    p.reasons.push(format!("requires replace: {} changed", c.attribute));
+                }
+            } else if !p.changes.is_empty() {
+                p.action = Action::Update;
+            }
+            let sync = live.get("peering_sync_level").and_then(Value::as_str);
+            if kind == Kind::Peering && p.action != Action::Replace && sync.is_some_and(|s| s != "FullyInSync") {
+                p.action = Action::Update;
+                p.reasons.push(format!(
+                    "peering_sync_level is {}: the peering must be synced",
+                    sync.unwrap_or_default()
+                ));
+            }
+            if pending.is_some() && p.action == Action::NoOp {
+                p.reasons.push(format!(
+                    "a previous apply's {} was found done",
+                    pending.map_or("", |x| x.as_str())
+                ));
+            }
+            p.refresh_state = state.is_none_or(|s| s.pending.is_some() || s.attrs != live || &s.depends_on != deps);
+        }
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&str, Value)]) -> Attrs {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn unknown_and_reported_values_are_not_changes() {
+        let before = attrs(&[
+            ("peering_state", Value::str("Connected")),
+            ("name", Value::str("a-to-b")),
+            ("use_remote_gateways", Value::Bool(false)),
+        ]);
+        let after = attrs(&[
+            ("peering_state", Value::Unknown),
+            ("name", Value::Unknown),
+            ("use_remote_gateways", Value::Bool(true)),
+        ]);
+        let d = diff(Kind::Peering, &before, &after);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].attribute, "use_remote_gateways");
+        assert!(!d[0].requires_replace);
+    }
+
+    #[test]
+    fn requires_replace_comes_from_the_schema() {
+        let before = attrs(&[
+            ("address_space", Value::list_of_str(["10.40.0.0/16"])),
+            ("max_nodes", Value::Number(5)),
+        ]);
+        let after = attrs(&[
+            ("address_space", Value::list_of_str(["10.41.0.0/16"])),
+            ("max_nodes", Value::Number(6)),
+        ]);
+        let d = diff(Kind::ClusterNetwork, &before, &after);
+        let by: HashMap<&str, bool> = d.iter().map(|c| (c.attribute.as_str(), c.requires_replace)).collect();
+        assert_eq!(by, HashMap::from([("address_space", true), ("max_nodes", false)]));
+        // A missing attribute and an explicit null are the same.
+        assert!(diff(
+            Kind::Hub,
+            &attrs(&[("gateway_subnet_cidr", Value::Null)]),
+            &Attrs::new()
+        )
+        .is_empty());
+    }
+}
