@@ -30,9 +30,9 @@ fn program(resources: usize) -> String {
              dns_upstream d{i} {{ cluster = c{i}  stub_domains = {{ \"corp.local\" = corp.dns_servers }} }}\n"
         );
         for j in 0..5 {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "external_service e{i}_{j} {{ cluster = c{i}  name = \"ext-{j}\"  ports = [{{ port = 80, target_port = 8080 }}]  endpoints = [10.1.{}.{}] }}\n",
+                "external_service e{i}_{j} {{ cluster = c{i}  name = \"ext-{j}\"  ports = [{{ port = 80, target_port = 8080 }}]  endpoints = [10.1.{}.{}] }}",
                 i % 250,
                 j + 1
             );
