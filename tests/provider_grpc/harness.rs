@@ -1,12 +1,15 @@
-//! Shared by the gRPC test files: the provider on a loopback socket with a
-//! memory realizer, generated clients, cty helpers.
+//! Shared by the gRPC test files: the provider on a loopback socket over a
+//! local fabric in a temp dir (the backend the binary uses), generated
+//! clients, cty helpers.
 #![allow(dead_code, unused_imports)]
 
+use hybridk8s::backend::local::LocalFabric;
+use hybridk8s::backend::Backend;
 pub use hybridk8s::graph::{Kind, Value};
 use hybridk8s::provider::cty::{decode_msgpack, encode_msgpack, CtyType};
 use hybridk8s::provider::schema::resource_type;
 pub use hybridk8s::provider::testing::{health, plugin, tfplugin5 as pb};
-use hybridk8s::provider::{MemoryRealizer, ProviderService, Realizer, RealizerFactory};
+use hybridk8s::provider::{BackendFactory, ProviderService};
 use pb::provider_client::ProviderClient;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,11 +19,17 @@ pub struct Harness {
     pub client: ProviderClient<Channel>,
     pub channel: Channel,
     pub stop: tokio::sync::watch::Receiver<bool>,
+    /// The fabric the provider realizes resources in (tests also change it
+    /// out of band).
+    pub fabric: LocalFabric,
+    _dir: tempfile::TempDir,
 }
 
 pub async fn start() -> Harness {
-    let realizer: Arc<dyn Realizer> = Arc::new(MemoryRealizer::new());
-    let factory: RealizerFactory = Arc::new(move |_| Ok(realizer.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let fabric = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
+    let backend: Arc<dyn Backend> = Arc::new(fabric.clone());
+    let factory: BackendFactory = Arc::new(move |_| Ok(backend.clone()));
     let (tx, rx) = tokio::sync::watch::channel(false);
     let router = hybridk8s::provider::testing::router(ProviderService::new(factory), tx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -35,6 +44,8 @@ pub async fn start() -> Harness {
         client: ProviderClient::new(channel.clone()),
         channel,
         stop: rx,
+        fabric,
+        _dir: dir,
     }
 }
 
