@@ -129,3 +129,67 @@ pub fn attr_names(p: &pb::AttributePath) -> Vec<String> {
         })
         .collect()
 }
+
+pub async fn apply(
+    h: &mut Harness,
+    kind: Kind,
+    prior: &Value,
+    planned: &Option<pb::DynamicValue>,
+    config: &Value,
+) -> pb::apply_resource_change::Response {
+    h.client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: kind.terraform_type().into(),
+            prior_state: dv(kind, prior),
+            planned_state: planned.clone(),
+            config: dv(kind, config),
+            planned_private: vec![],
+            provider_meta: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Plans and applies a create the way Terraform does, checking what
+/// Terraform checks: no diagnostics, and every known planned value back
+/// unchanged in a wholly known result. Returns the new state.
+pub async fn create(h: &mut Harness, kind: Kind, config: &Value) -> Value {
+    let p = plan(h, kind, &Value::Null, config).await;
+    assert!(p.diagnostics.is_empty(), "plan of {kind}: {:?}", p.diagnostics);
+    let a = apply(h, kind, &Value::Null, &p.planned_state, config).await;
+    assert!(a.diagnostics.is_empty(), "apply of {kind}: {:?}", a.diagnostics);
+    let (planned, state) = (undv(kind, &p.planned_state), undv(kind, &a.new_state));
+    assert!(state.is_wholly_known(), "{state}");
+    for (k, v) in planned.as_map().unwrap() {
+        if v.is_wholly_known() {
+            assert_eq!(&state.as_map().unwrap()[k], v, "{kind}.{k} changed at apply");
+        }
+    }
+    state
+}
+
+pub fn hub(space: &str, gateway: &str) -> Value {
+    obj(&[
+        ("name", Value::str("hub")),
+        ("resource_group", Value::str("net-rg")),
+        ("location", Value::str("westeurope")),
+        ("address_space", Value::list_of_str([space])),
+        ("gateway", Value::str(gateway)),
+    ])
+}
+
+pub fn id_of(state: &Value) -> String {
+    state.as_map().unwrap()["id"].as_str().unwrap().to_string()
+}
+
+pub async fn import(h: &mut Harness, kind: Kind, id: &str) -> pb::import_resource_state::Response {
+    h.client
+        .import_resource_state(pb::import_resource_state::Request {
+            type_name: kind.terraform_type().into(),
+            id: id.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
