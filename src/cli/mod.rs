@@ -1,6 +1,11 @@
-//! The `hybridk8s` command line: check, compile and format DSL programs.
+//! The `hybridk8s` command line: check, compile and format DSL programs;
+//! plan, apply and destroy them on the embedded fabric.
 
 mod compile;
+mod fabric;
+mod show;
+
+pub use fabric::{ApplyArgs, FabricArgs, StackArgs};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -52,6 +57,93 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Show what an apply would change in the fabric.
+    Plan {
+        #[command(flatten)]
+        program: ProgramArgs,
+        #[command(flatten)]
+        fabric: FabricArgs,
+        #[command(flatten)]
+        stack: StackArgs,
+        /// The plan as JSON, for machines.
+        #[arg(long)]
+        json: bool,
+        /// Exit 2 when changes are pending (0: none, 1: error).
+        #[arg(long = "detailed-exitcode")]
+        detailed_exitcode: bool,
+    },
+    /// Create, update and replace what the program declares; delete what it no longer does.
+    Apply {
+        #[command(flatten)]
+        program: ProgramArgs,
+        #[command(flatten)]
+        fabric: FabricArgs,
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        how: ApplyArgs,
+    },
+    /// Delete everything the program's stack owns.
+    Destroy {
+        /// The program whose stack to destroy (it is not parsed).
+        file: PathBuf,
+        #[command(flatten)]
+        fabric: FabricArgs,
+        #[command(flatten)]
+        stack: StackArgs,
+        #[command(flatten)]
+        how: ApplyArgs,
+    },
+    /// Inspect a stack's state.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+        #[command(flatten)]
+        fabric: FabricArgs,
+    },
+    /// Bring an existing fabric object under a stack: `import cluster_network.aks /subscriptions/…`.
+    Import {
+        /// Address in the program, e.g. `peering.aks_hub`.
+        address: String,
+        /// The object's ID (Azure format; Kubernetes objects: `<cluster id>/namespaces/NS/services/NAME`).
+        id: String,
+        #[command(flatten)]
+        fabric: FabricArgs,
+        #[command(flatten)]
+        stack: StackArgs,
+    },
+    /// Inspect the embedded fabric itself.
+    Fabric {
+        #[command(subcommand)]
+        command: FabricCommand,
+        #[command(flatten)]
+        fabric: FabricArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Every address the stack owns.
+    List {
+        #[command(flatten)]
+        stack: StackArgs,
+    },
+    /// Every attribute of one resource as last applied.
+    Show {
+        address: String,
+        #[command(flatten)]
+        stack: StackArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FabricCommand {
+    /// The whole fabric, sorted, as JSON.
+    Dump {
+        /// JSON output (the only format; accepted for clarity in scripts).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,5 +162,42 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { program } => compile::check(&program),
         Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
+        Command::Plan {
+            program,
+            fabric,
+            stack,
+            json,
+            detailed_exitcode,
+        } => fabric::plan(&program, &fabric, &stack, json, detailed_exitcode),
+        Command::Apply {
+            program,
+            fabric,
+            stack,
+            how,
+        } => fabric::apply(&program, &fabric, &stack, &how),
+        Command::Destroy {
+            file,
+            fabric,
+            stack,
+            how,
+        } => fabric::destroy(&file, &fabric, &stack, &how),
+        Command::State {
+            command: StateCommand::List { stack },
+            fabric,
+        } => fabric::state_list(&fabric, &stack),
+        Command::State {
+            command: StateCommand::Show { address, stack },
+            fabric,
+        } => fabric::state_show(&address, &fabric, &stack),
+        Command::Import {
+            address,
+            id,
+            fabric,
+            stack,
+        } => fabric::import(&address, &id, &fabric, &stack),
+        Command::Fabric {
+            command: FabricCommand::Dump { json: _ },
+            fabric,
+        } => fabric::dump(&fabric),
     }
 }

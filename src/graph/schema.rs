@@ -174,7 +174,7 @@ impl Schema {
             }
         }
         for attr in &self.attrs {
-            if attr.presence == Presence::Required && attrs.get(attr.name).map_or(true, Value::is_null) {
+            if attr.presence == Presence::Required && attrs.get(attr.name).is_none_or(Value::is_null) {
                 diags.push(
                     Diagnostic::error(
                         "missing-attribute",
@@ -266,7 +266,7 @@ impl Schema {
                 }
             }
             for a in &block.attrs {
-                if a.presence == Presence::Required && map.get(a.name).map_or(true, Value::is_null) {
+                if a.presence == Presence::Required && map.get(a.name).is_none_or(Value::is_null) {
                     diags.push(
                         Diagnostic::error(
                             "missing-attribute",

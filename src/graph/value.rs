@@ -115,9 +115,15 @@ impl Value {
         match v {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
-            serde_json::Value::Number(n) => {
-                Value::Number(n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64))
-            }
+            // Whole numbers only; anything else stays visible (as text) so the
+            // type check reports it instead of a silent truncation.
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Number(i),
+                None => match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Value::Number(f as i64),
+                    _ => Value::String(n.to_string()),
+                },
+            },
             serde_json::Value::String(s) if unknown_marker && s == UNKNOWN_MARKER => Value::Unknown,
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(items) => {

@@ -56,7 +56,7 @@ pub fn complete_ports(attrs: &mut Attrs) {
     if let Some(Value::List(items)) = attrs.get_mut("ports") {
         for item in items {
             if let Value::Map(m) = item {
-                if m.get("target_port").map_or(true, Value::is_null) {
+                if m.get("target_port").is_none_or(Value::is_null) {
                     let p = m.get("port").cloned().unwrap_or(Value::Null);
                     m.insert("target_port".into(), p);
                 }
@@ -128,7 +128,7 @@ pub fn service_rules(r: &Resource, d: &mut Diagnostics) {
                 );
             }
         }
-        if items.len() > 1 && m.get("name").map_or(true, Value::is_null) {
+        if items.len() > 1 && m.get("name").is_none_or(Value::is_null) {
             d.push(
                 Diagnostic::error(
                     "unnamed-port",

@@ -55,7 +55,7 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
         }
     });
     util::derive(attrs, "gateway_subnet_cidr", &["gateway", "address_space"], |a| {
-        if util::s(a, "gateway").map_or(true, |g| g == "none") {
+        if util::s(a, "gateway").is_none_or(|g| g == "none") {
             return Value::Null;
         }
         let first = a

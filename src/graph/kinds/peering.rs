@@ -67,7 +67,7 @@ pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     });
     // Reported by the fabric after apply.
     for k in ["peering_state", "peering_sync_level"] {
-        if attrs.get(k).map_or(true, Value::is_null) {
+        if attrs.get(k).is_none_or(Value::is_null) {
             attrs.insert(k.to_string(), Value::Unknown);
         }
     }

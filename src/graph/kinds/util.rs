@@ -12,12 +12,12 @@ use std::net::Ipv4Addr;
 /// Sets a computed attribute: `f` runs only when every input is known;
 /// an unknown input makes the result unknown. A user-set value is kept.
 pub fn derive(attrs: &mut Attrs, name: &str, inputs: &[&str], f: impl FnOnce(&Attrs) -> Value) {
-    if !attrs.get(name).map_or(true, Value::is_null) && !attrs.get(name).map_or(false, Value::is_unknown) {
+    if !attrs.get(name).is_none_or(Value::is_null) && !attrs.get(name).is_some_and(Value::is_unknown) {
         return;
     }
     let v = if inputs
         .iter()
-        .any(|i| attrs.get(*i).map_or(false, |v| !v.is_wholly_known()))
+        .any(|i| attrs.get(*i).is_some_and(|v| !v.is_wholly_known()))
     {
         Value::Unknown
     } else {

@@ -1,0 +1,333 @@
+//! `hybridk8s plan/apply/destroy/state/import/fabric` end to end on a real
+//! SQLite fabric in a temp dir: the Quick-start path, updates vs replaces,
+//! drift, concurrent processes and a kill in the middle of an apply.
+
+use hybridk8s::backend::id::PeeringId;
+use hybridk8s::backend::local::LocalFabric;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Work {
+    /// A working directory holding a copy of the examples.
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["hybrid.hk", "env.hk", "environments.hk"] {
+            std::fs::copy(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(f),
+                dir.path().join(f),
+            )
+            .unwrap();
+        }
+        Work { dir }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hybridk8s"));
+        c.args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("HYBRIDK8S_STATE");
+        c
+    }
+
+    fn hk(&self, args: &[&str]) -> Output {
+        self.cmd(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.hk(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}:\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join(".hybridk8s/fabric.db")
+    }
+
+    fn edit(&self, from: &str, to: &str) {
+        let p = self.dir.path().join("hybrid.hk");
+        let s = std::fs::read_to_string(&p).unwrap();
+        assert!(s.contains(from), "{from} not in hybrid.hk");
+        std::fs::write(&p, s.replacen(from, to, 1)).unwrap();
+    }
+
+    fn dump(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["fabric", "dump", "--json"])).unwrap()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn plan_json(w: &Work) -> serde_json::Value {
+    serde_json::from_str(&w.ok(&["plan", "hybrid.hk", "--json"])).unwrap()
+}
+
+fn action_of(plan: &serde_json::Value, address: &str) -> String {
+    plan["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == address)
+        .unwrap()["action"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn apply_plan_update_replace_destroy() {
+    let w = Work::new();
+    let out = w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    assert!(
+        out.contains("Apply complete! Resources: 9 added, 0 changed, 0 destroyed."),
+        "{out}"
+    );
+    assert!(out.contains("peering.aks_hub: created ("), "{out}");
+    // The database file is private.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(w.db()).unwrap().permissions().mode() & 0o777, 0o600);
+
+    let out = w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("No changes."));
+
+    let dump = w.dump();
+    let peerings = dump["peerings"].as_array().unwrap();
+    assert_eq!(peerings.len(), 2, "both sides: {peerings:?}");
+    assert!(peerings.iter().all(|p| p["peering_state"] == "Connected"));
+
+    // Update in place.
+    w.edit("max_nodes       = 50", "max_nodes       = 60");
+    let out = w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).contains("cluster_network.aks will be updated in place"));
+    assert_eq!(action_of(&plan_json(&w), "cluster_network.aks"), "update");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+
+    // Address-space change replaces the cluster network (and what lives in it).
+    w.edit(
+        "param cluster_cidr: cidr = 10.40.0.0/16",
+        "param cluster_cidr: cidr = 10.41.0.0/16",
+    );
+    let plan = plan_json(&w);
+    assert_eq!(action_of(&plan, "cluster_network.aks"), "replace");
+    let out = w.ok(&["plan", "hybrid.hk"]);
+    assert!(out.contains("cluster_network.aks must be replaced"), "{out}");
+    assert!(out.contains("# forces replacement"), "{out}");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    assert!(w.dump().to_string().contains("10.41.0.0/16"));
+    assert_eq!(
+        w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
+
+    let out = w.ok(&["destroy", "hybrid.hk", "--auto-approve"]);
+    assert!(out.contains("Destroy complete! Resources: 9 destroyed."), "{out}");
+    assert!(hybridk8s::backend::local::dump_is_empty(&w.dump()), "{}", w.dump());
+    assert_eq!(w.ok(&["state", "list"]).trim(), "");
+}
+
+#[test]
+fn drift_replaces_a_disconnected_peering() {
+    let w = Work::new();
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let show = w.ok(&["state", "show", "peering.aks_hub"]);
+    let hub_side = show
+        .lines()
+        .find(|l| l.starts_with("hub_peering_id"))
+        .unwrap()
+        .split('"')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let fabric = LocalFabric::open(w.db()).unwrap();
+        fabric
+            .delete_peering_side(&hub_side.parse::<PeeringId>().unwrap())
+            .await
+            .unwrap();
+    });
+    let dump = w.dump();
+    assert_eq!(dump["peerings"].as_array().unwrap().len(), 1);
+    assert_eq!(dump["peerings"][0]["peering_state"], "Disconnected");
+    let plan = plan_json(&w);
+    assert_eq!(action_of(&plan, "peering.aks_hub"), "replace", "{plan:#}");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let dump = w.dump();
+    assert!(dump["peerings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["peering_state"] == "Connected"));
+    assert_eq!(
+        w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn apply_refuses_without_a_terminal_or_approval() {
+    let w = Work::new();
+    let out = w.hk(&["apply", "hybrid.hk"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--auto-approve"), "{}", text(&out.stderr));
+    assert!(w.dump()["vnets"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn import_brings_an_object_under_a_stack() {
+    let w = Work::new();
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let id = w
+        .ok(&["state", "show", "hub.hub"])
+        .lines()
+        .find(|l| l.starts_with("id "))
+        .unwrap()
+        .split('"')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    // A second stack adopts the hub.
+    let out = w.ok(&["import", "hub.hub", &id, "--stack", "adopted"]);
+    assert!(out.contains("imported"), "{out}");
+    let listed = w.ok(&["state", "list", "--stack", "adopted"]);
+    assert_eq!(listed.trim(), "hub.hub");
+    let out = w.hk(&["import", "hub.hub", &id, "--stack", "adopted"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already managed"));
+    let out = w.hk(&[
+        "import",
+        "hub.other",
+        "/subscriptions/x/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/none",
+        "--stack",
+        "adopted",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    // With two stacks, state commands want a name.
+    let out = w.hk(&["state", "list"]);
+    assert!(text(&out.stderr).contains("pass --stack"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn two_processes_apply_different_stacks_at_once() {
+    let w = Work::new();
+    std::fs::write(
+        w.dir.path().join("other.hk"),
+        "module \"./env.hk\" as qa {\n  env          = \"qa\"\n  cluster_cidr = 10.60.0.0/16\n}\n",
+    )
+    .unwrap();
+    let a = w
+        .cmd(&["apply", "hybrid.hk", "--auto-approve"])
+        .env("HYBRIDK8S_FABRIC_DELAY_MS", "20")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = w
+        .cmd(&["apply", "other.hk", "--auto-approve"])
+        .env("HYBRIDK8S_FABRIC_DELAY_MS", "20")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        text(&a.stdout),
+        text(&b.stdout)
+    );
+    assert_eq!(w.ok(&["state", "list", "--stack", "other"]).lines().count(), 2);
+    assert_eq!(
+        w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        w.hk(&["plan", "other.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn the_same_stack_twice_waits_or_fails_clearly() {
+    let w = Work::new();
+    let slow = w
+        .cmd(&["apply", "hybrid.hk", "--auto-approve"])
+        .env("HYBRIDK8S_FABRIC_DELAY_MS", "300")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first process holds the lock (it writes the stack row).
+    let mut locked = false;
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        if w.db().exists() && w.hk(&["state", "list", "--stack", "hybrid"]).status.success() {
+            locked = true;
+            break;
+        }
+    }
+    assert!(locked, "the first apply never started");
+    let second = w.hk(&["apply", "hybrid.hk", "--auto-approve", "--lock-timeout", "0"]);
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        text(&second.stderr).contains("stack `hybrid` is locked by pid"),
+        "{}",
+        text(&second.stderr)
+    );
+    assert!(slow.wait_with_output().unwrap().status.success());
+    // A waiting apply of the same stack then finds nothing to do.
+    let out = w.ok(&["apply", "hybrid.hk", "--auto-approve", "--lock-timeout", "30"]);
+    assert!(out.starts_with("No changes."), "{out}");
+}
+
+#[test]
+fn a_killed_apply_leaves_a_database_that_converges() {
+    let w = Work::new();
+    let mut child = w
+        .cmd(&["apply", "hybrid.hk", "--auto-approve", "--parallelism", "1"])
+        .env("HYBRIDK8S_FABRIC_DELAY_MS", "150")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill it once some resources exist.
+    let mut created = 0;
+    for _ in 0..400 {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        if w.db().exists() {
+            created = w
+                .hk(&["state", "list", "--stack", "hybrid"])
+                .stdout
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            if created >= 3 {
+                break;
+            }
+        }
+    }
+    assert!(created >= 3, "the apply made no progress");
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async { LocalFabric::open(w.db()).unwrap().integrity_check().await.unwrap() });
+    // The dead process's lock is taken over; the re-apply converges.
+    let out = w.ok(&["apply", "hybrid.hk", "--auto-approve", "--lock-timeout", "10"]);
+    assert!(out.contains("Apply complete!"), "{out}");
+    assert_eq!(
+        w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(w.dump()["peerings"].as_array().unwrap().len(), 2);
+}
