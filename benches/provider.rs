@@ -175,7 +175,7 @@ fn providers(root: &Path, name: &str, null_bin: &Path, rss_dir: Option<&Path>) -
             None => std::os::unix::fs::symlink(bin, &target).unwrap(),
             Some(rss) => {
                 let script = format!(
-                    "#!/bin/sh\nexec /usr/bin/time -f %M -o \"{}/{file}.$$\" \"{}\" \"$@\"\n",
+                    "#!/bin/sh\nexec /usr/bin/time -f '%M %U %S' -o \"{}/{file}.$$\" \"{}\" \"$@\"\n",
                     rss.display(),
                     bin.display()
                 );
@@ -199,8 +199,9 @@ fn cli_config(root: &Path, p: &Providers) -> PathBuf {
     path
 }
 
-/// One `terraform apply` of `config` in a fresh directory; its wall time.
-fn apply_once(terraform: &Path, cli_config: &Path, config: &str) -> Duration {
+/// One `terraform apply` of `config` in a fresh directory: its wall time
+/// and the size of the state file it wrote.
+fn apply_once(terraform: &Path, cli_config: &Path, config: &str) -> (Duration, u64) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tf"), config.replace("COUNT", &SERVICES.to_string())).unwrap();
     let t = Instant::now();
@@ -221,19 +222,27 @@ fn apply_once(terraform: &Path, cli_config: &Path, config: &str) -> Duration {
         "terraform apply failed\n{stdout}\n{}",
         harness::tail(&String::from_utf8_lossy(&out.stderr))
     );
-    took
+    let state = std::fs::metadata(dir.path().join("terraform.tfstate")).map_or(0, |m| m.len());
+    (took, state)
 }
 
-/// The peak RSS (KiB) of each provider process the shims recorded.
-fn peaks(rss_dir: &Path, prefix: &str) -> Vec<u64> {
-    let mut out: Vec<u64> = std::fs::read_dir(rss_dir)
+/// What the shims recorded for each provider process: peak RSS (KiB) and
+/// CPU seconds (user + system), sorted by RSS.
+fn peaks(rss_dir: &Path, prefix: &str) -> Vec<(u64, f64)> {
+    let mut out: Vec<(u64, f64)> = std::fs::read_dir(rss_dir)
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
         .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .filter_map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).next_back())
+        .filter_map(|s| {
+            // GNU time may put "Command exited with ..." first; the numbers are last.
+            let mut f = s.lines().next_back()?.split_whitespace();
+            let rss = f.next()?.parse().ok()?;
+            let cpu = f.map(|x| x.parse::<f64>().unwrap_or(0.0)).sum();
+            Some((rss, cpu))
+        })
         .collect();
-    out.sort_unstable();
+    out.sort_by_key(|p| p.0);
     out
 }
 
@@ -260,10 +269,14 @@ fn main() {
 
     let plain = providers(root.path(), "plain", &null_bin, None);
     let config = cli_config(root.path(), &plain);
-    let (mut ours, mut null) = (Vec::new(), Vec::new());
+    let (mut ours, mut null, mut sizes) = (Vec::new(), Vec::new(), (0, 0));
     for _ in 0..runs {
-        ours.push(apply_once(&terraform.path, &config, HYBRIDK8S_TF));
-        null.push(apply_once(&terraform.path, &config, NULL_TF));
+        let (t, size) = apply_once(&terraform.path, &config, HYBRIDK8S_TF);
+        ours.push(t);
+        sizes.0 = size;
+        let (t, size) = apply_once(&terraform.path, &config, NULL_TF);
+        null.push(t);
+        sizes.1 = size;
     }
     let (o, n) = (median(ours.clone()), median(null.clone()));
     println!(
@@ -274,6 +287,13 @@ fn main() {
     );
     println!("  hybridk8s runs: {:?}", ours.iter().map(|d| ms(*d)).collect::<Vec<_>>());
     println!("  null runs:      {:?}", null.iter().map(|d| ms(*d)).collect::<Vec<_>>());
+    // Terraform rewrites the whole state file after every resource, so its
+    // own work grows with the state size (quadratically in the count).
+    println!(
+        "  terraform.tfstate after apply: hybridk8s {} KiB, null {} KiB",
+        sizes.0 / 1024,
+        sizes.1 / 1024
+    );
 
     if Path::new("/usr/bin/time").is_file() {
         let rss_dir = root.path().join("rss");
@@ -283,13 +303,20 @@ fn main() {
         apply_once(&terraform.path, &config, HYBRIDK8S_TF);
         apply_once(&terraform.path, &config, NULL_TF);
         let (o, n) = (peaks(&rss_dir, "terraform-provider-hybridk8s"), peaks(&rss_dir, "terraform-provider-null"));
+        let max = |v: &[(u64, f64)]| v.last().map_or("?".into(), |p| mib(p.0));
+        let cpu = |v: &[(u64, f64)]| v.iter().map(|p| p.1).sum::<f64>();
         println!(
             "peak RSS per provider process during apply: hybridk8s max {} over {} processes {:?} (target < 30 MiB); null max {} over {} processes",
-            o.last().map_or("?".into(), |k| mib(*k)),
+            max(&o),
             o.len(),
-            o.iter().map(|k| mib(*k)).collect::<Vec<_>>(),
-            n.last().map_or("?".into(), |k| mib(*k)),
+            o.iter().map(|p| mib(p.0)).collect::<Vec<_>>(),
+            max(&n),
             n.len()
+        );
+        println!(
+            "provider CPU during apply (user + sys, all processes): hybridk8s {:.2} s, null {:.2} s",
+            cpu(&o),
+            cpu(&n)
         );
     } else {
         println!("peak RSS: /usr/bin/time is missing; not measured");

@@ -34,7 +34,13 @@ pub async fn start() -> Harness {
     let router = hybridk8s::provider::testing::router(ProviderService::new(factory), tx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(router.serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)));
+    // Without TCP_NODELAY every answer waits for a delayed ACK (40 ms).
+    let incoming = tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(listener), |s| {
+        s.inspect(|s| {
+            let _ = s.set_nodelay(true);
+        })
+    });
+    tokio::spawn(router.serve_with_incoming(incoming));
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
