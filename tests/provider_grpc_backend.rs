@@ -218,3 +218,47 @@ async fn out_of_band_deletes_read_as_gone() {
         .unwrap();
     assert_eq!(read(&mut h, Kind::ClusterNetwork, cluster).await, Value::Null);
 }
+
+#[tokio::test]
+async fn hub_look_up_finds_the_hub_or_names_what_is_missing() {
+    let mut h = start().await;
+    configure(&mut h).await;
+    let hub = create(&mut h, Kind::Hub, &hub("10.20.0.0/22", "expressroute")).await;
+    let look_up = |h: &mut Harness, name: &str| {
+        let mut c = h.client.clone();
+        let json = format!(r#"{{"name":"{name}","resource_group":"net-rg"}}"#);
+        async move {
+            c.read_data_source(pb::read_data_source::Request {
+                type_name: "hybridk8s_hub_network".into(),
+                config: Some(pb::DynamicValue {
+                    msgpack: vec![],
+                    json: json.into_bytes(),
+                }),
+                provider_meta: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    let found = look_up(&mut h, "hub").await;
+    assert!(found.diagnostics.is_empty(), "{:?}", found.diagnostics);
+    let ty = hybridk8s::provider::cty::CtyType::of_schema(
+        hybridk8s::provider::schema::data_source_schema("hybridk8s_hub_network").unwrap(),
+    );
+    let state = hybridk8s::provider::cty::decode_msgpack(&found.state.unwrap().msgpack, &ty).unwrap();
+    assert!(state.is_wholly_known(), "{state}");
+    let m = state.as_map().unwrap();
+    assert_eq!(m["id"], Value::str(id_of(&hub)));
+    assert_eq!(m["gateway"], Value::str("expressroute"));
+
+    let missing = look_up(&mut h, "elsewhere").await;
+    let errs = errors(&missing.diagnostics);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0]
+            .0
+            .contains("hub network `elsewhere` not found in resource group `net-rg`"),
+        "{errs:?}"
+    );
+}
