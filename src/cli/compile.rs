@@ -49,6 +49,9 @@ pub fn check(args: &ProgramArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     let warnings = diags.len();
+    // A one-shot command: leave the graph to process exit instead of freeing
+    // it piece by piece (a tenth of the run time on large programs).
+    let program = std::mem::ManuallyDrop::new(program);
     eprintln!(
         "{}: {} resources, no errors{}",
         args.file.display(),

@@ -241,6 +241,7 @@ pub fn to_yaml(objs: &[J]) -> String {
         }
         yaml_block(&mut out, o, 0);
     }
+    out.shrink_to_fit(); // kept in the graph for every Service: no growth slack
     out
 }
 

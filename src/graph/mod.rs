@@ -95,13 +95,13 @@ impl Graph {
     }
 
     /// Adds a resource; a duplicate address is an error naming both.
-    pub fn add(&mut self, r: Resource) -> Result<(), Diagnostic> {
+    pub fn add(&mut self, r: Resource) -> Result<(), Box<Diagnostic>> {
         if self.by_address.contains_key(&r.address) {
-            return Err(
+            return Err(Box::new(
                 Diagnostic::error("duplicate-address", format!("{} is declared twice", r.address))
                     .at(&r.address, AttrPath::root())
                     .hint("give each resource a distinct name"),
-            );
+            ));
         }
         self.by_address.insert(r.address.clone(), self.resources.len());
         self.resources.push(r);
@@ -146,7 +146,7 @@ impl Graph {
 
     /// Dependency order (dependencies first; ties by address). A cycle is a
     /// diagnostic naming every resource on it.
-    pub fn order(&self) -> Result<Vec<&Address>, Diagnostic> {
+    pub fn order(&self) -> Result<Vec<&Address>, Box<Diagnostic>> {
         let mut indegree: BTreeMap<&Address, usize> = BTreeMap::new();
         let mut dependents: HashMap<&Address, Vec<&Address>> = HashMap::new();
         for r in &self.resources {
@@ -180,11 +180,11 @@ impl Graph {
             .first()
             .copied()
             .unwrap_or_else(|| stuck.iter().next().copied().expect("stuck is not empty"));
-        Err(
+        Err(Box::new(
             Diagnostic::error("dependency-cycle", format!("dependency cycle: {}", names.join(" -> ")))
                 .at(first, AttrPath::root())
                 .hint("break the cycle: one of these references must not point back"),
-        )
+        ))
     }
 
     /// Walks depends_on edges inside `stuck` until a node repeats.
@@ -220,7 +220,7 @@ pub fn check(graph: &Graph) -> Diagnostics {
         diags.extend(kinds::def(r.kind()).validate(r));
     }
     if let Err(d) = graph.order() {
-        diags.push(d);
+        diags.push(*d);
     }
     diags.extend(rules::check_graph(graph));
     diags.sort();
