@@ -1,12 +1,13 @@
 //! The plugin process as Terraform sees it: the magic cookie, one handshake
-//! line on stdout (fast), nothing else on stdout, and a prompt exit after
-//! GRPCController/Shutdown.
+//! line on stdout, nothing else on stdout, and an exit after
+//! GRPCController/Shutdown. Times are printed, never asserted (machines
+//! differ; `cargo bench --bench provider` measures start-up).
 
 use hybridk8s::provider::plugin::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use hybridk8s::provider::testing::plugin as gp;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-hybridk8s");
 
@@ -49,7 +50,7 @@ fn without_the_cookie_it_explains_and_exits_1() {
 }
 
 #[test]
-fn handshake_line_is_fast_and_alone() {
+fn handshake_line_is_alone_and_well_formed() {
     let pem = client_cert_pem();
     let mut times = Vec::new();
     for _ in 0..30 {
@@ -78,11 +79,10 @@ fn handshake_line_is_fast_and_alone() {
         times.len(),
         times[0]
     );
-    assert!(median < Duration::from_millis(200), "start-up too slow: {median:?}");
 }
 
 #[tokio::test]
-async fn debug_mode_serves_plaintext_and_shutdown_exits_promptly() {
+async fn debug_mode_serves_plaintext_and_shutdown_exits() {
     let mut child = spawn(&["--debug"], false, "");
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut text = String::new();
@@ -124,5 +124,4 @@ async fn debug_mode_serves_plaintext_and_shutdown_exits_promptly() {
     let took = t.elapsed();
     eprintln!("exited {took:?} after Shutdown");
     assert!(status.success());
-    assert!(took < Duration::from_millis(500), "{took:?}");
 }

@@ -1,14 +1,16 @@
 //! The provider block: which backend realizes resources, where the local
 //! fabric lives, which subscription IDs are built in. Each setting falls back
-//! to an environment variable, then to a default.
+//! to an environment variable, then to a default — the same ones the CLI
+//! uses, so `terraform apply` and `hybridk8s apply` in one directory share
+//! one fabric.
 
-use super::file_realizer::FileRealizer;
-use super::realizer::Realizer;
+use crate::backend::local::{db, LocalFabric};
+use crate::backend::Backend;
 use crate::graph::diag::Diagnostic;
 use crate::graph::schema::Attrs;
 use crate::graph::value::{AttrPath, Value};
 use crate::graph::{Address, Ctx, Kind, LOCAL_SUBSCRIPTION};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Environment fallback of `backend`.
@@ -17,8 +19,9 @@ pub const ENV_BACKEND: &str = "HYBRIDK8S_BACKEND";
 pub const ENV_STATE: &str = "HYBRIDK8S_STATE";
 /// Environment fallback of `subscription_id` (azurerm's name).
 pub const ENV_SUBSCRIPTION: &str = "ARM_SUBSCRIPTION_ID";
-/// Where the local fabric lives when nothing says otherwise.
-pub const DEFAULT_STATE_PATH: &str = ".hybridk8s/fabric.json";
+/// Where the local fabric lives when nothing says otherwise (relative to the
+/// working directory, like the CLI's default).
+pub const DEFAULT_STATE_PATH: &str = ".hybridk8s/fabric.db";
 
 pub const BACKENDS: [&str; 2] = ["local", "azure"];
 
@@ -44,7 +47,7 @@ impl ProviderConfig {
         };
         ProviderConfig {
             backend: get("backend", ENV_BACKEND).unwrap_or_else(|| "local".into()),
-            state_path: get("state_path", ENV_STATE).map_or_else(|| PathBuf::from(DEFAULT_STATE_PATH), PathBuf::from),
+            state_path: get("state_path", ENV_STATE).map_or_else(|| db::default_path(Path::new("")), PathBuf::from),
             subscription_id: get("subscription_id", ENV_SUBSCRIPTION).unwrap_or_else(|| LOCAL_SUBSCRIPTION.into()),
         }
     }
@@ -79,15 +82,17 @@ pub fn validate(config: &Attrs) -> Vec<Diagnostic> {
     out
 }
 
-/// Builds the realizer a configuration asks for; the lead replaces this
-/// with the engine's backends.
-pub type RealizerFactory = Arc<dyn Fn(&ProviderConfig) -> Result<Arc<dyn Realizer>, String> + Send + Sync>;
+/// Builds the backend a configuration asks for. Tests pass their own (a
+/// fabric in a temp dir); the binary uses [`default_factory`].
+pub type BackendFactory = Arc<dyn Fn(&ProviderConfig) -> Result<Arc<dyn Backend>, String> + Send + Sync>;
 
-/// The stand-in factory: `local` is the JSON-file fabric; `azure` is not
-/// available yet.
-pub fn default_factory() -> RealizerFactory {
+/// `local` opens (creating when missing) the SQLite fabric at `state_path`;
+/// `azure` is not in this build yet.
+pub fn default_factory() -> BackendFactory {
     Arc::new(|c: &ProviderConfig| match c.backend.as_str() {
-        "local" => Ok(Arc::new(FileRealizer::new(&c.state_path)) as Arc<dyn Realizer>),
+        "local" => LocalFabric::open(&c.state_path)
+            .map(|f| Arc::new(f) as Arc<dyn Backend>)
+            .map_err(|e| e.to_string()),
         "azure" => Err("the azure backend is not available in this build; use backend = \"local\"".into()),
         other => Err(format!("backend `{other}` is not one of local, azure")),
     })
@@ -111,5 +116,13 @@ mod tests {
         assert_eq!(c.state_path, PathBuf::from("/tmp/x.json"));
         assert_eq!(c.subscription_id, "sub-1");
         assert_eq!(c.backend, "local");
+    }
+
+    #[test]
+    fn default_state_path_is_the_clis() {
+        let c = ProviderConfig::resolve(&Attrs::new(), |_| None);
+        assert_eq!(c.state_path, PathBuf::from(DEFAULT_STATE_PATH));
+        assert_eq!(c.state_path, db::default_path(Path::new("")));
+        assert_eq!(c.subscription_id, LOCAL_SUBSCRIPTION);
     }
 }

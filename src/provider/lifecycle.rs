@@ -1,50 +1,69 @@
 //! The protocol-free core of the RPCs that need a backend: apply, read,
-//! import and the data sources, over graph values and a [`Realizer`].
+//! import and the data sources, over graph values and the same
+//! [`Backend`] the CLI engine uses (`Arc<dyn Backend>`).
 
 use super::core::{address_for, attrs_of};
 use super::cty::{normalize, CtyType};
-use super::realizer::{RealizeError, Realizer};
 use super::schema::{data_source_schema, HUB_DATA_SOURCE, ONPREM_DATA_SOURCE};
+use crate::backend::{Backend, BackendError, ErrorCode};
 use crate::graph::diag::Diagnostic;
 use crate::graph::kinds;
 use crate::graph::value::Value;
-use crate::graph::{Ctx, Kind, Resource};
+use crate::graph::{Attrs, Ctx, Kind, Resource};
 
 /// A new state (null = no object) and what went wrong on the way.
 pub type Outcome = (Value, Vec<Diagnostic>);
 
-fn failed(what: &str, e: RealizeError) -> Diagnostic {
-    Diagnostic::error("backend", format!("{what}: {}", e.message))
+/// A backend error as the user sees it; the backend words it like azurerm
+/// (`creating Virtual Network Peering "<id>": RemoteVnetHasNoGateways: …`).
+fn failed(e: &BackendError) -> Diagnostic {
+    Diagnostic::error("backend", e.to_string())
 }
 
-fn object(kind: Kind, attrs: crate::graph::Attrs) -> Value {
+fn object(kind: Kind, attrs: Attrs) -> Value {
     normalize(Value::Map(attrs), super::schema::resource_type(kind))
 }
 
+fn id_of(v: &Value) -> Option<&str> {
+    v.as_map().and_then(|m| m.get("id")).and_then(Value::as_str)
+}
+
+/// What exists after a failed create or update: the object as the backend
+/// reads it (Terraform records it as tainted), null when it does not exist,
+/// `fallback` when even that cannot be told.
+async fn after_failure(kind: Kind, id: Option<&str>, fallback: Value, b: &dyn Backend) -> Value {
+    let Some(id) = id else { return fallback };
+    match b.read(kind, id).await {
+        Ok(Some(a)) => object(kind, a),
+        Ok(None) => Value::Null,
+        Err(_) => fallback,
+    }
+}
+
 /// Applies a planned change: create (no prior), delete (no planned) or
-/// update. On failure the state stays what it was, or becomes the partial
-/// object the backend reports.
-pub async fn apply(kind: Kind, prior: &Value, planned: &Value, r: &dyn Realizer) -> Outcome {
-    let ty = kind.terraform_type();
+/// update. On a refusal the state is what the fabric holds afterwards.
+pub async fn apply(kind: Kind, prior: &Value, planned: &Value, b: &dyn Backend) -> Outcome {
     match (prior.is_null(), planned.is_null()) {
         (true, true) => (Value::Null, vec![]),
-        (false, true) => match r.delete(kind, attrs_of(prior)).await {
+        (false, true) => match b.delete(kind, &attrs_of(prior)).await {
             Ok(()) => (Value::Null, vec![]),
-            Err(e) => (prior.clone(), vec![failed(&format!("deleting {ty}"), e)]),
+            Err(e) => (prior.clone(), vec![failed(&e)]),
         },
-        (true, false) => match r.create(kind, attrs_of(planned)).await {
+        (true, false) => match b.create(kind, &attrs_of(planned)).await {
             Ok(a) => checked(kind, planned, object(kind, a)),
-            Err(e) => {
-                let state = e.partial.clone().map_or(Value::Null, |a| object(kind, a));
-                (state, vec![failed(&format!("creating {ty}"), e)])
-            }
+            // What exists under this ID is someone else's object: never adopt it.
+            Err(e) if e.code() == Some(ErrorCode::AlreadyExists) => (Value::Null, vec![failed(&e)]),
+            Err(e) => (
+                after_failure(kind, id_of(planned), Value::Null, b).await,
+                vec![failed(&e)],
+            ),
         },
-        (false, false) => match r.update(kind, attrs_of(prior), attrs_of(planned)).await {
+        (false, false) => match b.update(kind, &attrs_of(prior), &attrs_of(planned)).await {
             Ok(a) => checked(kind, planned, object(kind, a)),
-            Err(e) => {
-                let state = e.partial.clone().map_or_else(|| prior.clone(), |a| object(kind, a));
-                (state, vec![failed(&format!("updating {ty}"), e)])
-            }
+            Err(e) => (
+                after_failure(kind, id_of(prior), prior.clone(), b).await,
+                vec![failed(&e)],
+            ),
         },
     }
 }
@@ -75,37 +94,45 @@ fn checked(kind: Kind, planned: &Value, new: Value) -> Outcome {
     (new, diags)
 }
 
-/// Refreshes an object: null when it is gone.
-pub async fn read(kind: Kind, current: &Value, r: &dyn Realizer) -> Outcome {
-    let Some(id) = current.as_map().and_then(|m| m.get("id")).and_then(Value::as_str) else {
+/// Refreshes an object: null when it is gone (Terraform then plans a create).
+pub async fn read(kind: Kind, current: &Value, b: &dyn Backend) -> Outcome {
+    let Some(id) = id_of(current) else {
         return (current.clone(), vec![]);
     };
-    match r.read(kind, id).await {
+    match b.read(kind, id).await {
         Ok(Some(a)) => (object(kind, a), vec![]),
         Ok(None) => (Value::Null, vec![]),
-        Err(e) => (current.clone(), vec![failed(&format!("retrieving {id}"), e)]),
+        Err(e) => (current.clone(), vec![failed(&e)]),
     }
 }
 
-/// Imports an existing object by ID.
-pub async fn import(kind: Kind, id: &str, r: &dyn Realizer) -> Outcome {
-    match r.read(kind, id).await {
-        Ok(Some(a)) => (object(kind, a), vec![]),
-        Ok(None) => (
-            Value::Null,
-            vec![Diagnostic::error(
-                "not-found",
-                format!("importing {id}: no {} with this ID exists", kind.terraform_type()),
-            )
-            .hint("the ID is the Azure resource ID, e.g. /subscriptions/…/virtualNetworks/<name>")],
-        ),
-        Err(e) => (Value::Null, vec![failed(&format!("importing {id}"), e)]),
+/// Imports an existing object by its ID (the kind's typed ID is checked first).
+pub async fn import(kind: Kind, id: &str, b: &dyn Backend) -> Outcome {
+    match b.import(kind, id).await {
+        Ok(a) => (object(kind, a), vec![]),
+        Err(e) => {
+            let mut d = failed(&e);
+            if matches!(e, BackendError::InvalidId(_) | BackendError::ImportNotFound { .. }) {
+                d = d.hint(import_hint(kind));
+            }
+            (Value::Null, vec![d])
+        }
+    }
+}
+
+fn import_hint(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Hub | Kind::ClusterNetwork => {
+            "the ID is the Azure resource ID: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>"
+        }
+        Kind::Peering => "the ID is the cluster side's: <cluster VNET ID>/virtualNetworkPeerings/<name>",
+        _ => "the ID is the Kubernetes object's: <cluster VNET ID>/namespaces/<ns>/<configmaps|services>/<name>",
     }
 }
 
 /// Reads a data source: the on-premises declaration (checked, no backend)
 /// or the hub look-up (through the backend).
-pub async fn read_data_source(type_name: &str, config: &Value, ctx: &Ctx, r: Option<&dyn Realizer>) -> Outcome {
+pub async fn read_data_source(type_name: &str, config: &Value, ctx: &Ctx, b: Option<&dyn Backend>) -> Outcome {
     let Some(schema) = data_source_schema(type_name) else {
         return (
             Value::Null,
@@ -150,11 +177,11 @@ pub async fn read_data_source(type_name: &str, config: &Value, ctx: &Ctx, r: Opt
                     )],
                 );
             };
-            let Some(r) = r else {
+            let Some(b) = b else {
                 return (Value::Null, vec![not_configured()]);
             };
             let id = kinds::vnet_id(ctx, rg, name);
-            match r.read(Kind::Hub, &id).await {
+            match b.read(Kind::Hub, &id).await {
                 Ok(Some(a)) => (normalize(Value::Map(a), &ty), vec![]),
                 Ok(None) => (
                     Value::Null,
@@ -163,7 +190,7 @@ pub async fn read_data_source(type_name: &str, config: &Value, ctx: &Ctx, r: Opt
                         format!("retrieving {id}: hub network `{name}` not found in resource group `{rg}`"),
                     )],
                 ),
-                Err(e) => (Value::Null, vec![failed(&format!("retrieving {id}"), e)]),
+                Err(e) => (Value::Null, vec![failed(&e)]),
             }
         }
         _ => unreachable!("data_source_schema knows only the two data sources"),

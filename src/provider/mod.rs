@@ -2,26 +2,24 @@
 //! handshake. Thin layers: generated types (`proto`, private) are converted
 //! at the edge (`convert`, `cty`, `schema`), each RPC (`server`) calls a
 //! protocol-free core (`core` for validation and planning, `lifecycle` for
-//! what needs a backend) and a [`Realizer`] does the work.
+//! what needs a backend, `cross` for the plan-time rules across resources)
+//! and the [`Backend`](crate::backend::Backend) the CLI uses does the work.
 
 mod convert;
 mod core;
+mod cross;
 mod lifecycle;
 mod proto;
 mod server;
 
 pub mod config;
 pub mod cty;
-pub mod file_realizer;
 pub mod log;
 pub mod plugin;
-pub mod realizer;
 pub mod schema;
 pub mod tls;
 
-pub use config::{default_factory, ProviderConfig, RealizerFactory};
-pub use file_realizer::FileRealizer;
-pub use realizer::{MemoryRealizer, RealizeError, Realizer};
+pub use config::{default_factory, BackendFactory, ProviderConfig};
 pub use server::ProviderService;
 
 /// Generated client and message types and the service router, for the

@@ -8,7 +8,7 @@
 //! and flush. Nothing but that line ever goes to stdout; logs are JSON lines
 //! on stderr.
 
-use super::config::RealizerFactory;
+use super::config::BackendFactory;
 use super::log;
 use super::proto::{health, plugin as gp, tfplugin5 as pb};
 use super::server::ProviderService;
@@ -26,7 +26,7 @@ pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/hybridk8s/hybridk8s";
 const MAX_MESSAGE: usize = 256 << 20;
 
 /// Runs the plugin; returns the process exit code.
-pub fn run(args: &[String], factory: RealizerFactory) -> i32 {
+pub fn run(args: &[String], factory: BackendFactory) -> i32 {
     let debug = args.iter().any(|a| a == "--debug" || a == "-debug");
     if !debug && std::env::var(MAGIC_COOKIE_KEY).as_deref() != Ok(MAGIC_COOKIE_VALUE) {
         eprintln!(
@@ -50,7 +50,7 @@ pub fn run(args: &[String], factory: RealizerFactory) -> i32 {
     }
 }
 
-fn start(debug: bool, factory: RealizerFactory) -> Result<(), String> {
+fn start(debug: bool, factory: BackendFactory) -> Result<(), String> {
     let versions = std::env::var("PLUGIN_PROTOCOL_VERSIONS").unwrap_or_default();
     if !debug && !versions.is_empty() && !versions.split(',').any(|v| v.trim() == "5") {
         log::warn(&format!(
@@ -103,7 +103,7 @@ async fn serve(
     line: String,
     tls: Option<tls::Tls>,
     debug: bool,
-    factory: RealizerFactory,
+    factory: BackendFactory,
 ) -> Result<(), String> {
     use tokio::signal::unix::{signal, SignalKind};
     let listener = tokio::net::UnixListener::from_std(listener).map_err(|e| e.to_string())?;

@@ -36,7 +36,7 @@ pub fn provider_schema() -> &'static Schema {
         description: "hybridk8s plans and checks Kubernetes networks in Azure beside an on-premises network, and realizes them through a backend: `local` (an emulated Azure fabric in one file) or `azure`.",
         attrs: vec![
             Attribute::optional("backend", Type::String, "Where resources are realized: `local` (default; an emulated Azure fabric stored at `state_path`) or `azure` (not available yet). Environment: `HYBRIDK8S_BACKEND`."),
-            Attribute::optional("state_path", Type::String, "Path of the local fabric file (backend `local`). Defaults to `.hybridk8s/fabric.json` in the working directory. Environment: `HYBRIDK8S_STATE`."),
+            Attribute::optional("state_path", Type::String, "Path of the local fabric database (backend `local`), shared with the `hybridk8s` CLI. Defaults to `.hybridk8s/fabric.db` in the working directory, like the CLI. Environment: `HYBRIDK8S_STATE`."),
             Attribute::optional("subscription_id", Type::String, "Azure subscription the resource IDs are built in. Environment: `ARM_SUBSCRIPTION_ID`; the local backend defaults to the all-zero subscription."),
         ],
         blocks: vec![],

@@ -3,13 +3,13 @@
 //! encoding the answer. Problems are diagnostics; gRPC errors are kept for
 //! requests no Terraform would send.
 
-use super::config::{self, ProviderConfig, RealizerFactory};
+use super::config::{self, BackendFactory, ProviderConfig};
 use super::convert::{cty_error, decode, diagnostics, encode, error};
 use super::cty::CtyType;
 use super::proto::tfplugin5 as pb;
-use super::realizer::Realizer;
 use super::schema::{self as sch, data_source_schema, resource_kind, resource_type};
-use super::{core, lifecycle};
+use super::{core, cross, lifecycle};
+use crate::backend::Backend;
 use crate::graph::{Ctx, Kind};
 use std::sync::{Arc, RwLock};
 use tonic::{Request, Response, Status};
@@ -20,18 +20,18 @@ type Reply<T> = Result<Response<T>, Status>;
 #[derive(Clone)]
 struct Configured {
     config: ProviderConfig,
-    realizer: Arc<dyn Realizer>,
+    backend: Arc<dyn Backend>,
 }
 
 /// The provider service. Cheap to share: RPCs arrive concurrently.
 pub struct ProviderService {
-    factory: RealizerFactory,
+    factory: BackendFactory,
     configured: RwLock<Option<Configured>>,
 }
 
 impl ProviderService {
-    /// A provider whose Configure builds its realizer with `factory`.
-    pub fn new(factory: RealizerFactory) -> Self {
+    /// A provider whose Configure builds its backend with `factory`.
+    pub fn new(factory: BackendFactory) -> Self {
         ProviderService {
             factory,
             configured: RwLock::new(None),
@@ -157,9 +157,14 @@ impl pb::provider_server::Provider for ProviderService {
         let mut diags = diagnostics(&config::validate(&attrs));
         if diags.is_empty() {
             let config = ProviderConfig::from_env(&attrs);
-            match (self.factory)(&config) {
-                Ok(realizer) => {
-                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(Configured { config, realizer });
+            // Opening a fabric is file I/O (and may wait for another process's lock).
+            let (factory, c) = (self.factory.clone(), config.clone());
+            let built = tokio::task::spawn_blocking(move || factory(&c))
+                .await
+                .unwrap_or_else(|e| Err(format!("opening the backend failed: {e}")));
+            match built {
+                Ok(backend) => {
+                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(Configured { config, backend });
                 }
                 Err(e) => diags.push(error(format!("configuring the {} backend: {e}", config.backend))),
             }
@@ -187,7 +192,7 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
-        let (state, diags) = lifecycle::read(kind, &current, c.realizer.as_ref()).await;
+        let (state, diags) = lifecycle::read(kind, &current, c.backend.as_ref()).await;
         finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
         Ok(Response::new(out))
     }
@@ -215,7 +220,13 @@ impl pb::provider_server::Provider for ProviderService {
                 return Ok(Response::new(out));
             }
         };
-        let plan = core::plan(kind, &prior, &config, &self.ctx());
+        let mut plan = core::plan(kind, &prior, &config, &self.ctx());
+        if let (Some(c), Some(planned)) = (self.configured(), plan.planned.as_map()) {
+            if plan.diagnostics.is_empty() {
+                let address = core::address_for(kind, planned);
+                plan.diagnostics = cross::check(kind, &address, planned, c.backend.as_ref()).await;
+            }
+        }
         out.requires_replace = plan.requires_replace.iter().map(super::convert::path).collect();
         finish(
             &mut out.planned_state,
@@ -253,7 +264,7 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
-        let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.realizer.as_ref()).await;
+        let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.backend.as_ref()).await;
         finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
         Ok(Response::new(out))
     }
@@ -270,7 +281,7 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
-        let (state, diags) = lifecycle::import(kind, &req.id, c.realizer.as_ref()).await;
+        let (state, diags) = lifecycle::import(kind, &req.id, c.backend.as_ref()).await;
         let mut dv = None;
         finish(&mut dv, &mut out.diagnostics, &state, ty, &diags);
         if !state.is_null() && dv.is_some() {
@@ -302,8 +313,8 @@ impl pb::provider_server::Provider for ProviderService {
         };
         let c = self.configured();
         let ctx = c.as_ref().map_or_else(Ctx::default, |c| c.config.ctx());
-        let r = c.as_ref().map(|c| c.realizer.as_ref());
-        let (state, diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, r).await;
+        let b = c.as_ref().map(|c| c.backend.as_ref());
+        let (state, diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b).await;
         finish(&mut out.state, &mut out.diagnostics, &state, &ty, &diags);
         Ok(Response::new(out))
     }

