@@ -104,3 +104,19 @@ fn string_escapes_survive() {
     b.clear_spans();
     assert_eq!(a, b, "{out}");
 }
+
+/// Found by the `dsl_parse` fuzz target: a value that the formatter breaks
+/// over several lines must not gain a blank line on the next run.
+#[test]
+fn broken_values_format_idempotently() {
+    let long = "x".repeat(120);
+    let src = format!(
+        "lb_service web {{\n  cluster = aks\n  name = \"web\"\n  selector = {{ app = \"{long}\" }}\n  ports = [{{ port = 443 }}]\n}}\n"
+    );
+    let once = hybridk8s::dsl::format(&src).expect("formats");
+    assert!(
+        once.contains("selector = {\n"),
+        "the long map is broken over lines:\n{once}"
+    );
+    assert_eq!(hybridk8s::dsl::format(&once).expect("formats again"), once);
+}

@@ -20,7 +20,7 @@ pub fn format_file(file: &File, src: &str) -> String {
     let mut prev: Option<&Item> = None;
     for item in &file.items {
         let force = prev.is_some_and(|p| !(matches!(p, Item::Param(_)) && matches!(item, Item::Param(_))));
-        f.leading(item.span().start, 0, last, force);
+        f.leading(item.span().start, item.span().start, 0, last, force);
         match item {
             Item::Param(p) => {
                 let mut line = format!("param {}: {}", p.name.name, type_str(&p.ty));
@@ -43,7 +43,7 @@ pub fn format_file(file: &File, src: &str) -> String {
         f.out.push('\n');
         prev = Some(item);
     }
-    f.leading(usize::MAX, 0, last, false);
+    f.leading(usize::MAX, usize::MAX, 0, last, false);
     f.out
 }
 
@@ -63,8 +63,18 @@ impl Fmt<'_> {
 
     /// Emits the comments before `pos` on their own lines, keeping single
     /// blank lines; `force` puts a blank line before whatever comes first.
+    /// `start` is where the next item begins: a blank line is kept only for
+    /// a gap before it, never for line breaks inside it (an attribute whose
+    /// value spans lines hoists its comments, `pos` being its end).
     /// Returns the source position of the last thing emitted at this level.
-    fn leading(&mut self, pos: usize, indent: usize, mut last: Option<usize>, force: bool) -> Option<usize> {
+    fn leading(
+        &mut self,
+        pos: usize,
+        start: usize,
+        indent: usize,
+        mut last: Option<usize>,
+        force: bool,
+    ) -> Option<usize> {
         let mut blank_done = false;
         if force {
             self.out.push('\n');
@@ -81,7 +91,7 @@ impl Fmt<'_> {
             last = Some(c.span.end);
             self.next += 1;
         }
-        if pos != usize::MAX && last.is_some_and(|l| !blank_done && self.blank_between(l, pos)) {
+        if pos != usize::MAX && last.is_some_and(|l| !blank_done && l <= start && self.blank_between(l, start)) {
             self.out.push('\n');
         }
         last
@@ -114,7 +124,7 @@ impl Fmt<'_> {
         let width = attrs.iter().map(|a| key_str(&a.key).len()).max().unwrap_or(0);
         let mut last = None;
         for a in attrs {
-            self.leading(a.span.end, 2, last, false);
+            self.leading(a.span.end, a.span.start, 2, last, false);
             let key = key_str(&a.key);
             let prefix = format!("  {key}{} = ", " ".repeat(width - key.len()));
             let value = self.expr(&a.value, prefix.len(), 2);
@@ -123,7 +133,7 @@ impl Fmt<'_> {
             last = Some(self.trailing(a.span.end));
             self.out.push('\n');
         }
-        self.leading(end.saturating_sub(1), 2, last, false);
+        self.leading(end.saturating_sub(1), end.saturating_sub(1), 2, last, false);
         self.out.push('}');
     }
 
