@@ -2,6 +2,7 @@
 //! network, with the rules that make it correct before anything is created.
 pub mod backend;
 pub mod cli;
+pub mod clock;
 pub mod dsl;
 pub mod engine;
 pub mod graph;
