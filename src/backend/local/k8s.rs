@@ -4,6 +4,7 @@
 //! resource's ID; `dns_upstream` also records a DNS configuration (flavor and
 //! the VNET DNS servers it sets).
 
+use super::id_of;
 use super::records::{self, need, strings, strings_from_json, strings_to_json};
 use super::{vnet, Fail, LocalFabric};
 use crate::backend::{BackendError, ErrorCode, Op};
@@ -152,13 +153,6 @@ pub async fn read(f: &LocalFabric, kind: Kind, id: &str) -> Result<Option<Attrs>
     let id2 = id.to_string();
     f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2))
         .await
-}
-
-fn id_of(a: &Attrs) -> String {
-    a.get("id")
-        .and_then(Value::as_str)
-        .unwrap_or("(unknown id)")
-        .to_string()
 }
 
 async fn write(f: &LocalFabric, op: Op, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {

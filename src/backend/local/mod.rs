@@ -84,6 +84,15 @@ impl Fail {
     }
 }
 
+/// The `id` attribute of a resource, for error messages.
+fn id_of(attrs: &Attrs) -> String {
+    attrs
+        .get("id")
+        .and_then(crate::graph::Value::as_str)
+        .unwrap_or("(unknown id)")
+        .to_string()
+}
+
 /// The embedded fabric. Cheap to clone; every clone shares one pool.
 #[derive(Clone)]
 pub struct LocalFabric {

@@ -3,6 +3,7 @@
 //! `allow_gateway_transit`) first, then the cluster side, so
 //! `use_remote_gateways` succeeds the first time.
 
+use super::id_of;
 use super::peering_side::{delete_side, get_side, put_side, reverse_side, sync_level, Side, NOUN};
 use super::records::{self, flag, need};
 use super::{Fail, LocalFabric};
@@ -86,13 +87,6 @@ pub async fn read(f: &LocalFabric, id: &str) -> Result<Option<Attrs>, BackendErr
     let id2 = id.to_string();
     f.snapshot(Op::Retrieving, Kind::Peering, id, move |tx| read_tx(tx, &id2))
         .await
-}
-
-fn id_of(a: &Attrs) -> String {
-    a.get("id")
-        .and_then(Value::as_str)
-        .unwrap_or("(unknown id)")
-        .to_string()
 }
 
 pub async fn create(f: &LocalFabric, attrs: &Attrs) -> Result<Attrs, BackendError> {

@@ -2,6 +2,7 @@
 //! `cluster_network`: rows, Azure's subnet rules, in-use rules on delete,
 //! and the peering sync that follows an address-space change.
 
+use super::id_of;
 use super::records::{self, strings_from_json, strings_to_json};
 use super::{cluster_network, hub, Fail, LocalFabric};
 use crate::backend::{noun, BackendError, ErrorCode, Op, VirtualNetworkId};
@@ -193,14 +194,6 @@ pub async fn read(f: &LocalFabric, kind: Kind, id: &str) -> Result<Option<Attrs>
     let id2 = id.to_string();
     f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2))
         .await
-}
-
-fn id_of(attrs: &Attrs) -> String {
-    attrs
-        .get("id")
-        .and_then(Value::as_str)
-        .unwrap_or("(unknown id)")
-        .to_string()
 }
 
 pub async fn create(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
