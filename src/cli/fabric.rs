@@ -205,10 +205,7 @@ pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     runtime()?.block_on(async {
         let fabric = open(fabric)?;
-        let name = match &stack.stack {
-            Some(n) => n.clone(),
-            None => sole_stack(&fabric, stack).await?,
-        };
+        let name = sole_stack(&fabric, stack).await?;
         let lock = fabric
             .lock_stack(&name, crate::backend::local::stack::DEFAULT_LOCK_TIMEOUT)
             .await?;
