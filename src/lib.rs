@@ -8,3 +8,4 @@ pub mod engine;
 pub mod graph;
 pub mod provider;
 pub mod render;
+pub mod realize;

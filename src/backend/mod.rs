@@ -3,26 +3,42 @@
 //! Terraform provider hold one as `Arc<dyn Backend>`.
 //!
 //! The contract, per kind, over graph values:
-//! - `create` / `update` return the resulting attributes with every computed
-//!   one known (`peering_state`, `peering_sync_level`, …);
-//! - `read` of an object that no longer exists is `Ok(None)` ("gone");
-//! - `delete` of an object that no longer exists succeeds;
-//! - `import` parses the kind's typed ID, then reads (a missing object is an
-//!   error there, as the user named it).
+//! - every call takes an [`OpCtx`]: the acting stack, a deadline and
+//!   cancellation; a cancelled call starts no new remote step;
+//! - `read` takes the prior state (to find sub-objects) and returns what the
+//!   fabric *observes* ([`Observed`]: address spaces, subnets, DNS servers,
+//!   peering state and sync level, Kubernetes object content) with the
+//!   object's owner mark; attributes only hybridk8s knows (sizing inputs,
+//!   `avoid`) are not in it: the core merges them from prior state
+//!   ([`merge`]). An object that no longer exists is `Ok(None)` ("gone");
+//!   one of another kind at that ID is [`BackendError::WrongKind`];
+//! - `create` puts the stack's owner mark on the object and never adopts:
+//!   an existing object is `AlreadyExists`, naming its owner;
+//! - `update` and `delete` refuse ([`BackendError::NotOwned`]) an object
+//!   whose mark names another stack, and keep sub-objects hybridk8s did not
+//!   create (a foreign subnet, a foreign peering); deleting what is already
+//!   gone succeeds;
+//! - `import` parses the kind's typed ID, reads (a missing object is an
+//!   error there, as the user named it), refuses another stack's object and
+//!   marks it as the importing stack's ([`Backend::claim`]).
 //!
 //! `onprem` is declaration-only: there is no cloud object. `create` and
 //! `update` echo the attributes, `delete` does nothing, and `read`/`import`
 //! answer [`BackendError::DeclarationOnly`]. The engine never calls the
 //! backend for it and keeps it in the stack state only.
 
+pub mod context;
 pub mod id;
 pub mod local;
+pub mod owner;
 
 use crate::graph::{Attrs, Kind};
 use async_trait::async_trait;
 use std::fmt;
 
+pub use context::OpCtx;
 pub use id::{IdError, KubernetesObjectId, PeeringId, SubnetId, VirtualNetworkId};
+pub use owner::Owner;
 
 /// What a backend was doing when it failed (the first word of an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +152,30 @@ pub enum BackendError {
         id: String,
         attribute: String,
     },
+    /// The object's owner mark names another stack (or none, for a change
+    /// of an object that was never imported): hybridk8s leaves it alone.
+    #[error("{op} {noun} {id:?}: the object is {owner}; hybridk8s changes only what its own stack created or imported")]
+    NotOwned {
+        op: Op,
+        noun: &'static str,
+        id: String,
+        owner: Owner,
+    },
+    /// The object at this ID is not of the kind asked for.
+    #[error("{op} {noun} {id:?}: the object is {found}, not {expected}")]
+    WrongKind {
+        op: Op,
+        noun: &'static str,
+        id: String,
+        expected: String,
+        found: String,
+    },
+    /// The operation was cancelled before it started (Ctrl-C, StopProvider).
+    #[error("{op} {noun} {id:?}: cancelled before it started")]
+    Cancelled { op: Op, noun: &'static str, id: String },
+    /// The operation's deadline passed before it started.
+    #[error("{op} {noun} {id:?}: the deadline passed before it started")]
+    DeadlineExceeded { op: Op, noun: &'static str, id: String },
     /// The storage under the fabric failed (SQLite, I/O).
     #[error("{op} {noun} {id:?}: storage: {cause}")]
     Storage {
@@ -167,34 +207,69 @@ pub fn noun(kind: Kind) -> &'static str {
     }
 }
 
+/// What a backend observes of one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    /// The attributes the fabric reports (never the desired-only ones).
+    pub attrs: Attrs,
+    /// Whose the object is, from its owner mark.
+    pub owner: Owner,
+}
+
+/// The attributes of an object: `base` (prior state, or the planned
+/// attributes after a write) overlaid with what the fabric observes. This is
+/// the one place desired-only attributes are carried over.
+pub fn merge(base: &Attrs, observed: &Attrs) -> Attrs {
+    let mut out = base.clone();
+    for (k, v) in observed {
+        out.insert(k.clone(), v.clone());
+    }
+    out
+}
+
 /// Realizes resources of every kind. Object-safe: hold it as `Arc<dyn Backend>`.
 #[async_trait]
 pub trait Backend: Send + Sync {
-    /// The current attributes of the object with this ID: the graph
-    /// attributes last written, overlaid with what the fabric reports now.
-    /// `Ok(None)` when it is gone.
-    async fn read(&self, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError>;
+    /// What the fabric observes of the object with this ID (`prior`: its
+    /// last known attributes, when there are any). `Ok(None)` when it is gone.
+    async fn read(&self, cx: &OpCtx, kind: Kind, id: &str, prior: Option<&Attrs>)
+        -> Result<Option<Observed>, BackendError>;
 
-    /// Creates the object; returns its attributes with every computed one known.
-    async fn create(&self, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError>;
+    /// Creates the object with the stack's owner mark; never adopts an
+    /// existing one. Returns what the fabric observes afterwards.
+    async fn create(&self, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError>;
 
     /// Changes the object in place (attributes that do not require replacement).
-    async fn update(&self, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Attrs, BackendError>;
+    async fn update(&self, cx: &OpCtx, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Observed, BackendError>;
 
     /// Deletes the object described by its last known attributes. Deleting
     /// what is already gone succeeds.
-    async fn delete(&self, kind: Kind, prior: &Attrs) -> Result<(), BackendError>;
+    async fn delete(&self, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError>;
 
-    /// Parses `id` as the kind's typed ID, then reads it.
-    async fn import(&self, kind: Kind, id: &str) -> Result<Attrs, BackendError> {
+    /// Puts the stack's owner mark on an existing object (import).
+    async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError>;
+
+    /// Parses `id` as the kind's typed ID, reads it, refuses another stack's
+    /// object, and claims it for `cx`'s stack.
+    async fn import(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<Observed, BackendError> {
         check_id(kind, id)?;
-        match self.read(kind, id).await? {
-            Some(a) => Ok(a),
-            None => Err(BackendError::ImportNotFound {
-                noun: noun(kind),
-                id: id.to_string(),
-            }),
+        let not_found = || BackendError::ImportNotFound {
+            noun: noun(kind),
+            id: id.to_string(),
+        };
+        let found = self.read(cx, kind, id, None).await?.ok_or_else(not_found)?;
+        if let Owner::Stack(s) = &found.owner {
+            if s != cx.stack() {
+                return Err(BackendError::NotOwned {
+                    op: Op::Importing,
+                    noun: noun(kind),
+                    id: id.to_string(),
+                    owner: found.owner,
+                });
+            }
         }
+        self.claim(cx, kind, id).await?;
+        self.read(cx, kind, id, None).await?.ok_or_else(not_found)
     }
 }
 

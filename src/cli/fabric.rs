@@ -168,11 +168,24 @@ fn run_apply(
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", show::progress_line(p, st));
         });
+        // Ctrl-C: no new step starts; the steps under way finish and are
+        // recorded, so the stack state matches the fabric.
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let on_interrupt = cancel.clone();
+        let watcher = tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("Interrupt received: waiting for the operations under way to finish...");
+                on_interrupt.cancel();
+            }
+        });
         let opts = ApplyOptions {
             parallelism: usize::from(how.parallelism),
             progress: Some(progress),
+            cancel: Some(cancel),
         };
-        let report = engine::apply(&plan, backend, &lock, &opts).await?;
+        let report = engine::apply(&plan, backend, &lock, &opts).await;
+        watcher.abort();
+        let report = report?;
         print!("{}", show::report_text(&plan, &report, destroy, st));
         lock.release().await?;
         Ok(if report.is_success() {
@@ -213,8 +226,8 @@ pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -
         if state.resources.contains_key(&address) {
             bail!("{address} is already managed by stack `{name}`; `state show {address}` shows it");
         }
-        let attrs = fabric
-            .import(address.kind, id)
+        let cx = crate::backend::OpCtx::new(name.clone());
+        let attrs = crate::realize::import(&fabric, &cx, address.kind, id)
             .await
             .with_context(|| format!("importing {address}"))?;
         let entry = StateEntry {

@@ -165,6 +165,7 @@ pub fn progress_line(p: &Progress, st: Style) -> String {
             elapsed,
         } => match outcome {
             Outcome::Succeeded => format!("{address}: {} ({:.2}s)", verb(*step).1, elapsed.as_secs_f64()),
+            Outcome::Warned(w) => st.yellow(&format!("{address}: warning: {w}")),
             Outcome::Failed(e) => st.red(&format!(
                 "{address}: {} failed after {:.2}s: {e}",
                 verb(*step).0,
@@ -185,6 +186,11 @@ pub fn report_text(plan: &Plan, report: &ApplyReport, destroy: bool, st: Style) 
             .filter(|r| r.action == a && r.outcome.is_success())
             .count()
     };
+    for r in &report.resources {
+        if let Outcome::Warned(w) = &r.outcome {
+            let _ = writeln!(out, "{}", st.yellow(&format!("Warning: {}: {w}", r.address)));
+        }
+    }
     if report.is_success() {
         if destroy {
             let _ = writeln!(
@@ -209,7 +215,7 @@ pub fn report_text(plan: &Plan, report: &ApplyReport, destroy: bool, st: Style) 
             let why = match &r.outcome {
                 Outcome::Failed(e) => e.clone(),
                 Outcome::Skipped(e) => format!("skipped: {e}"),
-                Outcome::Succeeded => continue,
+                Outcome::Succeeded | Outcome::Warned(_) => continue,
             };
             let _ = writeln!(out, "  {}: {why}", r.address);
         }

@@ -5,16 +5,18 @@
 //!
 //! A failure skips everything that depends on it and lets independent work
 //! finish. The stack state is written around every resource: the operation
-//! is marked pending before the backend call and settled after it (on a
-//! failure, by reading what the fabric really has), so a crash at any point
-//! leaves a state the next plan can reconcile with the fabric.
+//! is marked pending before the backend call and settled after it by the
+//! realization core (`realize::step`: never adopting, reading the fabric
+//! back after a failure), so a crash at any point leaves a state the next
+//! plan can reconcile with the fabric.
 
 use super::plan::{Action, Plan, ResourcePlan};
 pub use super::report::*;
 use super::state::{Pending, StateEntry, StateSink};
 use super::EngineError;
-use crate::backend::{Backend, BackendError};
+use crate::backend::{Backend, OpCtx};
 use crate::graph::{Address, Attrs, Kind, Value};
+use crate::realize::{self, StepOutcome};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,10 +30,9 @@ struct Node<'p> {
     blocked: Option<String>,
 }
 
-type StepResult = Result<Option<Attrs>, BackendError>;
-
 struct Run<'a> {
     backend: Arc<dyn Backend>,
+    cx: OpCtx,
     sink: &'a dyn StateSink,
     opts: &'a ApplyOptions,
     results: HashMap<Address, Vec<(Step, Outcome, Duration)>>,
@@ -62,8 +63,13 @@ pub async fn apply(
                 .map_err(|e| EngineError::state(&plan.stack, e))?;
         }
     }
+    let mut cx = OpCtx::new(plan.stack.clone());
+    if let Some(t) = &opts.cancel {
+        cx = cx.with_cancel(t.clone());
+    }
     let mut run = Run {
         backend,
+        cx,
         sink,
         opts,
         results: HashMap::new(),
@@ -127,6 +133,7 @@ pub async fn apply(
                 .iter()
                 .map(|(_, o, _)| o.clone())
                 .find(|o| !o.is_success())
+                .or_else(|| steps.iter().map(|(_, o, _)| o.clone()).find(|o| matches!(o, Outcome::Warned(_))))
                 .unwrap_or(Outcome::Succeeded);
             ResourceReport {
                 address: p.address.clone(),
@@ -190,7 +197,7 @@ impl Run<'_> {
     async fn phase(&mut self, mut nodes: Vec<Node<'_>>) -> Result<(), super::state::StateError> {
         let limit = self.opts.parallelism.max(1);
         let mut ready: VecDeque<usize> = (0..nodes.len()).filter(|&i| nodes[i].deps == 0).collect();
-        let mut set: JoinSet<(usize, StepResult, Duration)> = JoinSet::new();
+        let mut set: JoinSet<(usize, StepOutcome, Duration)> = JoinSet::new();
         loop {
             while set.len() < limit {
                 let Some(i) = ready.pop_front() else { break };
@@ -220,11 +227,11 @@ impl Run<'_> {
                     self.finish(&mut nodes, &mut ready, i, Outcome::Succeeded, Duration::ZERO);
                     continue;
                 }
-                let backend = self.backend.clone();
+                let (backend, cx) = (self.backend.clone(), self.cx.clone());
                 let (kind, before, after) = (p.kind, p.before.clone(), p.after.clone());
                 set.spawn(async move {
                     let t = Instant::now();
-                    let r = run_step(&*backend, kind, step, before, after).await;
+                    let r = run_step(&*backend, &cx, kind, step, before, after).await;
                     (i, r, t.elapsed())
                 });
             }
@@ -308,55 +315,42 @@ impl Run<'_> {
         }
     }
 
-    /// Settles the state after the backend answered.
+    /// Records what the realization core says exists after the step.
     async fn after_step(
         &self,
         p: &ResourcePlan,
         step: Step,
-        res: StepResult,
+        res: StepOutcome,
     ) -> Result<Outcome, super::state::StateError> {
-        match res {
-            Ok(Some(attrs)) => {
-                self.sink
-                    .put(&p.address, &entry(p, attrs, p.depends_on.clone(), None))
-                    .await?;
-                Ok(Outcome::Succeeded)
-            }
-            Ok(None) => {
-                self.sink.remove(&p.address).await?;
-                Ok(Outcome::Succeeded)
-            }
-            Err(e) => {
-                // Record what the fabric really holds now.
-                let deps = if step == Step::Create {
-                    p.depends_on.clone()
-                } else {
-                    p.prior_depends_on.clone()
-                };
-                if let Some(id) = p.id() {
-                    match self.backend.read(p.kind, id).await {
-                        Ok(Some(live)) => self.sink.put(&p.address, &entry(p, live, deps, None)).await?,
-                        Ok(None) => self.sink.remove(&p.address).await?,
-                        Err(_) => {}
-                    }
-                }
-                Ok(Outcome::Failed(e.to_string()))
-            }
+        let deps = if step == Step::Delete || (res.error.is_some() && step == Step::Update) {
+            p.prior_depends_on.clone()
+        } else {
+            p.depends_on.clone()
+        };
+        match res.state {
+            Some(attrs) => self.sink.put(&p.address, &entry(p, attrs, deps, None)).await?,
+            None => self.sink.remove(&p.address).await?,
         }
+        Ok(match (res.error, res.warning) {
+            (Some(e), _) => Outcome::Failed(e.to_string()),
+            (None, Some(w)) => Outcome::Warned(w),
+            (None, None) => Outcome::Succeeded,
+        })
     }
 }
 
 async fn run_step(
     backend: &dyn Backend,
+    cx: &OpCtx,
     kind: Kind,
     step: Step,
     before: Option<Attrs>,
     after: Option<Attrs>,
-) -> StepResult {
+) -> StepOutcome {
     let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
     match step {
-        Step::Create => backend.create(kind, &after).await.map(Some),
-        Step::Update => backend.update(kind, &before, &after).await.map(Some),
-        Step::Delete => backend.delete(kind, &before).await.map(|()| None),
+        Step::Create => realize::create(backend, cx, kind, &after).await,
+        Step::Update => realize::update(backend, cx, kind, &before, &after).await,
+        Step::Delete => realize::delete(backend, cx, kind, &before).await,
     }
 }

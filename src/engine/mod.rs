@@ -30,7 +30,7 @@ pub mod state;
 pub use apply::{
     apply, ApplyOptions, ApplyReport, Outcome, Progress, ProgressFn, ResourceReport, Step, DEFAULT_PARALLELISM,
 };
-pub use plan::{diff, plan, Action, AttrChange, Plan, ResourcePlan, Summary};
+pub use plan::{diff, plan, plan_with, Action, AttrChange, Plan, ResourcePlan, Summary};
 pub use state::{Pending, StackState, StateEntry, StateError, StateSink};
 
 use crate::backend::{Backend, BackendError};
@@ -62,8 +62,25 @@ pub enum EngineError {
         #[source]
         source: StateError,
     },
+    /// An object the state names carries another owner's mark now.
+    #[error("{address} ({id}) is {owner}, no longer this stack's; hybridk8s leaves it alone: forget it with `hybridk8s state rm {address}` or give it back to this stack with `hybridk8s import`")]
+    NotOwned {
+        address: Address,
+        id: String,
+        owner: crate::backend::Owner,
+    },
+    /// Creates whose IDs are taken: the apply would be refused.
+    #[error("{}", conflicts_text(.0))]
+    Conflicts(Vec<(Address, String)>),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+fn conflicts_text(c: &[(Address, String)]) -> String {
+    c.iter()
+        .map(|(a, why)| format!("{a}: {why}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl EngineError {

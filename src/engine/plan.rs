@@ -8,15 +8,23 @@
 //!   replaced; one whose address spaces are not in sync is updated (synced);
 //! - a changed attribute whose schema says `requires_replace` replaces;
 //!   other changes update in place; attributes only known after apply
-//!   (`peering_state`, …) never cause a diff;
+//!   (`peering_state`, …) never cause a diff (`realize::diff`, shared with
+//!   the provider);
+//! - a create whose ID is taken (by another stack, another tool, or a
+//!   second block of this program) is a plan error naming the owner: the
+//!   apply would be refused, and hybridk8s never adopts;
+//! - an object of the state whose owner mark now names someone else is
+//!   not this stack's any more: planning stops and says so;
 //! - a resource replaced takes its dependents along: they are deleted before
 //!   it and created after it (a VNET cannot be deleted while peerings or
 //!   Kubernetes objects use it, and its replacement starts empty).
 
 use super::state::{Pending, StackState, StateEntry};
 use super::EngineError;
-use crate::backend::Backend;
-use crate::graph::{kinds, Address, Attrs, Graph, Kind, Value};
+use crate::backend::{Backend, OpCtx};
+use crate::graph::{Address, Attrs, Graph, Kind, Value};
+pub use crate::realize::AttrChange;
+use crate::realize::{self, Live};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use tokio::task::JoinSet;
@@ -48,15 +56,6 @@ impl std::fmt::Display for Action {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// One changed top-level attribute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttrChange {
-    pub attribute: String,
-    pub old: Value,
-    pub new: Value,
-    pub requires_replace: bool,
 }
 
 /// The plan for one address.
@@ -142,56 +141,45 @@ impl Plan {
     }
 }
 
-/// Attributes the fabric reports and the configuration never sets.
-const REPORTED: [&str; 2] = ["peering_state", "peering_sync_level"];
-
-/// Top-level attribute changes from `before` to `after`. Values unknown in
-/// `after` (known after apply) are not changes.
+/// Top-level attribute changes from `before` to `after` (see [`realize::changes`]).
 pub fn diff(kind: Kind, before: &Attrs, after: &Attrs) -> Vec<AttrChange> {
-    let schema = kinds::schema(kind);
-    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    let mut out = Vec::new();
-    for name in names {
-        static NULL: Value = Value::Null;
-        let new = after.get(name.as_str()).unwrap_or(&NULL);
-        let old = before.get(name.as_str()).unwrap_or(&NULL);
-        if new.is_unknown() || new == old || REPORTED.contains(&name.as_str()) {
-            continue;
-        }
-        let requires_replace = schema.attribute(name).map(|a| a.requires_replace).unwrap_or(false)
-            || schema.block(name).is_some_and(|b| b.requires_replace);
-        out.push(AttrChange {
-            attribute: name.clone(),
-            old: old.clone(),
-            new: new.clone(),
-            requires_replace,
-        });
-    }
-    out
+    realize::changes(kind, before, after)
+}
+
+/// What a refresh found for one address of the state.
+enum Found {
+    Gone,
+    Ours(Attrs),
+    /// Another owner's object at a pending create's ID: the create never
+    /// happened (or was refused); the state entry is stale.
+    NotCreated,
 }
 
 /// Reads every object the state owns, a few at a time.
 async fn refresh(
     state: &StackState,
     backend: &Arc<dyn Backend>,
-) -> Result<HashMap<Address, Option<Attrs>>, EngineError> {
+    cx: &OpCtx,
+) -> Result<HashMap<Address, Found>, EngineError> {
     const READS_IN_FLIGHT: usize = 16;
     let mut out = HashMap::new();
-    let mut set: JoinSet<(Address, Result<Option<Attrs>, crate::backend::BackendError>)> = JoinSet::new();
+    let mut set: JoinSet<(Address, Result<Live, crate::backend::BackendError>)> = JoinSet::new();
     let mut todo = state.resources.iter();
     loop {
         while set.len() < READS_IN_FLIGHT {
             let Some((addr, e)) = todo.next() else { break };
             match (&e.id, e.kind.is_declaration_only()) {
                 (_, true) => {
-                    out.insert(addr.clone(), Some(e.attrs.clone()));
+                    out.insert(addr.clone(), Found::Ours(e.attrs.clone()));
                 }
                 (None, false) => {
-                    out.insert(addr.clone(), None);
+                    out.insert(addr.clone(), Found::Gone);
                 }
                 (Some(id), false) => {
-                    let (b, addr, id, kind) = (backend.clone(), addr.clone(), id.clone(), e.kind);
-                    set.spawn(async move { (addr, b.read(kind, &id).await) });
+                    let (b, addr, kind, cx) = (backend.clone(), addr.clone(), e.kind, cx.clone());
+                    let mut prior = e.attrs.clone();
+                    prior.insert("id".into(), Value::str(id));
+                    set.spawn(async move { (addr, realize::refresh(&*b, &cx, kind, &prior).await) });
                 }
             }
         }
@@ -201,7 +189,20 @@ async fn refresh(
             address: addr.clone(),
             source,
         })?;
-        out.insert(addr, live);
+        let pending_create = state.resources.get(&addr).and_then(|e| e.pending) == Some(Pending::Create);
+        let found = match live {
+            Live::Gone => Found::Gone,
+            Live::Ours(a) => Found::Ours(a),
+            Live::Foreign(_) if pending_create => Found::NotCreated,
+            Live::Foreign(owner) => {
+                return Err(EngineError::NotOwned {
+                    address: addr.clone(),
+                    id: state.resources[&addr].id.clone().unwrap_or_default(),
+                    owner,
+                })
+            }
+        };
+        out.insert(addr, found);
     }
     Ok(out)
 }
@@ -209,21 +210,39 @@ async fn refresh(
 /// Plans `desired` for the stack whose state is `state`, refreshing every
 /// owned object from `backend`. Reads only; changes nothing.
 pub async fn plan(desired: &Graph, state: &StackState, backend: Arc<dyn Backend>) -> Result<Plan, EngineError> {
+    plan_with(desired, state, backend, &OpCtx::new(state.name.clone())).await
+}
+
+/// [`plan`] with an operation context (cancellation, deadline).
+pub async fn plan_with(
+    desired: &Graph,
+    state: &StackState,
+    backend: Arc<dyn Backend>,
+    cx: &OpCtx,
+) -> Result<Plan, EngineError> {
     let order = desired.order().map_err(|d| EngineError::Cycle(d.summary))?;
-    let live = refresh(state, &backend).await?;
+    let live = refresh(state, &backend, cx).await?;
     let mut addrs: BTreeSet<&Address> = state.resources.keys().collect();
     addrs.extend(desired.iter().map(|r| &r.address));
     let mut plans: Vec<ResourcePlan> = addrs
         .into_iter()
         .map(|a| {
-            plan_one(
-                a,
-                desired.get(a).map(|r| (&r.attrs, &r.depends_on)),
-                state.resources.get(a),
-                live.get(a).cloned().flatten(),
-            )
+            let (entry, found) = match live.get(a) {
+                Some(Found::NotCreated) => (None, None),
+                Some(Found::Ours(l)) => (state.resources.get(a), Some(l.clone())),
+                _ => (state.resources.get(a), None),
+            };
+            plan_one(a, desired.get(a).map(|r| (&r.attrs, &r.depends_on)), entry, found)
         })
         .collect();
+    for p in plans.iter_mut() {
+        if live.get(&p.address).is_some_and(|f| matches!(f, Found::NotCreated)) {
+            p.refresh_state = true;
+            p.reasons
+                .push("a previous apply's create was refused: the object there is not this stack's".into());
+        }
+    }
+    conflicts(&plans, &backend, cx).await?;
     let index: HashMap<Address, usize> = plans.iter().enumerate().map(|(i, p)| (p.address.clone(), i)).collect();
     // A replaced resource takes its dependents along (dependencies first).
     for a in order {
@@ -248,6 +267,35 @@ pub async fn plan(desired: &Graph, state: &StackState, backend: Arc<dyn Backend>
         serial: state.serial,
         resources: plans,
     })
+}
+
+/// Every create whose ID is already taken in the fabric: the apply would be
+/// refused, so the plan is. Reads a few at a time.
+async fn conflicts(plans: &[ResourcePlan], backend: &Arc<dyn Backend>, cx: &OpCtx) -> Result<(), EngineError> {
+    const READS_IN_FLIGHT: usize = 16;
+    let mut set: JoinSet<(Address, Option<String>)> = JoinSet::new();
+    let mut found = Vec::new();
+    let mut todo = plans
+        .iter()
+        .filter(|p| p.action == Action::Create && !p.kind.is_declaration_only())
+        .filter_map(|p| Some((p.address.clone(), p.kind, p.id()?.to_string())));
+    loop {
+        while set.len() < READS_IN_FLIGHT {
+            let Some((addr, kind, id)) = todo.next() else { break };
+            let (b, cx) = (backend.clone(), cx.clone());
+            set.spawn(async move { (addr, realize::check_create(&*b, &cx, kind, &id).await) });
+        }
+        let Some(done) = set.join_next().await else { break };
+        let (addr, why) = done.map_err(|e| EngineError::Internal(e.to_string()))?;
+        if let Some(why) = why {
+            found.push((addr, why));
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    found.sort();
+    Err(EngineError::Conflicts(found))
 }
 
 fn plan_one(
@@ -294,26 +342,18 @@ fn plan_one(
         }
         (Some((after, deps)), state, Some(live)) => {
             p.changes = diff(kind, &live, after);
-            let peering_state = live.get("peering_state").and_then(Value::as_str);
-            if kind == Kind::Peering && peering_state.is_some_and(|s| s != "Connected") {
+            let replace = realize::replace_reasons(kind, &live, &p.changes);
+            if !replace.is_empty() {
                 p.action = Action::Replace;
-                p.reasons
-                    .push(format!("peering is {}", peering_state.unwrap_or_default()));
-            } else if p.changes.iter().any(|c| c.requires_replace) {
-                p.action = Action::Replace;
-                for c in p.changes.iter().filter(|c| c.requires_replace) {
-                    p.reasons.push(format!("requires replace: {} changed", c.attribute));
-                }
+                p.reasons = replace;
             } else if !p.changes.is_empty() {
                 p.action = Action::Update;
             }
-            let sync = live.get("peering_sync_level").and_then(Value::as_str);
-            if kind == Kind::Peering && p.action != Action::Replace && sync.is_some_and(|s| s != "FullyInSync") {
-                p.action = Action::Update;
-                p.reasons.push(format!(
-                    "peering_sync_level is {}: the peering must be synced",
-                    sync.unwrap_or_default()
-                ));
+            if p.action != Action::Replace {
+                if let Some(why) = realize::sync_reason(kind, &live) {
+                    p.action = Action::Update;
+                    p.reasons.push(why);
+                }
             }
             if pending.is_some() && p.action == Action::NoOp {
                 p.reasons.push(format!(
@@ -325,53 +365,4 @@ fn plan_one(
         }
     }
     p
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn attrs(pairs: &[(&str, Value)]) -> Attrs {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
-    }
-
-    #[test]
-    fn unknown_and_reported_values_are_not_changes() {
-        let before = attrs(&[
-            ("peering_state", Value::str("Connected")),
-            ("name", Value::str("a-to-b")),
-            ("use_remote_gateways", Value::Bool(false)),
-        ]);
-        let after = attrs(&[
-            ("peering_state", Value::Unknown),
-            ("name", Value::Unknown),
-            ("use_remote_gateways", Value::Bool(true)),
-        ]);
-        let d = diff(Kind::Peering, &before, &after);
-        assert_eq!(d.len(), 1);
-        assert_eq!(d[0].attribute, "use_remote_gateways");
-        assert!(!d[0].requires_replace);
-    }
-
-    #[test]
-    fn requires_replace_comes_from_the_schema() {
-        let before = attrs(&[
-            ("address_space", Value::list_of_str(["10.40.0.0/16"])),
-            ("max_nodes", Value::Number(5)),
-        ]);
-        let after = attrs(&[
-            ("address_space", Value::list_of_str(["10.41.0.0/16"])),
-            ("max_nodes", Value::Number(6)),
-        ]);
-        let d = diff(Kind::ClusterNetwork, &before, &after);
-        let by: HashMap<&str, bool> = d.iter().map(|c| (c.attribute.as_str(), c.requires_replace)).collect();
-        assert_eq!(by, HashMap::from([("address_space", true), ("max_nodes", false)]));
-        // A missing attribute and an explicit null are the same.
-        assert!(diff(
-            Kind::Hub,
-            &attrs(&[("gateway_subnet_cidr", Value::Null)]),
-            &Attrs::new()
-        )
-        .is_empty());
-    }
 }

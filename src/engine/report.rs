@@ -21,6 +21,8 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Succeeded,
+    /// Done, with something the user must hear (an object left alone).
+    Warned(String),
     Failed(String),
     /// Not attempted because something it depends on failed.
     Skipped(String),
@@ -28,7 +30,7 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn is_success(&self) -> bool {
-        matches!(self, Outcome::Succeeded)
+        matches!(self, Outcome::Succeeded | Outcome::Warned(_))
     }
 }
 
@@ -57,6 +59,9 @@ pub struct ApplyOptions {
     /// Resources changed at once (at least 1).
     pub parallelism: usize,
     pub progress: Option<ProgressFn>,
+    /// Cancels the apply (Ctrl-C): no new step starts; steps under way
+    /// finish and are recorded.
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 impl Default for ApplyOptions {
@@ -64,6 +69,7 @@ impl Default for ApplyOptions {
         ApplyOptions {
             parallelism: DEFAULT_PARALLELISM,
             progress: None,
+            cancel: None,
         }
     }
 }

@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub const ENV_BACKEND: &str = "HYBRIDK8S_BACKEND";
 /// Environment fallback of `state_path`.
 pub const ENV_STATE: &str = "HYBRIDK8S_STATE";
+/// Environment fallback of `stack`.
+pub const ENV_STACK: &str = "HYBRIDK8S_STACK";
 /// Environment fallback of `subscription_id` (azurerm's name).
 pub const ENV_SUBSCRIPTION: &str = "ARM_SUBSCRIPTION_ID";
 /// Where the local fabric lives when nothing says otherwise (relative to the
@@ -31,6 +33,15 @@ pub struct ProviderConfig {
     pub backend: String,
     pub state_path: PathBuf,
     pub subscription_id: String,
+    /// The owner mark this provider puts on what it creates.
+    pub stack: String,
+}
+
+/// The stack of a Terraform working directory: `terraform:` and its path,
+/// so two working directories on one fabric never own each other's objects.
+pub fn default_stack(cwd: &Path) -> String {
+    let dir = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    format!("terraform:{}", dir.display())
 }
 
 impl ProviderConfig {
@@ -49,6 +60,8 @@ impl ProviderConfig {
             backend: get("backend", ENV_BACKEND).unwrap_or_else(|| "local".into()),
             state_path: get("state_path", ENV_STATE).map_or_else(|| db::default_path(Path::new("")), PathBuf::from),
             subscription_id: get("subscription_id", ENV_SUBSCRIPTION).unwrap_or_else(|| LOCAL_SUBSCRIPTION.into()),
+            stack: get("stack", ENV_STACK)
+                .unwrap_or_else(|| default_stack(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))),
         }
     }
 
@@ -75,6 +88,9 @@ pub fn validate(config: &Attrs) -> Vec<Diagnostic> {
                     .at(&at, AttrPath::attr("backend")),
             );
         }
+    }
+    if config.get("stack").and_then(Value::as_str) == Some("") {
+        out.push(Diagnostic::error("invalid-stack", "stack is empty").at(&at, AttrPath::attr("stack")));
     }
     if config.get("state_path").and_then(Value::as_str) == Some("") {
         out.push(Diagnostic::error("invalid-state-path", "state_path is empty").at(&at, AttrPath::attr("state_path")));

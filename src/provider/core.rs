@@ -108,18 +108,18 @@ pub fn plan(kind: Kind, prior: &Value, config: &Value, ctx: &Ctx) -> Plan {
 
     let mut requires_replace = Vec::new();
     if let Some(p) = prior_attrs {
-        let replacing = schema
-            .attrs
-            .iter()
-            .filter(|a| a.requires_replace)
-            .map(|a| a.name)
-            .chain(schema.blocks.iter().filter(|b| b.requires_replace).map(|b| b.name));
-        for name in replacing {
-            let old = p.get(name).unwrap_or(&Value::Null);
-            let new = planned.get(name).unwrap_or(&Value::Null);
-            if old != new && !(old.is_null() && is_empty_list(new)) {
-                requires_replace.push(AttrPath(vec![PathStep::Attr(name.to_string())]));
+        // One diff for both front doors (`realize`): null and `[]` are the same.
+        for c in crate::realize::changes(kind, p, &planned) {
+            if c.requires_replace {
+                requires_replace.push(AttrPath(vec![PathStep::Attr(c.attribute)]));
             }
+        }
+        // A peering with a side gone cannot be repaired in place: Azure
+        // needs both sides re-created. The new one's state is known after apply.
+        if crate::realize::diff::peering_not_connected(kind, p).is_some() {
+            planned.insert("peering_state".into(), Value::Unknown);
+            planned.insert("peering_sync_level".into(), Value::Unknown);
+            requires_replace.push(AttrPath::attr("peering_state"));
         }
     }
     requires_replace.sort();
@@ -128,10 +128,6 @@ pub fn plan(kind: Kind, prior: &Value, config: &Value, ctx: &Ctx) -> Plan {
         requires_replace,
         diagnostics,
     }
-}
-
-fn is_empty_list(v: &Value) -> bool {
-    v.as_list().is_some_and(<[Value]>::is_empty)
 }
 
 /// Reads stored state (JSON) under the current schema: attributes the schema

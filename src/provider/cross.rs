@@ -9,7 +9,7 @@
 //! [`SOUND`]): e.g. "endpoint reachable" needs every on-premises network and
 //! peering, which this graph does not hold.
 
-use crate::backend::Backend;
+use crate::backend::{Backend, OpCtx};
 use crate::graph::diag::Diagnostic;
 use crate::graph::rules::check_graph;
 use crate::graph::value::AttrPath;
@@ -40,7 +40,13 @@ fn references(kind: Kind) -> &'static [(&'static str, Kind)] {
 /// Errors of the cross-resource rules about the planned resource at
 /// `address`, with the attribute path they concern. `planned` is wholly
 /// known where the rules look (they skip what is not).
-pub async fn check(kind: Kind, address: &Address, planned: &Attrs, backend: &dyn Backend) -> Vec<Diagnostic> {
+pub async fn check(
+    kind: Kind,
+    address: &Address,
+    planned: &Attrs,
+    backend: &dyn Backend,
+    cx: &OpCtx,
+) -> Vec<Diagnostic> {
     let refs = references(kind);
     if refs.is_empty() {
         return vec![];
@@ -51,7 +57,7 @@ pub async fn check(kind: Kind, address: &Address, planned: &Attrs, backend: &dyn
         let Some(id) = planned.get(*attr).and_then(Value::as_str) else {
             continue;
         };
-        let Ok(Some(attrs)) = backend.read(*ref_kind, id).await else {
+        let Ok(Some(crate::backend::Observed { attrs, .. })) = backend.read(cx, *ref_kind, id, None).await else {
             continue;
         };
         let name = attrs

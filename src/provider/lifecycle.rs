@@ -1,11 +1,12 @@
 //! The protocol-free core of the RPCs that need a backend: apply, read,
-//! import and the data sources, over graph values and the same
-//! [`Backend`] the CLI engine uses (`Arc<dyn Backend>`).
+//! import and the data sources, over graph values, through the same
+//! realization core (`realize`) and [`Backend`] the CLI engine uses.
 
 use super::core::{address_for, attrs_of};
 use super::cty::{normalize, CtyType};
 use super::schema::{data_source_schema, HUB_DATA_SOURCE, ONPREM_DATA_SOURCE};
-use crate::backend::{Backend, BackendError, ErrorCode};
+use crate::backend::{Backend, BackendError, OpCtx};
+use crate::realize::{self, Live, StepOutcome};
 use crate::graph::diag::Diagnostic;
 use crate::graph::kinds;
 use crate::graph::value::Value;
@@ -28,43 +29,46 @@ fn id_of(v: &Value) -> Option<&str> {
     v.as_map().and_then(|m| m.get("id")).and_then(Value::as_str)
 }
 
-/// What exists after a failed create or update: the object as the backend
-/// reads it (Terraform records it as tainted), null when it does not exist,
-/// `fallback` when even that cannot be told.
-async fn after_failure(kind: Kind, id: Option<&str>, fallback: Value, b: &dyn Backend) -> Value {
-    let Some(id) = id else { return fallback };
-    match b.read(kind, id).await {
-        Ok(Some(a)) => object(kind, a),
-        Ok(None) => Value::Null,
-        Err(_) => fallback,
+/// The Terraform answer to a step: the state to record (null when nothing
+/// exists for this stack), the failure, and a warning.
+fn settled(kind: Kind, planned: &Value, out: StepOutcome, succeeded_check: bool) -> Outcome {
+    let state = out.state.map_or(Value::Null, |a| object(kind, a));
+    let mut diags = Vec::new();
+    if let Some(w) = out.warning {
+        diags.push(Diagnostic::warning("not-owned", w));
+    }
+    match out.error {
+        Some(e) => {
+            diags.push(failed(&e));
+            (state, diags)
+        }
+        None if succeeded_check && !state.is_null() => {
+            let (state, mut more) = checked(kind, planned, state);
+            diags.append(&mut more);
+            (state, diags)
+        }
+        None => (state, diags),
     }
 }
 
 /// Applies a planned change: create (no prior), delete (no planned) or
-/// update. On a refusal the state is what the fabric holds afterwards.
-pub async fn apply(kind: Kind, prior: &Value, planned: &Value, b: &dyn Backend) -> Outcome {
+/// update. On a refusal the state is what the fabric holds afterwards for
+/// this stack; a create never adopts what it meets.
+pub async fn apply(kind: Kind, prior: &Value, planned: &Value, b: &dyn Backend, cx: &OpCtx) -> Outcome {
     match (prior.is_null(), planned.is_null()) {
         (true, true) => (Value::Null, vec![]),
-        (false, true) => match b.delete(kind, &attrs_of(prior)).await {
-            Ok(()) => (Value::Null, vec![]),
-            Err(e) => (prior.clone(), vec![failed(&e)]),
-        },
-        (true, false) => match b.create(kind, &attrs_of(planned)).await {
-            Ok(a) => checked(kind, planned, object(kind, a)),
-            // What exists under this ID is someone else's object: never adopt it.
-            Err(e) if e.code() == Some(ErrorCode::AlreadyExists) => (Value::Null, vec![failed(&e)]),
-            Err(e) => (
-                after_failure(kind, id_of(planned), Value::Null, b).await,
-                vec![failed(&e)],
-            ),
-        },
-        (false, false) => match b.update(kind, &attrs_of(prior), &attrs_of(planned)).await {
-            Ok(a) => checked(kind, planned, object(kind, a)),
-            Err(e) => (
-                after_failure(kind, id_of(prior), prior.clone(), b).await,
-                vec![failed(&e)],
-            ),
-        },
+        (false, true) => {
+            let out = realize::delete(b, cx, kind, &attrs_of(prior)).await;
+            settled(kind, planned, out, false)
+        }
+        (true, false) => {
+            let out = realize::create(b, cx, kind, &attrs_of(planned)).await;
+            settled(kind, planned, out, true)
+        }
+        (false, false) => {
+            let out = realize::update(b, cx, kind, &attrs_of(prior), &attrs_of(planned)).await;
+            settled(kind, planned, out, true)
+        }
     }
 }
 
@@ -94,21 +98,51 @@ fn checked(kind: Kind, planned: &Value, new: Value) -> Outcome {
     (new, diags)
 }
 
-/// Refreshes an object: null when it is gone (Terraform then plans a create).
-pub async fn read(kind: Kind, current: &Value, b: &dyn Backend) -> Outcome {
-    let Some(id) = id_of(current) else {
+/// Refreshes an object: null when it is gone (Terraform then plans a
+/// create); an error when its owner mark names someone else now.
+pub async fn read(kind: Kind, current: &Value, b: &dyn Backend, cx: &OpCtx) -> Outcome {
+    if id_of(current).is_none() {
         return (current.clone(), vec![]);
-    };
-    match b.read(kind, id).await {
-        Ok(Some(a)) => (object(kind, a), vec![]),
-        Ok(None) => (Value::Null, vec![]),
+    }
+    match realize::refresh(b, cx, kind, &attrs_of(current)).await {
+        Ok(Live::Ours(a)) => (object(kind, a), vec![]),
+        Ok(Live::Gone) => (Value::Null, vec![]),
+        Ok(Live::Foreign(owner)) => (
+            current.clone(),
+            vec![Diagnostic::error(
+                "not-owned",
+                format!(
+                    "{} {:?} is {owner}, not this configuration's (stack {:?}); hybridk8s leaves it alone: remove it with `terraform state rm`",
+                    crate::backend::noun(kind),
+                    id_of(current).unwrap_or_default(),
+                    cx.stack()
+                ),
+            )],
+        ),
         Err(e) => (current.clone(), vec![failed(&e)]),
     }
 }
 
+/// At plan time, for a resource to be created: an error at `name` when
+/// its ID is taken (another stack's object, or one hybridk8s does not manage).
+pub async fn check_create(kind: Kind, planned: &Attrs, b: &dyn Backend, cx: &OpCtx) -> Vec<Diagnostic> {
+    if kind.is_declaration_only() {
+        return vec![];
+    }
+    let Some(id) = planned.get("id").and_then(Value::as_str) else {
+        return vec![];
+    };
+    match realize::check_create(b, cx, kind, id).await {
+        Some(why) => vec![Diagnostic::error("already-exists", why)
+            .at(&address_for(kind, planned), crate::graph::AttrPath::attr("name"))
+            .hint(import_hint(kind))],
+        None => vec![],
+    }
+}
+
 /// Imports an existing object by its ID (the kind's typed ID is checked first).
-pub async fn import(kind: Kind, id: &str, b: &dyn Backend) -> Outcome {
-    match b.import(kind, id).await {
+pub async fn import(kind: Kind, id: &str, b: &dyn Backend, cx: &OpCtx) -> Outcome {
+    match realize::import(b, cx, kind, id).await {
         Ok(a) => (object(kind, a), vec![]),
         Err(e) => {
             let mut d = failed(&e);
@@ -132,7 +166,13 @@ fn import_hint(kind: Kind) -> &'static str {
 
 /// Reads a data source: the on-premises declaration (checked, no backend)
 /// or the hub look-up (through the backend).
-pub async fn read_data_source(type_name: &str, config: &Value, ctx: &Ctx, b: Option<&dyn Backend>) -> Outcome {
+pub async fn read_data_source(
+    type_name: &str,
+    config: &Value,
+    ctx: &Ctx,
+    b: Option<&dyn Backend>,
+    cx: &OpCtx,
+) -> Outcome {
     let Some(schema) = data_source_schema(type_name) else {
         return (
             Value::Null,
@@ -181,8 +221,8 @@ pub async fn read_data_source(type_name: &str, config: &Value, ctx: &Ctx, b: Opt
                 return (Value::Null, vec![not_configured()]);
             };
             let id = kinds::vnet_id(ctx, rg, name);
-            match b.read(Kind::Hub, &id).await {
-                Ok(Some(a)) => (normalize(Value::Map(a), &ty), vec![]),
+            match b.read(cx, Kind::Hub, &id, None).await {
+                Ok(Some(o)) => (normalize(Value::Map(o.attrs), &ty), vec![]),
                 Ok(None) => (
                     Value::Null,
                     vec![Diagnostic::error(

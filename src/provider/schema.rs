@@ -38,6 +38,7 @@ pub fn provider_schema() -> &'static Schema {
             Attribute::optional("backend", Type::String, "Where resources are realized: `local` (default; an emulated Azure fabric stored at `state_path`) or `azure` (not available yet). Environment: `HYBRIDK8S_BACKEND`."),
             Attribute::optional("state_path", Type::String, "Path of the local fabric database (backend `local`), shared with the `hybridk8s` CLI. Defaults to `.hybridk8s/fabric.db` in the working directory, like the CLI. Environment: `HYBRIDK8S_STATE`."),
             Attribute::optional("subscription_id", Type::String, "Azure subscription the resource IDs are built in. Environment: `ARM_SUBSCRIPTION_ID`; the local backend defaults to the all-zero subscription."),
+            Attribute::optional("stack", Type::String, "Owner name put on every object this configuration creates (Azure tag `hybridk8s-stack`, Kubernetes annotation `hybridk8s.io/stack`). hybridk8s never changes or deletes an object another stack owns. Defaults to `terraform:` and the working directory's path, so two working directories never share objects by accident. Environment: `HYBRIDK8S_STACK`."),
         ],
         blocks: vec![],
     })

@@ -9,7 +9,8 @@ use super::cty::CtyType;
 use super::proto::tfplugin5 as pb;
 use super::schema::{self as sch, data_source_schema, resource_kind, resource_type};
 use super::{core, cross, lifecycle};
-use crate::backend::Backend;
+use crate::backend::{Backend, OpCtx};
+use tokio_util::sync::CancellationToken;
 use crate::graph::{Ctx, Kind};
 use std::sync::{Arc, RwLock};
 use tonic::{Request, Response, Status};
@@ -21,12 +22,16 @@ type Reply<T> = Result<Response<T>, Status>;
 struct Configured {
     config: ProviderConfig,
     backend: Arc<dyn Backend>,
+    /// The stack's context, cancelled by StopProvider.
+    cx: OpCtx,
 }
 
 /// The provider service. Cheap to share: RPCs arrive concurrently.
 pub struct ProviderService {
     factory: BackendFactory,
     configured: RwLock<Option<Configured>>,
+    /// Cancelled by StopProvider: no new backend step starts after it.
+    stop: CancellationToken,
 }
 
 impl ProviderService {
@@ -35,6 +40,7 @@ impl ProviderService {
         ProviderService {
             factory,
             configured: RwLock::new(None),
+            stop: CancellationToken::new(),
         }
     }
 
@@ -164,7 +170,8 @@ impl pb::provider_server::Provider for ProviderService {
                 .unwrap_or_else(|e| Err(format!("opening the backend failed: {e}")));
             match built {
                 Ok(backend) => {
-                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(Configured { config, backend });
+                    let cx = OpCtx::new(config.stack.clone()).with_cancel(self.stop.clone());
+                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(Configured { config, backend, cx });
                 }
                 Err(e) => diags.push(error(format!("configuring the {} backend: {e}", config.backend))),
             }
@@ -192,7 +199,7 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
-        let (state, diags) = lifecycle::read(kind, &current, c.backend.as_ref()).await;
+        let (state, diags) = lifecycle::read(kind, &current, c.backend.as_ref(), &c.cx).await;
         finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
         Ok(Response::new(out))
     }
@@ -224,7 +231,10 @@ impl pb::provider_server::Provider for ProviderService {
         if let (Some(c), Some(planned)) = (self.configured(), plan.planned.as_map()) {
             if plan.diagnostics.is_empty() {
                 let address = core::address_for(kind, planned);
-                plan.diagnostics = cross::check(kind, &address, planned, c.backend.as_ref()).await;
+                plan.diagnostics = cross::check(kind, &address, planned, c.backend.as_ref(), &c.cx).await;
+            }
+            if plan.diagnostics.is_empty() && prior.is_null() {
+                plan.diagnostics = lifecycle::check_create(kind, planned, c.backend.as_ref(), &c.cx).await;
             }
         }
         out.requires_replace = plan.requires_replace.iter().map(super::convert::path).collect();
@@ -264,7 +274,7 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
-        let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.backend.as_ref()).await;
+        let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.backend.as_ref(), &c.cx).await;
         finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
         Ok(Response::new(out))
     }
@@ -281,7 +291,7 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
-        let (state, diags) = lifecycle::import(kind, &req.id, c.backend.as_ref()).await;
+        let (state, diags) = lifecycle::import(kind, &req.id, c.backend.as_ref(), &c.cx).await;
         let mut dv = None;
         finish(&mut dv, &mut out.diagnostics, &state, ty, &diags);
         if !state.is_null() && dv.is_some() {
@@ -314,13 +324,16 @@ impl pb::provider_server::Provider for ProviderService {
         let c = self.configured();
         let ctx = c.as_ref().map_or_else(Ctx::default, |c| c.config.ctx());
         let b = c.as_ref().map(|c| c.backend.as_ref());
-        let (state, diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b).await;
+        let cx = c.as_ref().map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.cx.clone());
+        let (state, diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b, &cx).await;
         finish(&mut out.state, &mut out.diagnostics, &state, &ty, &diags);
         Ok(Response::new(out))
     }
 
     async fn stop(&self, _: Request<pb::stop::Request>) -> Reply<pb::stop::Response> {
-        // Every RPC finishes on its own quickly; there is nothing to cancel.
+        // No backend step starts after this; steps under way finish, so the
+        // state Terraform saves matches the fabric.
+        self.stop.cancel();
         Ok(Response::new(pb::stop::Response { error: String::new() }))
     }
 }

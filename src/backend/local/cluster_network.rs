@@ -28,6 +28,7 @@ pub fn row(a: &Attrs) -> Result<VnetRow, Fail> {
         dns_servers: strings(a, "dns_servers"),
         gateway: "none".into(),
         subnets,
+        tags: Default::default(),
     })
 }
 
@@ -39,5 +40,7 @@ pub fn overlay(a: &mut Attrs, row: &VnetRow) {
     a.insert("dns_servers".into(), Value::list_of_str(row.dns_servers.clone()));
     let cidr = row.subnets.iter().find(|(n, _)| *n == node).map(|(_, c)| c.clone());
     a.insert("node_subnet_cidr".into(), cidr.map_or(Value::Null, Value::String));
+    a.insert("node_subnet_name".into(), Value::str(&node));
+    a.insert("node_subnet_id".into(), Value::str(format!("{}/subnets/{node}", row.id)));
     a.insert("subnets".into(), subnet_items(row, &node));
 }

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS vnets (
     location TEXT NOT NULL,
     address_space TEXT NOT NULL,
     dns_servers TEXT NOT NULL,
-    gateway TEXT NOT NULL
+    gateway TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS subnets (
     vnet_id TEXT NOT NULL COLLATE NOCASE,
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS peerings (
     use_remote_gateways INTEGER NOT NULL,
     peering_state TEXT NOT NULL,
     remote_address_space TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (vnet_id, name)
 );
 CREATE INDEX IF NOT EXISTS peerings_remote ON peerings (remote_vnet_id);
@@ -62,11 +64,6 @@ CREATE TABLE IF NOT EXISTS k8s_objects (
     PRIMARY KEY (cluster_id, namespace, kind, name)
 );
 CREATE INDEX IF NOT EXISTS k8s_objects_owner ON k8s_objects (owner_id);
-CREATE TABLE IF NOT EXISTS resources (
-    id TEXT PRIMARY KEY COLLATE NOCASE,
-    kind TEXT NOT NULL,
-    attrs TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS stacks (
     name TEXT PRIMARY KEY,
     serial INTEGER NOT NULL DEFAULT 0,
@@ -101,8 +98,24 @@ pub fn create(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = connect(path)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
+    migrate(&tx)?;
     tx.commit()?;
     Ok(conn)
+}
+
+/// Columns added after the first release, for files made before them.
+fn migrate(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    for table in ["vnets", "peerings"] {
+        let has_tags: bool = tx.query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info('{table}') WHERE name = 'tags')"),
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_tags {
+            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN tags TEXT NOT NULL DEFAULT '{{}}'"))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -1,6 +1,7 @@
 //! `fabric dump`: the whole fabric as sorted JSON, for tests and the parity
 //! test. No row ids, no timestamps, nothing that differs between two runs
-//! that built the same topology.
+//! that built the same topology. Owner marks are left out (two stacks that
+//! built the same topology dump the same).
 
 use super::peering_side::{self as peering, side_of, SIDE_COLUMNS};
 use super::records::strings_from_json;
@@ -59,11 +60,13 @@ pub fn dump(tx: &Transaction) -> Result<J, Fail> {
         )?
         .query_map([], |r| {
             let manifest: String = r.get(5)?;
+            let mut manifest = serde_json::from_str::<J>(&manifest).unwrap_or(J::Null);
+            super::k8s::unmark(&mut manifest);
             Ok(json!({
                 "cluster_id": r.get::<_, String>(0)?, "namespace": r.get::<_, String>(1)?,
                 "kind": r.get::<_, String>(2)?, "name": r.get::<_, String>(3)?,
                 "owner_id": r.get::<_, String>(4)?,
-                "manifest": serde_json::from_str::<J>(&manifest).unwrap_or(J::Null),
+                "manifest": manifest,
             }))
         })?
         .collect::<Result<_, _>>()?;

@@ -5,9 +5,10 @@
 //! the VNET DNS servers it sets).
 
 use super::id_of;
-use super::records::{self, need, strings, strings_from_json, strings_to_json};
-use super::{vnet, Fail, LocalFabric};
-use crate::backend::{BackendError, ErrorCode, Op};
+use super::records::{need, strings, strings_from_json, strings_to_json};
+use super::{tags, vnet, Fail, LocalFabric};
+use crate::backend::owner::{MANAGED_BY, MANAGED_BY_LABEL, STACK_ANNOTATION};
+use crate::backend::{noun, BackendError, ErrorCode, Observed, Op, OpCtx, Owner};
 use crate::graph::{manifests, Attrs, Kind, Value};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Deserialize;
@@ -68,8 +69,52 @@ fn spec(kind: Kind, a: &Attrs) -> Result<Spec, Fail> {
     })
 }
 
+/// The owner an object's metadata names.
+fn owner_of(body: &J) -> Owner {
+    let map = |p: &str| -> std::collections::BTreeMap<String, String> {
+        body.pointer(p)
+            .and_then(J::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Owner::from_k8s(&map("/metadata/labels"), &map("/metadata/annotations"))
+}
+
+/// Puts the owner label and annotation on an object.
+fn mark(body: &mut J, stack: &str) {
+    let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else { return };
+    for (field, key, value) in [
+        ("labels", MANAGED_BY_LABEL, MANAGED_BY),
+        ("annotations", STACK_ANNOTATION, stack),
+    ] {
+        let m = meta.entry(field).or_insert_with(|| J::Object(Default::default()));
+        if let Some(m) = m.as_object_mut() {
+            m.insert(key.to_string(), J::String(value.to_string()));
+        }
+    }
+}
+
+/// Takes the owner marks off an object as read back (they are reported as
+/// its owner, not as content), dropping maps that only held them.
+pub(crate) fn unmark(body: &mut J) {
+    let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else { return };
+    for (field, key) in [("labels", MANAGED_BY_LABEL), ("annotations", STACK_ANNOTATION)] {
+        let empty = meta.get_mut(field).and_then(J::as_object_mut).is_some_and(|m| {
+            m.remove(key);
+            m.is_empty()
+        });
+        if empty {
+            meta.remove(field);
+        }
+    }
+}
+
 /// Writes the objects (after removing the owner's earlier ones).
-fn put_objects(tx: &Transaction, s: &Spec) -> Result<(), Fail> {
+fn put_objects(tx: &Transaction, s: &Spec, stack: &str) -> Result<(), Fail> {
     match vnet::get(tx, &s.cluster_id)? {
         Some(v) if v.role == "cluster" => {}
         _ => {
@@ -81,22 +126,19 @@ fn put_objects(tx: &Transaction, s: &Spec) -> Result<(), Fail> {
     }
     tx.execute("DELETE FROM k8s_objects WHERE owner_id = ?1", [&s.id])?;
     for (i, o) in s.objects.iter().enumerate() {
-        let owner: Option<String> = tx
+        let existing: Option<String> = tx
             .query_row(
-                "SELECT owner_id FROM k8s_objects WHERE cluster_id = ?1 AND namespace = ?2 AND kind = ?3 AND name = ?4",
+                "SELECT manifest FROM k8s_objects WHERE cluster_id = ?1 AND namespace = ?2 AND kind = ?3 AND name = ?4",
                 [&s.cluster_id, &o.namespace, &o.kind, &o.name],
                 |r| r.get(0),
             )
             .optional()?;
-        if let Some(owner) = owner {
-            return Err(Fail::refused(
-                ErrorCode::AlreadyExists,
-                format!(
-                    "{} {}/{} already exists in the cluster (owned by {owner})",
-                    o.kind, o.namespace, o.name
-                ),
-            ));
+        if let Some(body) = existing {
+            let owner = owner_of(&serde_json::from_str(&body).unwrap_or(J::Null));
+            return Err(tags::exists(&format!("{} {}/{} in the cluster", o.kind, o.namespace, o.name), &owner));
         }
+        let mut body = o.body.clone();
+        mark(&mut body, stack);
         tx.execute(
             "INSERT INTO k8s_objects (cluster_id, namespace, kind, name, owner_id, ord, manifest)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -107,7 +149,7 @@ fn put_objects(tx: &Transaction, s: &Spec) -> Result<(), Fail> {
                 o.name,
                 s.id,
                 i as i64,
-                o.body.to_string()
+                body.to_string()
             ],
         )?;
     }
@@ -121,18 +163,44 @@ fn put_objects(tx: &Transaction, s: &Spec) -> Result<(), Fail> {
     Ok(())
 }
 
-/// The resource owning objects under this ID, its manifest re-rendered
-/// from the stored objects; `None` when it has no object left.
-pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Attrs>, Fail> {
+/// The stored objects of the resource with this ID, in order.
+fn objects_of(tx: &Transaction, id: &str) -> Result<Vec<J>, Fail> {
     let mut st = tx.prepare_cached("SELECT manifest FROM k8s_objects WHERE owner_id = ?1 ORDER BY ord")?;
-    let objects: Vec<J> = st
+    let objects = st
         .query_map([id], |r| r.get::<_, String>(0))?
         .map(|s| s.map(|s| serde_json::from_str(&s).unwrap_or(J::Null)))
         .collect::<Result<_, _>>()?;
-    if objects.is_empty() {
-        return Ok(None);
+    Ok(objects)
+}
+
+/// What kind of hybridk8s resource a stored object stands for.
+fn kind_of_object(body: &J) -> Option<Kind> {
+    match body.get("kind").and_then(J::as_str)? {
+        "ConfigMap" => Some(Kind::DnsUpstream),
+        "Service" if body.pointer("/spec/type").and_then(J::as_str) == Some("LoadBalancer") => Some(Kind::LbService),
+        "Service" => Some(Kind::ExternalService),
+        _ => None,
     }
-    let mut a = records::get(tx, id)?.unwrap_or_else(|| Attrs::from([("id".into(), Value::str(id))]));
+}
+
+/// What the cluster holds for the resource with this ID: its objects (as a
+/// manifest, owner marks taken off) and, for `dns_upstream`, the VNET DNS
+/// servers it set; `None` when it has no object left.
+pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Observed>, Fail> {
+    let mut objects = objects_of(tx, id)?;
+    let Some(first) = objects.first() else { return Ok(None) };
+    let owner = owner_of(first);
+    if let Some(found) = objects.iter().find_map(kind_of_object).filter(|k| *k != kind) {
+        return Err(Fail::Backend(BackendError::WrongKind {
+            op: Op::Retrieving,
+            noun: noun(kind),
+            id: id.to_string(),
+            expected: format!("a {}", kind.terraform_type()),
+            found: format!("a {}", found.terraform_type()),
+        }));
+    }
+    objects.iter_mut().for_each(unmark);
+    let mut a = Attrs::from([("id".into(), Value::str(id))]);
     a.insert("manifest".into(), Value::str(manifests::to_yaml(&objects)));
     if kind == Kind::DnsUpstream {
         let servers: Option<String> = tx
@@ -146,59 +214,81 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Attrs>, 
             a.insert("vnet_dns_servers".into(), Value::list_of_str(strings_from_json(&s)));
         }
     }
-    Ok(Some(a))
+    Ok(Some(Observed { attrs: a, owner }))
 }
 
-pub async fn read(f: &LocalFabric, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError> {
+pub async fn read(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str) -> Result<Option<Observed>, BackendError> {
     let id2 = id.to_string();
-    f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2))
+    f.snapshot(cx, Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2))
         .await
 }
 
-async fn write(f: &LocalFabric, op: Op, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
+async fn write(f: &LocalFabric, cx: &OpCtx, op: Op, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
     let id = id_of(attrs);
-    let s = spec(kind, attrs).map_err(|e| e.at(op, crate::backend::noun(kind), &id))?;
-    let attrs = attrs.clone();
-    f.write(op, kind, &id, move |tx| {
-        let exists: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM k8s_objects WHERE owner_id = ?1)",
-            [&s.id],
-            |r| r.get(0),
-        )?;
-        match (op, exists) {
-            (Op::Creating, true) => {
-                return Err(Fail::refused(
-                    ErrorCode::AlreadyExists,
-                    "the object already exists - to be managed it needs to be imported",
-                ))
+    let s = spec(kind, attrs).map_err(|e| e.at(op, noun(kind), &id))?;
+    let stack = cx.stack().to_string();
+    f.write(cx, op, kind, &id, move |tx| {
+        let current = objects_of(tx, &s.id)?;
+        match (op, current.first()) {
+            (Op::Creating, Some(body)) => {
+                return Err(tags::exists(&format!("the object {}", s.id), &owner_of(body)));
             }
-            (Op::Updating, false) => {
+            (Op::Updating, None) => {
                 return Err(Fail::refused(ErrorCode::ResourceNotFound, "the object does not exist"))
             }
+            (Op::Updating, Some(body)) => tags::may_change(&owner_of(body), &stack, op, noun(kind), &s.id)?,
             _ => {}
         }
-        put_objects(tx, &s)?;
-        records::put(tx, kind, &s.id, &attrs)?;
+        put_objects(tx, &s, &stack)?;
         read_tx(tx, kind, &s.id)?.ok_or_else(|| Fail::Corrupt("written object not found".into()))
     })
     .await
 }
 
-pub async fn create(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
-    write(f, Op::Creating, kind, attrs).await
+pub async fn create(f: &LocalFabric, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
+    write(f, cx, Op::Creating, kind, attrs).await
 }
 
-pub async fn update(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
-    write(f, Op::Updating, kind, attrs).await
+pub async fn update(f: &LocalFabric, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
+    write(f, cx, Op::Updating, kind, attrs).await
 }
 
-pub async fn delete(f: &LocalFabric, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+pub async fn delete(f: &LocalFabric, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
     let id = id_of(prior);
-    let id2 = id.clone();
-    f.write(Op::Deleting, kind, &id, move |tx| {
+    let (id2, stack) = (id.clone(), cx.stack().to_string());
+    f.write(cx, Op::Deleting, kind, &id, move |tx| {
+        if let Some(body) = objects_of(tx, &id2)?.first() {
+            tags::may_change(&owner_of(body), &stack, Op::Deleting, noun(kind), &id2)?;
+        }
         tx.execute("DELETE FROM k8s_objects WHERE owner_id = ?1", [&id2])?;
         tx.execute("DELETE FROM dns_configurations WHERE id = ?1", [&id2])?;
-        records::remove(tx, &id2)
+        Ok(())
+    })
+    .await
+}
+
+/// Puts the stack's owner marks on the resource's objects (import).
+pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+    let (id2, stack) = (id.to_string(), cx.stack().to_string());
+    f.write(cx, Op::Importing, kind, id, move |tx| {
+        let mut st = tx.prepare_cached(
+            "SELECT cluster_id, namespace, kind, name, manifest FROM k8s_objects WHERE owner_id = ?1",
+        )?;
+        let rows: Vec<(String, String, String, String, String)> = st
+            .query_map([&id2], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+            .collect::<Result<_, _>>()?;
+        for (c, ns, k, n, body) in rows {
+            let mut body: J = serde_json::from_str(&body).unwrap_or(J::Null);
+            if let Owner::Stack(_) = owner_of(&body) {
+                tags::may_change(&owner_of(&body), &stack, Op::Importing, noun(kind), &id2)?;
+            }
+            mark(&mut body, &stack);
+            tx.execute(
+                "UPDATE k8s_objects SET manifest = ?5 WHERE cluster_id = ?1 AND namespace = ?2 AND kind = ?3 AND name = ?4",
+                params![c, ns, k, n, body.to_string()],
+            )?;
+        }
+        Ok(())
     })
     .await
 }

@@ -19,9 +19,10 @@ mod peering;
 mod peering_side;
 mod records;
 pub mod stack;
+mod tags;
 mod vnet;
 
-use super::{noun, Backend, BackendError, ErrorCode, Op};
+use super::{noun, Backend, BackendError, ErrorCode, Observed, Op, OpCtx};
 use crate::graph::{Attrs, Kind};
 use async_trait::async_trait;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -173,23 +174,32 @@ impl LocalFabric {
     }
 
     /// One change: waits the test delay, then runs `f` in one immediate
-    /// (write) transaction, committed only when `f` succeeds.
-    pub(crate) async fn write<T, F>(&self, op: Op, kind: Kind, id: &str, f: F) -> Result<T, BackendError>
+    /// (write) transaction, committed only when `f` succeeds. A cancelled
+    /// context stops it before the transaction, never inside it.
+    pub(crate) async fn write<T, F>(&self, cx: &OpCtx, op: Op, kind: Kind, id: &str, f: F) -> Result<T, BackendError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, Fail> + Send + 'static,
     {
-        self.write_as(op, noun(kind), id, f).await
+        self.write_as(cx, op, noun(kind), id, f).await
     }
 
-    pub(crate) async fn write_as<T, F>(&self, op: Op, noun: &'static str, id: &str, f: F) -> Result<T, BackendError>
+    pub(crate) async fn write_as<T, F>(
+        &self,
+        cx: &OpCtx,
+        op: Op,
+        noun: &'static str,
+        id: &str,
+        f: F,
+    ) -> Result<T, BackendError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, Fail> + Send + 'static,
     {
         if !self.inner.delay.is_zero() {
-            tokio::time::sleep(self.inner.delay).await;
+            cx.wait(self.inner.delay, op, noun, id).await?;
         }
+        cx.check(op, noun, id)?;
         self.with_conn(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
@@ -201,11 +211,12 @@ impl LocalFabric {
     }
 
     /// A consistent read (one deferred transaction).
-    pub(crate) async fn snapshot<T, F>(&self, op: Op, kind: Kind, id: &str, f: F) -> Result<T, BackendError>
+    pub(crate) async fn snapshot<T, F>(&self, cx: &OpCtx, op: Op, kind: Kind, id: &str, f: F) -> Result<T, BackendError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, Fail> + Send + 'static,
     {
+        cx.check(op, noun(kind), id)?;
         self.with_conn(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
             f(&tx)
@@ -257,39 +268,60 @@ fn declaration_only(op: Op, kind: Kind) -> BackendError {
 
 #[async_trait]
 impl Backend for LocalFabric {
-    async fn read(&self, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError> {
+    async fn read(
+        &self,
+        cx: &OpCtx,
+        kind: Kind,
+        id: &str,
+        prior: Option<&Attrs>,
+    ) -> Result<Option<Observed>, BackendError> {
         match kind {
             Kind::Onprem => Err(declaration_only(Op::Retrieving, kind)),
-            Kind::Hub | Kind::ClusterNetwork => vnet::read(self, kind, id).await,
-            Kind::Peering => peering::read(self, id).await,
-            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::read(self, kind, id).await,
+            Kind::Hub | Kind::ClusterNetwork => vnet::read(self, cx, kind, id, prior).await,
+            Kind::Peering => peering::read(self, cx, id, prior).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::read(self, cx, kind, id).await,
         }
     }
 
-    async fn create(&self, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
+    async fn create(&self, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
         match kind {
-            Kind::Onprem => Ok(attrs.clone()),
-            Kind::Hub | Kind::ClusterNetwork => vnet::create(self, kind, attrs).await,
-            Kind::Peering => peering::create(self, attrs).await,
-            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::create(self, kind, attrs).await,
+            Kind::Onprem => Ok(Observed {
+                attrs: attrs.clone(),
+                owner: super::Owner::Stack(cx.stack().to_string()),
+            }),
+            Kind::Hub | Kind::ClusterNetwork => vnet::create(self, cx, kind, attrs).await,
+            Kind::Peering => peering::create(self, cx, attrs).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::create(self, cx, kind, attrs).await,
         }
     }
 
-    async fn update(&self, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Attrs, BackendError> {
+    async fn update(&self, cx: &OpCtx, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Observed, BackendError> {
         match kind {
-            Kind::Onprem => Ok(attrs.clone()),
-            Kind::Hub | Kind::ClusterNetwork => vnet::update(self, kind, attrs).await,
-            Kind::Peering => peering::update(self, prior, attrs).await,
-            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::update(self, kind, attrs).await,
+            Kind::Onprem => Ok(Observed {
+                attrs: attrs.clone(),
+                owner: super::Owner::Stack(cx.stack().to_string()),
+            }),
+            Kind::Hub | Kind::ClusterNetwork => vnet::update(self, cx, kind, prior, attrs).await,
+            Kind::Peering => peering::update(self, cx, prior, attrs).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::update(self, cx, kind, attrs).await,
         }
     }
 
-    async fn delete(&self, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+    async fn delete(&self, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
         match kind {
             Kind::Onprem => Ok(()),
-            Kind::Hub | Kind::ClusterNetwork => vnet::delete(self, kind, prior).await,
-            Kind::Peering => peering::delete(self, prior).await,
-            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::delete(self, kind, prior).await,
+            Kind::Hub | Kind::ClusterNetwork => vnet::delete(self, cx, kind, prior).await,
+            Kind::Peering => peering::delete(self, cx, prior).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::delete(self, cx, kind, prior).await,
+        }
+    }
+
+    async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+        match kind {
+            Kind::Onprem => Err(declaration_only(Op::Importing, kind)),
+            Kind::Hub | Kind::ClusterNetwork => vnet::claim(self, cx, kind, id).await,
+            Kind::Peering => peering::claim(self, cx, id).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::claim(self, cx, kind, id).await,
         }
     }
 }

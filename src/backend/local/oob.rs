@@ -3,14 +3,53 @@
 
 use super::records::strings_to_json;
 use super::{peering_side as peering, vnet, Fail, LocalFabric};
-use crate::backend::{BackendError, Op, PeeringId, VirtualNetworkId};
+use crate::backend::{BackendError, Op, OpCtx, PeeringId, VirtualNetworkId};
 use rusqlite::params;
 
+/// The context of a change made by hand: no stack, never cancelled.
+fn portal() -> OpCtx {
+    OpCtx::new("(outside hybridk8s)")
+}
+
 impl LocalFabric {
+    /// Adds a subnet to a VNET, as someone with the portal would (hybridk8s
+    /// does not manage it, and keeps it).
+    pub async fn add_foreign_subnet(&self, id: &VirtualNetworkId, name: &str, cidr: &str) -> Result<(), BackendError> {
+        let (vid, name, cidr) = (id.to_string(), name.to_string(), cidr.to_string());
+        self.write_as(&portal(), Op::Updating, "Virtual Network", &id.to_string(), move |tx| {
+            let Some(mut row) = vnet::get(tx, &vid)? else {
+                return Err(Fail::refused(crate::backend::ErrorCode::ResourceNotFound, "no such virtual network"));
+            };
+            row.subnets.push((name, cidr));
+            vnet::validate(&row)?;
+            vnet::write_row(tx, &row)
+        })
+        .await
+    }
+
+    /// Creates a VNET without any owner mark, as another tool would.
+    pub async fn create_unmanaged_vnet(
+        &self,
+        kind: crate::graph::Kind,
+        attrs: &crate::graph::Attrs,
+    ) -> Result<(), BackendError> {
+        let row = match kind {
+            crate::graph::Kind::Hub => super::hub::row(attrs),
+            _ => super::cluster_network::row(attrs),
+        }
+        .map_err(|e| e.at(Op::Creating, "Virtual Network", "(unmanaged)"))?;
+        let id = row.id.clone();
+        self.write_as(&portal(), Op::Creating, "Virtual Network", &id, move |tx| {
+            vnet::validate(&row)?;
+            vnet::write_row(tx, &row)
+        })
+        .await
+    }
+
     /// Deletes one side of a peering (the other becomes Disconnected).
     pub async fn delete_peering_side(&self, id: &PeeringId) -> Result<(), BackendError> {
         let (vnet_id, name) = (id.vnet.to_string(), id.name.clone());
-        self.write_as(Op::Deleting, "Virtual Network Peering", &id.to_string(), move |tx| {
+        self.write_as(&portal(), Op::Deleting, "Virtual Network Peering", &id.to_string(), move |tx| {
             peering::delete_side(tx, &vnet_id, &name)
         })
         .await
@@ -35,8 +74,9 @@ impl LocalFabric {
             use_remote_gateways,
             peering_state: String::new(),
             remote_address_space: Vec::new(),
+            tags: Default::default(),
         };
-        self.write_as(Op::Creating, "Virtual Network Peering", &id.to_string(), move |tx| {
+        self.write_as(&portal(), Op::Creating, "Virtual Network Peering", &id.to_string(), move |tx| {
             peering::put_side(tx, &side, false)
         })
         .await
@@ -48,7 +88,7 @@ impl LocalFabric {
     pub async fn delete_resource_group(&self, subscription_id: &str, resource_group: &str) -> Result<(), BackendError> {
         let (sub, rg) = (subscription_id.to_string(), resource_group.to_string());
         let id = format!("/subscriptions/{sub}/resourceGroups/{rg}");
-        self.write_as(Op::Deleting, "Resource Group", &id, move |tx| {
+        self.write_as(&portal(), Op::Deleting, "Resource Group", &id, move |tx| {
             let ids: Vec<String> = tx
                 .prepare("SELECT id FROM vnets WHERE resource_group = ?1 COLLATE NOCASE")?
                 .query_map([&rg], |r| r.get(0))?
@@ -72,7 +112,7 @@ impl LocalFabric {
             id.to_string(),
             address_space.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         );
-        self.write_as(Op::Updating, "Virtual Network", &id.to_string(), move |tx| {
+        self.write_as(&portal(), Op::Updating, "Virtual Network", &id.to_string(), move |tx| {
             let n = tx.execute(
                 "UPDATE vnets SET address_space = ?2 WHERE id = ?1",
                 params![vid, strings_to_json(&space)],
@@ -98,6 +138,7 @@ impl LocalFabric {
     ) -> Result<(), BackendError> {
         let key = [cluster_id, namespace, kind, name].map(str::to_string);
         self.write_as(
+            &portal(),
             Op::Deleting,
             "Kubernetes Object",
             &format!("{cluster_id}/{namespace}/{kind}/{name}"),

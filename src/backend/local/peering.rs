@@ -5,10 +5,11 @@
 
 use super::id_of;
 use super::peering_side::{delete_side, get_side, put_side, reverse_side, sync_level, Side, NOUN};
-use super::records::{self, flag, need};
+use super::records::{flag, need};
+use super::tags;
 use super::{Fail, LocalFabric};
-use crate::backend::{BackendError, Op, PeeringId};
-use crate::graph::{kinds, Address, Attrs, Ctx, Kind, Value};
+use crate::backend::{BackendError, Observed, Op, OpCtx, Owner, PeeringId};
+use crate::graph::{Attrs, Kind, Value};
 use rusqlite::Transaction;
 /// The two sides a peering resource's attributes describe: (hub, cluster).
 fn sides(a: &Attrs) -> Result<(Side, Side), Fail> {
@@ -25,6 +26,7 @@ fn sides(a: &Attrs) -> Result<(Side, Side), Fail> {
         use_remote_gateways: false,
         peering_state: String::new(),
         remote_address_space: Vec::new(),
+        tags: Default::default(),
     };
     let mut h = side(hub, need(a, "hub_peering_name")?, cluster);
     h.allow_gateway_transit = flag(a, "allow_gateway_transit", use_gw);
@@ -33,96 +35,126 @@ fn sides(a: &Attrs) -> Result<(Side, Side), Fail> {
     Ok((h, c))
 }
 
-/// The peering resource with this (cluster-side) ID, overlaid with the state
-/// of its sides; `None` when neither side exists.
-pub fn read_tx(tx: &Transaction, id: &str) -> Result<Option<Attrs>, Fail> {
-    let stored = records::get(tx, id)?;
+/// What the fabric observes of the peering with this (cluster-side) ID:
+/// both sides' state and flags; `prior` names the hub side. `None` when
+/// neither side exists.
+pub fn read_tx(tx: &Transaction, id: &str, prior: Option<&Attrs>) -> Result<Option<Observed>, Fail> {
     let pid = id.parse::<PeeringId>().ok();
     let cluster_side = match &pid {
         Some(p) => get_side(tx, &p.vnet.to_string(), &p.name)?,
         None => None,
     };
-    let hub_side = match (&stored, &cluster_side) {
-        (Some(a), _) => match (
-            a.get("hub_id").and_then(Value::as_str),
-            a.get("hub_peering_name").and_then(Value::as_str),
-        ) {
-            (Some(h), Some(n)) => get_side(tx, h, n)?,
-            _ => None,
-        },
+    let named = prior.and_then(|a| {
+        Some((
+            a.get("hub_id").and_then(Value::as_str)?,
+            a.get("hub_peering_name").and_then(Value::as_str)?,
+        ))
+    });
+    let hub_side = match (named, &cluster_side) {
+        (Some((h, n)), _) => get_side(tx, h, n)?,
         (None, Some(c)) => reverse_side(tx, c)?,
         (None, None) => None,
     };
     let Some(primary) = cluster_side.as_ref().or(hub_side.as_ref()) else {
         return Ok(None);
     };
-    let mut a = match stored {
-        Some(a) => a,
-        None => {
-            let Some(c) = &cluster_side else { return Ok(None) };
-            let mut config = Attrs::new();
-            config.insert("cluster_id".into(), Value::str(&c.vnet_id));
-            config.insert("hub_id".into(), Value::str(&c.remote_vnet_id));
-            config.insert("name".into(), Value::str(&c.name));
-            if let Some(h) = &hub_side {
-                config.insert("hub_peering_name".into(), Value::str(&h.name));
-            }
-            let addr = Address::new(Kind::Peering, c.name.clone());
-            kinds::complete(&addr, config, &Ctx::default()).0
-        }
-    };
+    let mut a = Attrs::new();
+    a.insert("id".into(), Value::str(id));
+    if let Some(p) = &pid {
+        a.insert("name".into(), Value::str(&p.name));
+        a.insert("cluster_id".into(), Value::str(p.vnet.to_string()));
+    }
     a.insert("peering_state".into(), Value::str(&primary.peering_state));
     a.insert("peering_sync_level".into(), Value::str(sync_level(tx, primary)?));
     if let Some(c) = &cluster_side {
+        a.insert("hub_id".into(), Value::str(&c.remote_vnet_id));
         a.insert("use_remote_gateways".into(), Value::Bool(c.use_remote_gateways));
         a.insert("allow_forwarded_traffic".into(), Value::Bool(c.allow_forwarded_traffic));
     }
     if let Some(h) = &hub_side {
+        a.insert("hub_id".into(), Value::str(&h.vnet_id));
+        a.insert("hub_peering_name".into(), Value::str(&h.name));
         a.insert("allow_gateway_transit".into(), Value::Bool(h.allow_gateway_transit));
     }
-    Ok(Some(a))
+    Ok(Some(Observed {
+        attrs: a,
+        owner: primary.owner(),
+    }))
 }
 
-pub async fn read(f: &LocalFabric, id: &str) -> Result<Option<Attrs>, BackendError> {
-    let id2 = id.to_string();
-    f.snapshot(Op::Retrieving, Kind::Peering, id, move |tx| read_tx(tx, &id2))
+pub async fn read(f: &LocalFabric, cx: &OpCtx, id: &str, prior: Option<&Attrs>) -> Result<Option<Observed>, BackendError> {
+    let (id2, prior) = (id.to_string(), prior.cloned());
+    f.snapshot(cx, Op::Retrieving, Kind::Peering, id, move |tx| read_tx(tx, &id2, prior.as_ref()))
         .await
 }
 
-pub async fn create(f: &LocalFabric, attrs: &Attrs) -> Result<Attrs, BackendError> {
+/// Refuses a change of a peering whose sides carry another owner's mark.
+fn check_owner(tx: &Transaction, sides: &[&Side], stack: &str, op: Op) -> Result<(), Fail> {
+    for s in sides {
+        if let Some(cur) = get_side(tx, &s.vnet_id, &s.name)? {
+            tags::may_change(&cur.owner(), stack, op, NOUN, &cur.id())?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(f: &LocalFabric, cx: &OpCtx, attrs: &Attrs) -> Result<Observed, BackendError> {
     let id = id_of(attrs);
-    let (hub, cluster) = sides(attrs).map_err(|e| e.at(Op::Creating, NOUN, &id))?;
-    // The record goes with the first side, so that a crash between the two
-    // sides leaves a peering that reads as Initiated (and is replaced).
-    let (h, a, i) = (hub.clone(), attrs.clone(), id.clone());
-    f.write_as(Op::Creating, NOUN, &hub.id(), move |tx| {
-        put_side(tx, &h, false)?;
-        records::put(tx, Kind::Peering, &i, &a)
+    let (mut hub, mut cluster) = sides(attrs).map_err(|e| e.at(Op::Creating, NOUN, &id))?;
+    hub.tags = tags::marked(&hub.tags, cx.stack());
+    cluster.tags = tags::marked(&cluster.tags, cx.stack());
+    // Neither side may exist: a create never adopts. Checked for both before
+    // the first side is written.
+    let (h0, c0) = (hub.clone(), cluster.clone());
+    f.snapshot(cx, Op::Creating, Kind::Peering, &id, move |tx| {
+        for s in [&h0, &c0] {
+            if let Some(cur) = get_side(tx, &s.vnet_id, &s.name)? {
+                return Err(match tags::exists(&format!("peering {}", cur.id()), &cur.owner()) {
+                    Fail::Refused(code, message) => Fail::Backend(BackendError::Refused {
+                        op: Op::Creating,
+                        noun: NOUN,
+                        id: cur.id(),
+                        code,
+                        message,
+                    }),
+                    other => other,
+                });
+            }
+        }
+        Ok(())
     })
     .await?;
-    let id2 = id.clone();
+    // A crash between the two sides leaves a peering that reads as Initiated
+    // (and is replaced).
+    let h = hub.clone();
+    f.write_as(cx, Op::Creating, NOUN, &hub.id(), move |tx| put_side(tx, &h, false))
+        .await?;
+    let (id2, prior) = (id.clone(), attrs.clone());
     let res = f
-        .write_as(Op::Creating, NOUN, &cluster.id(), move |tx| {
+        .write_as(cx, Op::Creating, NOUN, &cluster.id(), move |tx| {
             put_side(tx, &cluster, false)?;
-            read_tx(tx, &id2)?.ok_or_else(|| Fail::Corrupt("written peering not found".into()))
+            read_tx(tx, &id2, Some(&prior))?.ok_or_else(|| Fail::Corrupt("written peering not found".into()))
         })
         .await;
     if res.is_err() {
-        // Leave nothing half-made: take the hub side back.
+        // Leave nothing half-made: take the hub side back (even when the
+        // context was cancelled in between).
+        let undo = OpCtx::new(cx.stack());
         let _ = f
-            .write_as(Op::Deleting, NOUN, &hub.id(), move |tx| {
-                delete_side(tx, &hub.vnet_id, &hub.name)?;
-                records::remove(tx, &id)
+            .write_as(&undo, Op::Deleting, NOUN, &hub.id(), move |tx| {
+                delete_side(tx, &hub.vnet_id, &hub.name)
             })
             .await;
     }
     res
 }
 
-pub async fn update(f: &LocalFabric, prior: &Attrs, attrs: &Attrs) -> Result<Attrs, BackendError> {
+pub async fn update(f: &LocalFabric, cx: &OpCtx, prior: &Attrs, attrs: &Attrs) -> Result<Observed, BackendError> {
     let _ = prior;
     let id = id_of(attrs);
-    let (hub, cluster) = sides(attrs).map_err(|e| e.at(Op::Updating, NOUN, &id))?;
+    let (mut hub, mut cluster) = sides(attrs).map_err(|e| e.at(Op::Updating, NOUN, &id))?;
+    hub.tags = tags::marked(&hub.tags, cx.stack());
+    cluster.tags = tags::marked(&cluster.tags, cx.stack());
     // Gateway transit on before remote gateways are used; off after.
     let order = if cluster.use_remote_gateways {
         [hub, cluster]
@@ -130,30 +162,65 @@ pub async fn update(f: &LocalFabric, prior: &Attrs, attrs: &Attrs) -> Result<Att
         [cluster, hub]
     };
     for side in order {
-        let sid = side.id();
-        f.write_as(Op::Updating, NOUN, &sid, move |tx| put_side(tx, &side, true))
-            .await?;
+        let (sid, stack) = (side.id(), cx.stack().to_string());
+        f.write_as(cx, Op::Updating, NOUN, &sid, move |tx| {
+            check_owner(tx, &[&side], &stack, Op::Updating)?;
+            put_side(tx, &side, true)
+        })
+        .await?;
     }
-    let (attrs, id2) = (attrs.clone(), id.clone());
-    f.write_as(Op::Updating, NOUN, &id, move |tx| {
-        records::put(tx, Kind::Peering, &id2, &attrs)?;
-        read_tx(tx, &id2)?.ok_or_else(|| Fail::Corrupt("updated peering not found".into()))
+    let (id2, after) = (id.clone(), attrs.clone());
+    f.snapshot(cx, Op::Updating, Kind::Peering, &id, move |tx| {
+        read_tx(tx, &id2, Some(&after))?.ok_or_else(|| Fail::Corrupt("updated peering not found".into()))
     })
     .await
 }
 
-pub async fn delete(f: &LocalFabric, prior: &Attrs) -> Result<(), BackendError> {
+pub async fn delete(f: &LocalFabric, cx: &OpCtx, prior: &Attrs) -> Result<(), BackendError> {
     let id = id_of(prior);
     let (hub, cluster) = sides(prior).map_err(|e| e.at(Op::Deleting, NOUN, &id))?;
-    let cid = cluster.id();
-    f.write_as(Op::Deleting, NOUN, &cid, move |tx| {
+    let (cid, stack) = (cluster.id(), cx.stack().to_string());
+    let h = hub.clone();
+    f.write_as(cx, Op::Deleting, NOUN, &cid, move |tx| {
+        check_owner(tx, &[&cluster, &h], &stack, Op::Deleting)?;
         delete_side(tx, &cluster.vnet_id, &cluster.name)
     })
     .await?;
-    let id2 = id.clone();
-    f.write_as(Op::Deleting, NOUN, &hub.id(), move |tx| {
-        delete_side(tx, &hub.vnet_id, &hub.name)?;
-        records::remove(tx, &id2)
+    let stack = cx.stack().to_string();
+    f.write_as(cx, Op::Deleting, NOUN, &hub.id(), move |tx| {
+        check_owner(tx, &[&hub], &stack, Op::Deleting)?;
+        delete_side(tx, &hub.vnet_id, &hub.name)
+    })
+    .await
+}
+
+/// Puts the stack's owner mark on both sides (import).
+pub async fn claim(f: &LocalFabric, cx: &OpCtx, id: &str) -> Result<(), BackendError> {
+    let (id2, stack) = (id.to_string(), cx.stack().to_string());
+    f.write_as(cx, Op::Importing, NOUN, id, move |tx| {
+        let Some(found) = read_tx(tx, &id2, None)? else {
+            return Err(Fail::refused(crate::backend::ErrorCode::ResourceNotFound, "the peering does not exist"));
+        };
+        if let Owner::Stack(_) = &found.owner {
+            tags::may_change(&found.owner, &stack, Op::Importing, NOUN, &id2)?;
+        }
+        let mark = tags::to_json(&crate::backend::owner::tags_for(&stack));
+        let pid: PeeringId = id2.parse().map_err(|e: crate::backend::IdError| Fail::Corrupt(e.to_string()))?;
+        let cluster_vnet = pid.vnet.to_string();
+        let hub = found.attrs.get("hub_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let hub_name = found
+            .attrs
+            .get("hub_peering_name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        for (v, n) in [(cluster_vnet.as_str(), pid.name.as_str()), (hub.as_str(), hub_name.as_str())] {
+            tx.execute(
+                "UPDATE peerings SET tags = ?3 WHERE vnet_id = ?1 AND name = ?2",
+                rusqlite::params![v, n, mark],
+            )?;
+        }
+        Ok(())
     })
     .await
 }

@@ -5,6 +5,8 @@
 //! level follows.
 
 use super::records::{strings_from_json, strings_to_json};
+use super::tags::{self, Tags};
+use crate::backend::Owner;
 use super::vnet::{self, first_overlap};
 use super::Fail;
 use crate::backend::{BackendError, ErrorCode, Op};
@@ -24,16 +26,22 @@ pub struct Side {
     pub use_remote_gateways: bool,
     pub peering_state: String,
     pub remote_address_space: Vec<String>,
+    /// The owner mark of this side.
+    pub tags: Tags,
 }
 
 impl Side {
+    pub fn owner(&self) -> Owner {
+        Owner::from_tags(&self.tags)
+    }
+
     pub fn id(&self) -> String {
         format!("{}/virtualNetworkPeerings/{}", self.vnet_id, self.name)
     }
 }
 
 pub const SIDE_COLUMNS: &str = "vnet_id, name, remote_vnet_id, allow_virtual_network_access, allow_forwarded_traffic,
-     allow_gateway_transit, use_remote_gateways, peering_state, remote_address_space";
+     allow_gateway_transit, use_remote_gateways, peering_state, remote_address_space, tags";
 
 pub fn side_of(r: &Row) -> rusqlite::Result<Side> {
     Ok(Side {
@@ -46,6 +54,7 @@ pub fn side_of(r: &Row) -> rusqlite::Result<Side> {
         use_remote_gateways: r.get(6)?,
         peering_state: r.get(7)?,
         remote_address_space: strings_from_json(&r.get::<_, String>(8)?),
+        tags: tags::from_json(&r.get::<_, String>(9)?),
     })
 }
 
@@ -106,12 +115,11 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
     let remote = vnet::get(tx, &side.remote_vnet_id)?.ok_or_else(|| not_found("remote", &side.remote_vnet_id))?;
     let current = get_side(tx, &side.vnet_id, &side.name)?;
     match (&current, existing) {
-        (Some(_), false) => {
-            return Err(refused(
-                ErrorCode::AlreadyExists,
-                side,
-                "the peering already exists - to be managed it needs to be imported".into(),
-            ))
+        (Some(c), false) => {
+            return Err(match tags::exists(&format!("peering {}", c.name), &c.owner()) {
+                Fail::Refused(code, message) => refused(code, side, message),
+                other => other,
+            })
         }
         (None, true) => {
             return Err(refused(
@@ -217,11 +225,11 @@ pub fn put_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fai
     let state = if back.is_some() { "Connected" } else { "Initiated" };
     tx.execute(
         &format!(
-            "INSERT INTO peerings ({SIDE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO peerings ({SIDE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (vnet_id, name) DO UPDATE SET allow_virtual_network_access = excluded.allow_virtual_network_access,
                allow_forwarded_traffic = excluded.allow_forwarded_traffic, allow_gateway_transit = excluded.allow_gateway_transit,
                use_remote_gateways = excluded.use_remote_gateways, peering_state = excluded.peering_state,
-               remote_address_space = excluded.remote_address_space"
+               remote_address_space = excluded.remote_address_space, tags = excluded.tags"
         ),
         params![
             side.vnet_id,
@@ -232,7 +240,8 @@ pub fn put_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fai
             side.allow_gateway_transit,
             side.use_remote_gateways,
             state,
-            strings_to_json(&remote)
+            strings_to_json(&remote),
+            tags::to_json(&side.tags)
         ],
     )?;
     if let Some(b) = back {

@@ -1,9 +1,9 @@
-//! The graph attributes of each resource the fabric holds (table
-//! `resources`), and the JSON form of attributes shared with stacks.
+//! Attribute helpers of the fabric rows, and the JSON form of attributes
+//! the stacks store. (The fabric keeps no copy of graph attributes: what
+//! only hybridk8s knows lives in the stack or Terraform state.)
 
 use super::Fail;
-use crate::graph::{Attrs, Kind, Value};
-use rusqlite::{params, OptionalExtension, Transaction};
+use crate::graph::{Attrs, Value};
 
 /// Attributes as a JSON object (unknowns as the marker string).
 pub fn attrs_to_json(attrs: &Attrs) -> String {
@@ -26,27 +26,6 @@ pub fn strings_to_json(items: &[String]) -> String {
 
 pub fn strings_from_json(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
-}
-
-pub fn put(tx: &Transaction, kind: Kind, id: &str, attrs: &Attrs) -> Result<(), Fail> {
-    tx.execute(
-        "INSERT INTO resources (id, kind, attrs) VALUES (?1, ?2, ?3)
-         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, attrs = excluded.attrs",
-        params![id, kind.keyword(), attrs_to_json(attrs)],
-    )?;
-    Ok(())
-}
-
-pub fn get(tx: &Transaction, id: &str) -> Result<Option<Attrs>, Fail> {
-    let s: Option<String> = tx
-        .query_row("SELECT attrs FROM resources WHERE id = ?1", [id], |r| r.get(0))
-        .optional()?;
-    s.map(|s| attrs_from_json(&s).map_err(Fail::Corrupt)).transpose()
-}
-
-pub fn remove(tx: &Transaction, id: &str) -> Result<(), Fail> {
-    tx.execute("DELETE FROM resources WHERE id = ?1", [id])?;
-    Ok(())
 }
 
 /// A required string attribute, known.

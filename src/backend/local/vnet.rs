@@ -3,10 +3,12 @@
 //! and the peering sync that follows an address-space change.
 
 use super::id_of;
-use super::records::{self, strings_from_json, strings_to_json};
+use super::records::{strings_from_json, strings_to_json};
+use super::tags::{self, Tags};
 use super::{cluster_network, hub, Fail, LocalFabric};
-use crate::backend::{noun, BackendError, ErrorCode, Op, VirtualNetworkId};
-use crate::graph::{kinds, net, Address, Attrs, Ctx, Kind, Value};
+use crate::backend::owner::{Owner, SUBNETS_TAG};
+use crate::backend::{noun, BackendError, ErrorCode, Observed, Op, OpCtx};
+use crate::graph::{net, Attrs, Kind, Value};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 /// A VNET as the fabric stores it.
@@ -23,12 +25,41 @@ pub struct VnetRow {
     pub gateway: String,
     /// `(name, cidr)` in declaration order.
     pub subnets: Vec<(String, String)>,
+    /// Azure tags: the owner mark and the list of subnets hybridk8s manages.
+    pub tags: Tags,
+}
+
+impl VnetRow {
+    pub fn owner(&self) -> Owner {
+        Owner::from_tags(&self.tags)
+    }
+
+    /// The subnets hybridk8s manages here (named in the `hybridk8s-subnets` tag).
+    pub fn managed_subnets(&self) -> Vec<String> {
+        self.tags
+            .get(SUBNETS_TAG)
+            .map(|s| s.split(',').filter(|n| !n.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Subnets someone else made: neither managed nor one hybridk8s
+    /// identifies by name (the node subnet, `GatewaySubnet`).
+    pub fn foreign_subnets(&self, known: &[String]) -> Vec<(String, String)> {
+        let managed = self.managed_subnets();
+        self.subnets
+            .iter()
+            .filter(|(n, _)| {
+                !managed.iter().chain(known).any(|m| m.eq_ignore_ascii_case(n))
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 pub fn get(tx: &Transaction, id: &str) -> Result<Option<VnetRow>, Fail> {
     let row = tx
         .query_row(
-            "SELECT id, role, resource_group, name, location, address_space, dns_servers, gateway
+            "SELECT id, role, resource_group, name, location, address_space, dns_servers, gateway, tags
              FROM vnets WHERE id = ?1",
             [id],
             |r| {
@@ -42,6 +73,7 @@ pub fn get(tx: &Transaction, id: &str) -> Result<Option<VnetRow>, Fail> {
                     dns_servers: strings_from_json(&r.get::<_, String>(6)?),
                     gateway: r.get(7)?,
                     subnets: Vec::new(),
+                    tags: tags::from_json(&r.get::<_, String>(8)?),
                 })
             },
         )
@@ -121,10 +153,10 @@ pub fn validate(row: &VnetRow) -> Result<(), Fail> {
 
 pub fn write_row(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
     tx.execute(
-        "INSERT INTO vnets (id, role, resource_group, name, location, address_space, dns_servers, gateway)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO vnets (id, role, resource_group, name, location, address_space, dns_servers, gateway, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (id) DO UPDATE SET location = excluded.location, address_space = excluded.address_space,
-             dns_servers = excluded.dns_servers, gateway = excluded.gateway",
+             dns_servers = excluded.dns_servers, gateway = excluded.gateway, tags = excluded.tags",
         params![
             row.id,
             row.role,
@@ -133,7 +165,8 @@ pub fn write_row(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
             row.location,
             strings_to_json(&row.address_space),
             strings_to_json(&row.dns_servers),
-            row.gateway
+            row.gateway,
+            tags::to_json(&row.tags)
         ],
     )?;
     tx.execute("DELETE FROM subnets WHERE vnet_id = ?1", [&row.id])?;
@@ -153,89 +186,155 @@ fn row_of(kind: Kind, attrs: &Attrs) -> Result<VnetRow, Fail> {
     }
 }
 
-/// The graph attributes of a VNET: what was last written, overlaid with the
-/// fabric's current values. A VNET created outside hybridk8s is described
-/// from its row alone.
-pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Attrs>, Fail> {
+fn role_of(kind: Kind) -> &'static str {
+    if kind == Kind::Hub {
+        "hub"
+    } else {
+        "cluster"
+    }
+}
+
+/// What the fabric observes of a VNET: identity, location, address space,
+/// DNS servers, gateway and the subnets hybridk8s manages (foreign ones are
+/// not reported: they are someone else's). `prior` names the node subnet.
+pub fn read_tx(tx: &Transaction, kind: Kind, id: &str, prior: Option<&Attrs>) -> Result<Option<Observed>, Fail> {
     let Some(row) = get(tx, id)? else { return Ok(None) };
-    let mut attrs = match records::get(tx, id)? {
-        Some(a) => a,
-        None => {
-            let mut config = Attrs::new();
-            config.insert("name".into(), Value::str(&row.name));
-            config.insert("resource_group".into(), Value::str(&row.resource_group));
-            let sub = id
-                .parse::<VirtualNetworkId>()
-                .map(|v| v.subscription_id)
-                .unwrap_or_default();
-            let addr = Address::new(kind, row.name.clone());
-            kinds::complete(&addr, config, &Ctx { subscription_id: sub }).0
-        }
-    };
+    if row.role != role_of(kind) {
+        let found = if row.role == "hub" { Kind::Hub } else { Kind::ClusterNetwork };
+        return Err(Fail::Backend(BackendError::WrongKind {
+            op: Op::Retrieving,
+            noun: noun(kind),
+            id: id.to_string(),
+            expected: format!("a {}", kind.terraform_type()),
+            found: format!("a {}", found.terraform_type()),
+        }));
+    }
+    let mut attrs = Attrs::new();
+    attrs.insert("id".into(), Value::str(&row.id));
+    attrs.insert("name".into(), Value::str(&row.name));
+    attrs.insert("resource_group".into(), Value::str(&row.resource_group));
+    if let Some(n) = prior.and_then(|p| p.get("node_subnet_name")).filter(|v| v.as_str().is_some()) {
+        attrs.insert("node_subnet_name".into(), n.clone());
+    }
     match kind {
         Kind::Hub => hub::overlay(&mut attrs, &row),
         _ => cluster_network::overlay(&mut attrs, &row),
     }
-    Ok(Some(attrs))
+    Ok(Some(Observed {
+        attrs,
+        owner: row.owner(),
+    }))
 }
 
 /// The subnet items of a row other than `skip`, as a `subnets` block value.
 pub fn subnet_items(row: &VnetRow, skip: &str) -> Value {
+    let managed = row.managed_subnets();
     Value::List(
         row.subnets
             .iter()
-            .filter(|(n, _)| n != skip)
+            .filter(|(n, _)| n != skip && managed.iter().any(|m| m.eq_ignore_ascii_case(n)))
             .map(|(n, c)| Value::Map([("name".into(), Value::str(n)), ("cidr".into(), Value::str(c))].into()))
             .collect(),
     )
 }
 
-pub async fn read(f: &LocalFabric, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError> {
-    let id2 = id.to_string();
-    f.snapshot(Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2))
+pub async fn read(
+    f: &LocalFabric,
+    cx: &OpCtx,
+    kind: Kind,
+    id: &str,
+    prior: Option<&Attrs>,
+) -> Result<Option<Observed>, BackendError> {
+    let (id2, prior) = (id.to_string(), prior.cloned());
+    f.snapshot(cx, Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2, prior.as_ref()))
         .await
 }
 
-pub async fn create(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
+/// The names of the subnets a row describes, for the `hybridk8s-subnets` tag.
+fn subnet_names(row: &VnetRow) -> String {
+    row.subnets.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub async fn create(f: &LocalFabric, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
     let id = id_of(attrs);
-    let row = row_of(kind, attrs).map_err(|e| e.at(Op::Creating, noun(kind), &id))?;
-    let attrs = attrs.clone();
-    let id2 = id.clone();
-    f.write(Op::Creating, kind, &id, move |tx| {
-        if get(tx, &row.id)?.is_some() {
-            return Err(Fail::refused(
-                ErrorCode::AlreadyExists,
-                "a resource with this ID already exists - to be managed it needs to be imported",
-            ));
+    let mut row = row_of(kind, attrs).map_err(|e| e.at(Op::Creating, noun(kind), &id))?;
+    let (id2, stack, prior) = (id.clone(), cx.stack().to_string(), attrs.clone());
+    f.write(cx, Op::Creating, kind, &id, move |tx| {
+        if let Some(old) = get(tx, &row.id)? {
+            return Err(tags::exists(&format!("virtual network {}", old.name), &old.owner()));
         }
         validate(&row)?;
+        row.tags = tags::marked(&row.tags, &stack);
+        row.tags.insert(SUBNETS_TAG.into(), subnet_names(&row));
         write_row(tx, &row)?;
-        records::put(tx, kind, &id2, &attrs)?;
-        read_tx(tx, kind, &id2)?.ok_or_else(|| Fail::Corrupt("written VNET not found".into()))
+        read_tx(tx, kind, &id2, Some(&prior))?.ok_or_else(|| Fail::Corrupt("written VNET not found".into()))
     })
     .await
 }
 
-pub async fn update(f: &LocalFabric, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
+/// Subnet names hybridk8s finds by name whatever the tag says.
+fn known_subnets(kind: Kind, prior: &Attrs) -> Vec<String> {
+    match kind {
+        Kind::Hub => vec![hub::GATEWAY_SUBNET.to_string()],
+        _ => vec![prior
+            .get("node_subnet_name")
+            .and_then(Value::as_str)
+            .unwrap_or("nodes")
+            .to_string()],
+    }
+}
+
+/// GET-modify-PUT, as Azure's VNET API is used: the desired row, plus every
+/// subnet someone else made, plus tags other tools set.
+pub async fn update(
+    f: &LocalFabric,
+    cx: &OpCtx,
+    kind: Kind,
+    prior: &Attrs,
+    attrs: &Attrs,
+) -> Result<Observed, BackendError> {
     let id = id_of(attrs);
-    let row = row_of(kind, attrs).map_err(|e| e.at(Op::Updating, noun(kind), &id))?;
-    let attrs = attrs.clone();
-    let id2 = id.clone();
-    f.write(Op::Updating, kind, &id, move |tx| {
+    let mut row = row_of(kind, attrs).map_err(|e| e.at(Op::Updating, noun(kind), &id))?;
+    let (id2, stack, known) = (id.clone(), cx.stack().to_string(), known_subnets(kind, prior));
+    let after = attrs.clone();
+    f.write(cx, Op::Updating, kind, &id, move |tx| {
         let Some(old) = get(tx, &row.id)? else {
             return Err(Fail::refused(
                 ErrorCode::ResourceNotFound,
                 "the virtual network does not exist",
             ));
         };
+        tags::may_change(&old.owner(), &stack, Op::Updating, noun(kind), &id2)?;
+        let managed = subnet_names(&row);
+        let mut known = known;
+        known.extend(row.subnets.iter().map(|(n, _)| n.clone()));
+        row.subnets.extend(old.foreign_subnets(&known));
+        row.tags = tags::marked(&old.tags, &stack);
+        row.tags.insert(SUBNETS_TAG.into(), managed);
         validate(&row)?;
         if old.address_space != row.address_space {
             check_peered_overlap(tx, &row)?;
         }
         write_row(tx, &row)?;
         sync_remote_views(tx, &row)?;
-        records::put(tx, kind, &id2, &attrs)?;
-        read_tx(tx, kind, &id2)?.ok_or_else(|| Fail::Corrupt("written VNET not found".into()))
+        read_tx(tx, kind, &id2, Some(&after))?.ok_or_else(|| Fail::Corrupt("written VNET not found".into()))
+    })
+    .await
+}
+
+/// Puts the stack's owner mark on a VNET (import). Subnets already there stay
+/// someone else's unless the VNET was hybridk8s's before.
+pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+    let (id2, stack) = (id.to_string(), cx.stack().to_string());
+    f.write(cx, Op::Importing, kind, id, move |tx| {
+        let Some(mut row) = get(tx, &id2)? else {
+            return Err(Fail::refused(ErrorCode::ResourceNotFound, "the virtual network does not exist"));
+        };
+        if let Owner::Stack(s) = row.owner() {
+            tags::may_change(&Owner::Stack(s), &stack, Op::Importing, noun(kind), &id2)?;
+        }
+        row.tags = tags::marked(&row.tags, &stack);
+        write_row(tx, &row)
     })
     .await
 }
@@ -287,11 +386,27 @@ pub fn sync_remote_views(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
     Ok(())
 }
 
-pub async fn delete(f: &LocalFabric, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+pub async fn delete(f: &LocalFabric, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
     let id = id_of(prior);
-    let id2 = id.clone();
-    f.write(Op::Deleting, kind, &id, move |tx| delete_tx(tx, &id2, true))
-        .await
+    let (id2, stack, known) = (id.clone(), cx.stack().to_string(), known_subnets(kind, prior));
+    f.write(cx, Op::Deleting, kind, &id, move |tx| {
+        let Some(row) = get(tx, &id2)? else { return Ok(()) };
+        tags::may_change(&row.owner(), &stack, Op::Deleting, noun(kind), &id2)?;
+        let foreign = row.foreign_subnets(&known);
+        if !foreign.is_empty() {
+            let names: Vec<&str> = foreign.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(Fail::refused(
+                ErrorCode::InUseSubnetCannotBeDeleted,
+                format!(
+                    "virtual network {} holds subnet(s) {} that hybridk8s did not create; they are kept, so the virtual network cannot be deleted (delete them first, or stop managing the network: `hybridk8s state rm` / `terraform state rm`)",
+                    row.name,
+                    names.join(", ")
+                ),
+            ));
+        }
+        delete_tx(tx, &id2, true)
+    })
+    .await
 }
 
 /// Deletes a VNET. With `checked`, refuses while peerings or Kubernetes
@@ -339,6 +454,5 @@ pub fn delete_tx(tx: &Transaction, id: &str, checked: bool) -> Result<(), Fail> 
         "UPDATE peerings SET peering_state = 'Disconnected' WHERE remote_vnet_id = ?1",
         [id],
     )?;
-    records::remove(tx, id)?;
     Ok(())
 }

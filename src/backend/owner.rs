@@ -1,0 +1,71 @@
+//! Owner marks: every object a stack creates carries them *on the object*,
+//! so that any later call (from any machine, any state file) can tell whose
+//! it is. Azure objects carry tags, Kubernetes objects a label and an
+//! annotation. hybridk8s never adopts, changes or deletes an object whose
+//! mark names another stack, or that carries none (until imported).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Azure tag naming the tool.
+pub const MANAGED_BY_TAG: &str = "hybridk8s-managed-by";
+/// Azure tag naming the stack.
+pub const STACK_TAG: &str = "hybridk8s-stack";
+/// Azure tag on a VNET listing (comma-separated) the subnets hybridk8s
+/// manages in it; every other subnet belongs to someone else and is kept.
+pub const SUBNETS_TAG: &str = "hybridk8s-subnets";
+/// The value of [`MANAGED_BY_TAG`] and [`MANAGED_BY_LABEL`].
+pub const MANAGED_BY: &str = "hybridk8s";
+/// Kubernetes label naming the tool (the recommended label).
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+/// Kubernetes annotation naming the stack.
+pub const STACK_ANNOTATION: &str = "hybridk8s.io/stack";
+
+/// Whose an existing object is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Owner {
+    /// Created (or imported) by this stack of hybridk8s.
+    Stack(String),
+    /// No hybridk8s mark: made by another tool or by hand.
+    Unmanaged,
+}
+
+impl Owner {
+    /// The owner an Azure tag set names.
+    pub fn from_tags(tags: &BTreeMap<String, String>) -> Owner {
+        match (tags.get(MANAGED_BY_TAG), tags.get(STACK_TAG)) {
+            (Some(m), Some(s)) if m == MANAGED_BY => Owner::Stack(s.clone()),
+            _ => Owner::Unmanaged,
+        }
+    }
+
+    /// The owner Kubernetes metadata names.
+    pub fn from_k8s(labels: &BTreeMap<String, String>, annotations: &BTreeMap<String, String>) -> Owner {
+        match (labels.get(MANAGED_BY_LABEL), annotations.get(STACK_ANNOTATION)) {
+            (Some(m), Some(s)) if m == MANAGED_BY => Owner::Stack(s.clone()),
+            _ => Owner::Unmanaged,
+        }
+    }
+
+    /// True when `stack` owns it.
+    pub fn is(&self, stack: &str) -> bool {
+        matches!(self, Owner::Stack(s) if s == stack)
+    }
+}
+
+impl fmt::Display for Owner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Owner::Stack(s) => write!(f, "owned by stack {s:?}"),
+            Owner::Unmanaged => f.write_str("not managed by hybridk8s"),
+        }
+    }
+}
+
+/// The Azure tags that mark an object as `stack`'s.
+pub fn tags_for(stack: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (MANAGED_BY_TAG.to_string(), MANAGED_BY.to_string()),
+        (STACK_TAG.to_string(), stack.to_string()),
+    ])
+}
