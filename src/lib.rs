@@ -7,5 +7,5 @@ pub mod dsl;
 pub mod engine;
 pub mod graph;
 pub mod provider;
-pub mod render;
 pub mod realize;
+pub mod render;

@@ -200,14 +200,18 @@ fn import_brings_an_object_under_a_stack() {
         .nth(1)
         .unwrap()
         .to_string();
-    // A second stack adopts the hub.
-    let out = w.ok(&["import", "hub.hub", &id, "--stack", "adopted"]);
-    assert!(out.contains("imported"), "{out}");
-    let listed = w.ok(&["state", "list", "--stack", "adopted"]);
-    assert_eq!(listed.trim(), "hub.hub");
+    // Another stack cannot take the hub: import names the owner and records nothing.
     let out = w.hk(&["import", "hub.hub", &id, "--stack", "adopted"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("already managed"));
+    let err = text(&out.stderr);
+    assert!(err.contains("owned by stack") && err.contains("hybrid"), "{err}");
+    let listed = w.hk(&["state", "list", "--stack", "adopted"]);
+    assert_eq!(text(&listed.stdout).trim(), "", "{}", text(&listed.stderr));
+    // The owning stack has it already.
+    let out = w.hk(&["import", "hub.hub", &id, "--stack", "hybrid"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("already managed"), "{}", text(&out.stderr));
+    // An object that does not exist cannot be imported.
     let out = w.hk(&[
         "import",
         "hub.other",
@@ -216,9 +220,9 @@ fn import_brings_an_object_under_a_stack() {
         "adopted",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    // With two stacks, state commands want a name.
-    let out = w.hk(&["state", "list"]);
-    assert!(text(&out.stderr).contains("pass --stack"), "{}", text(&out.stderr));
+    // The hub is untouched: the owning stack still plans no change.
+    let plan = w.ok(&["plan", "hybrid.hk"]);
+    assert!(plan.contains("No changes"), "{plan}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use hybridk8s::backend::local::LocalFabric;
-use hybridk8s::backend::{Backend, BackendError};
+use hybridk8s::backend::{Backend, BackendError, Observed, OpCtx};
 use hybridk8s::engine::{self, sample, Action, ApplyOptions, EngineError, Outcome, Progress};
 use hybridk8s::graph::{Address, Attrs, Kind, Value};
 use std::collections::HashMap;
@@ -52,17 +52,26 @@ fn id(a: &Attrs) -> String {
 
 #[async_trait]
 impl Backend for Recording {
-    async fn read(&self, kind: Kind, id: &str) -> Result<Option<Attrs>, BackendError> {
-        self.inner.read(kind, id).await
+    async fn read(
+        &self,
+        cx: &OpCtx,
+        kind: Kind,
+        id: &str,
+        prior: Option<&Attrs>,
+    ) -> Result<Option<Observed>, BackendError> {
+        self.inner.read(cx, kind, id, prior).await
     }
-    async fn create(&self, kind: Kind, attrs: &Attrs) -> Result<Attrs, BackendError> {
-        self.timed(&id(attrs), self.inner.create(kind, attrs)).await
+    async fn create(&self, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
+        self.timed(&id(attrs), self.inner.create(cx, kind, attrs)).await
     }
-    async fn update(&self, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Attrs, BackendError> {
-        self.timed(&id(attrs), self.inner.update(kind, prior, attrs)).await
+    async fn update(&self, cx: &OpCtx, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Observed, BackendError> {
+        self.timed(&id(attrs), self.inner.update(cx, kind, prior, attrs)).await
     }
-    async fn delete(&self, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
-        self.timed(&id(prior), self.inner.delete(kind, prior)).await
+    async fn delete(&self, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+        self.timed(&id(prior), self.inner.delete(cx, kind, prior)).await
+    }
+    async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+        self.inner.claim(cx, kind, id).await
     }
 }
 
@@ -87,6 +96,8 @@ async fn dependencies_first_and_parallelism_bounded() {
     let opts = ApplyOptions {
         parallelism: 3,
         progress: Some(Arc::new(move |p: &Progress| ev.lock().unwrap().push(p.clone()))),
+
+        ..Default::default()
     };
     let report = engine::apply(&plan, backend.clone(), &lock, &opts).await.unwrap();
     assert!(report.is_success());

@@ -49,6 +49,8 @@ async fn apply_stack(
     let opts = ApplyOptions {
         parallelism,
         progress: None,
+
+        ..Default::default()
     };
     let report = engine::apply(&plan, backend, &lock, &opts)
         .await

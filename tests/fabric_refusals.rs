@@ -7,6 +7,10 @@ use hybridk8s::backend::{Backend, BackendError, ErrorCode, PeeringId, VirtualNet
 use hybridk8s::engine::sample;
 use hybridk8s::graph::{Kind, Resource, Value};
 
+fn cx() -> hybridk8s::backend::OpCtx {
+    hybridk8s::backend::OpCtx::new("test")
+}
+
 fn fabric() -> (tempfile::TempDir, LocalFabric) {
     let dir = tempfile::tempdir().unwrap();
     let f = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
@@ -14,7 +18,7 @@ fn fabric() -> (tempfile::TempDir, LocalFabric) {
 }
 
 async fn create(f: &LocalFabric, r: &Resource) -> Result<hybridk8s::graph::Attrs, BackendError> {
-    f.create(r.kind(), &r.attrs).await
+    f.create(&cx(), r.kind(), &r.attrs).await.map(|o| o.attrs)
 }
 
 fn code(r: Result<impl std::fmt::Debug, BackendError>) -> (ErrorCode, String) {
@@ -134,13 +138,22 @@ async fn a_disconnected_side_must_be_recreated() {
     create(&f, &p).await.unwrap();
     let cluster_side: PeeringId = p.id().unwrap().parse().unwrap();
     f.delete_peering_side(&cluster_side).await.unwrap();
-    let read = f.read(Kind::Peering, p.id().unwrap()).await.unwrap().unwrap();
-    assert_eq!(read["peering_state"], Value::str("Disconnected"));
+    // The prior state names the hub side that is left.
+    let read = f
+        .read(&cx(), Kind::Peering, p.id().unwrap(), Some(&p.attrs))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.attrs["peering_state"], Value::str("Disconnected"));
     let (c_, msg) = code(f.create_peering_side(&cluster_side, &vnet(&h), false, false).await);
     assert_eq!(c_, ErrorCode::RemotePeeringIsDisconnected, "{msg}");
     // Deleting what is left and creating again works.
-    f.delete(Kind::Peering, &p.attrs).await.unwrap();
-    assert!(f.read(Kind::Peering, p.id().unwrap()).await.unwrap().is_none());
+    f.delete(&cx(), Kind::Peering, &p.attrs).await.unwrap();
+    assert!(f
+        .read(&cx(), Kind::Peering, p.id().unwrap(), None)
+        .await
+        .unwrap()
+        .is_none());
     create(&f, &p).await.unwrap();
 }
 
@@ -185,7 +198,7 @@ async fn subnets_must_fit_the_vnet_and_not_overlap() {
         Value::List(vec![subnet("extra", "10.99.0.0/24")]),
     );
     assert_eq!(
-        code(f.update(Kind::ClusterNetwork, &ok.attrs, &moved.attrs).await).0,
+        code(f.update(&cx(), Kind::ClusterNetwork, &ok.attrs, &moved.attrs).await).0,
         ErrorCode::NetcfgInvalidSubnet
     );
 }
@@ -200,16 +213,16 @@ async fn what_is_in_use_cannot_be_deleted() {
     for r in [&h, &c, &p, &dns] {
         create(&f, r).await.unwrap();
     }
-    let (c_, msg) = code(f.delete(Kind::Hub, &h.attrs).await);
+    let (c_, msg) = code(f.delete(&cx(), Kind::Hub, &h.attrs).await);
     assert_eq!(c_, ErrorCode::InUseVnetCannotBeDeleted);
     assert!(msg.starts_with("deleting Virtual Network \"/subscriptions/"), "{msg}");
-    f.delete(Kind::Peering, &p.attrs).await.unwrap();
-    let (c_, msg) = code(f.delete(Kind::ClusterNetwork, &c.attrs).await);
+    f.delete(&cx(), Kind::Peering, &p.attrs).await.unwrap();
+    let (c_, msg) = code(f.delete(&cx(), Kind::ClusterNetwork, &c.attrs).await);
     assert_eq!(c_, ErrorCode::InUseSubnetCannotBeDeleted);
     assert!(msg.contains("ConfigMap kube-system/coredns-custom"), "{msg}");
-    f.delete(Kind::DnsUpstream, &dns.attrs).await.unwrap();
-    f.delete(Kind::ClusterNetwork, &c.attrs).await.unwrap();
-    f.delete(Kind::Hub, &h.attrs).await.unwrap();
+    f.delete(&cx(), Kind::DnsUpstream, &dns.attrs).await.unwrap();
+    f.delete(&cx(), Kind::ClusterNetwork, &c.attrs).await.unwrap();
+    f.delete(&cx(), Kind::Hub, &h.attrs).await.unwrap();
     assert!(dump_is_empty(&f.dump().await.unwrap()));
 }
 
@@ -221,7 +234,10 @@ async fn duplicates_and_missing_references_are_refused() {
     create(&f, &h).await.unwrap();
     let (c_, msg) = code(create(&f, &h).await);
     assert_eq!(c_, ErrorCode::AlreadyExists);
-    assert!(msg.contains("needs to be imported"), "{msg}");
+    assert!(
+        msg.contains("owned by stack \"test\"") && msg.contains("import it"),
+        "{msg}"
+    );
     // The cluster does not exist yet.
     assert_eq!(
         code(create(&f, &sample::peering("p", &c, &h, false)).await).0,
@@ -261,11 +277,15 @@ async fn an_address_space_change_needs_a_sync() {
     };
     assert_eq!(level("/hub"), "RemoteNotInSync");
     assert_eq!(level("/aks"), "LocalNotInSync");
-    let read = f.read(Kind::Peering, p.id().unwrap()).await.unwrap().unwrap();
-    assert_eq!(read["peering_sync_level"], Value::str("LocalNotInSync"));
+    let read = f
+        .read(&cx(), Kind::Peering, p.id().unwrap(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.attrs["peering_sync_level"], Value::str("LocalNotInSync"));
     // Updating the peering syncs both sides.
-    let synced = f.update(Kind::Peering, &read, &p.attrs).await.unwrap();
-    assert_eq!(synced["peering_sync_level"], Value::str("FullyInSync"));
+    let synced = f.update(&cx(), Kind::Peering, &read.attrs, &p.attrs).await.unwrap();
+    assert_eq!(synced.attrs["peering_sync_level"], Value::str("FullyInSync"));
     // An address space that would overlap the peered VNET is refused.
     let grown = with(
         h.clone(),
@@ -273,7 +293,7 @@ async fn an_address_space_change_needs_a_sync() {
         Value::list_of_str(["10.20.0.0/22", "10.40.128.0/17"]),
     );
     assert_eq!(
-        code(f.update(Kind::Hub, &h.attrs, &grown.attrs).await).0,
+        code(f.update(&cx(), Kind::Hub, &h.attrs, &grown.attrs).await).0,
         ErrorCode::VnetAddressSpacesOverlap
     );
 }

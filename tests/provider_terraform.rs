@@ -93,6 +93,19 @@ fn lifecycle(terraform: Terraform) {
         let (out, _) = ws.expect(&["import", "-input=false", addr, id], 0);
         assert!(out.contains("Import successful"), "{out}");
     }
+    // The fabric observes networks, peerings and Kubernetes objects, not the
+    // configuration's sizing inputs or ports: the next apply records them in
+    // place, touching nothing, and replaces nothing.
+    let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);
+    assert!(out.contains("0 to add,") && out.contains("0 to destroy"), "{out}");
+    assert!(!out.contains("must be replaced"), "{out}");
+    let before = ws.fabric_dump();
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    assert_eq!(
+        ws.fabric_dump(),
+        before,
+        "recording imported attributes changes nothing"
+    );
     ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
 
     // Drift: the ExternalName Service is deleted behind Terraform's back.

@@ -154,7 +154,9 @@ pub enum BackendError {
     },
     /// The object's owner mark names another stack (or none, for a change
     /// of an object that was never imported): hybridk8s leaves it alone.
-    #[error("{op} {noun} {id:?}: the object is {owner}; hybridk8s changes only what its own stack created or imported")]
+    #[error(
+        "{op} {noun} {id:?}: the object is {owner}; hybridk8s changes only what its own stack created or imported"
+    )]
     NotOwned {
         op: Op,
         noun: &'static str,
@@ -232,8 +234,13 @@ pub fn merge(base: &Attrs, observed: &Attrs) -> Attrs {
 pub trait Backend: Send + Sync {
     /// What the fabric observes of the object with this ID (`prior`: its
     /// last known attributes, when there are any). `Ok(None)` when it is gone.
-    async fn read(&self, cx: &OpCtx, kind: Kind, id: &str, prior: Option<&Attrs>)
-        -> Result<Option<Observed>, BackendError>;
+    async fn read(
+        &self,
+        cx: &OpCtx,
+        kind: Kind,
+        id: &str,
+        prior: Option<&Attrs>,
+    ) -> Result<Option<Observed>, BackendError>;
 
     /// Creates the object with the stack's owner mark; never adopts an
     /// existing one. Returns what the fabric observes afterwards.

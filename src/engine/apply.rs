@@ -133,7 +133,12 @@ pub async fn apply(
                 .iter()
                 .map(|(_, o, _)| o.clone())
                 .find(|o| !o.is_success())
-                .or_else(|| steps.iter().map(|(_, o, _)| o.clone()).find(|o| matches!(o, Outcome::Warned(_))))
+                .or_else(|| {
+                    steps
+                        .iter()
+                        .map(|(_, o, _)| o.clone())
+                        .find(|o| matches!(o, Outcome::Warned(_)))
+                })
                 .unwrap_or(Outcome::Succeeded);
             ResourceReport {
                 address: p.address.clone(),

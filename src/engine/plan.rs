@@ -283,7 +283,7 @@ async fn conflicts(plans: &[ResourcePlan], backend: &Arc<dyn Backend>, cx: &OpCt
         while set.len() < READS_IN_FLIGHT {
             let Some((addr, kind, id)) = todo.next() else { break };
             let (b, cx) = (backend.clone(), cx.clone());
-            set.spawn(async move { (addr, realize::check_create(&*b, &cx, kind, &id).await) });
+            set.spawn(async move { (addr, realize::check_create(&*b, &cx, kind, &id, false).await) });
         }
         let Some(done) = set.join_next().await else { break };
         let (addr, why) = done.map_err(|e| EngineError::Internal(e.to_string()))?;

@@ -6,11 +6,11 @@ use super::core::{address_for, attrs_of};
 use super::cty::{normalize, CtyType};
 use super::schema::{data_source_schema, HUB_DATA_SOURCE, ONPREM_DATA_SOURCE};
 use crate::backend::{Backend, BackendError, OpCtx};
-use crate::realize::{self, Live, StepOutcome};
 use crate::graph::diag::Diagnostic;
 use crate::graph::kinds;
 use crate::graph::value::Value;
 use crate::graph::{Attrs, Ctx, Kind, Resource};
+use crate::realize::{self, Live, StepOutcome};
 
 /// A new state (null = no object) and what went wrong on the way.
 pub type Outcome = (Value, Vec<Diagnostic>);
@@ -124,7 +124,9 @@ pub async fn read(kind: Kind, current: &Value, b: &dyn Backend, cx: &OpCtx) -> O
 }
 
 /// At plan time, for a resource to be created: an error at `name` when
-/// its ID is taken (another stack's object, or one hybridk8s does not manage).
+/// its ID is taken (another stack's object, or one hybridk8s does not
+/// manage). This stack's own object is allowed: Terraform plans the create
+/// half of a replacement without prior state.
 pub async fn check_create(kind: Kind, planned: &Attrs, b: &dyn Backend, cx: &OpCtx) -> Vec<Diagnostic> {
     if kind.is_declaration_only() {
         return vec![];
@@ -132,7 +134,7 @@ pub async fn check_create(kind: Kind, planned: &Attrs, b: &dyn Backend, cx: &OpC
     let Some(id) = planned.get("id").and_then(Value::as_str) else {
         return vec![];
     };
-    match realize::check_create(b, cx, kind, id).await {
+    match realize::check_create(b, cx, kind, id, true).await {
         Some(why) => vec![Diagnostic::error("already-exists", why)
             .at(&address_for(kind, planned), crate::graph::AttrPath::attr("name"))
             .hint(import_hint(kind))],

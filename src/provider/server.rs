@@ -10,9 +10,9 @@ use super::proto::tfplugin5 as pb;
 use super::schema::{self as sch, data_source_schema, resource_kind, resource_type};
 use super::{core, cross, lifecycle};
 use crate::backend::{Backend, OpCtx};
-use tokio_util::sync::CancellationToken;
 use crate::graph::{Ctx, Kind};
 use std::sync::{Arc, RwLock};
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 type Reply<T> = Result<Response<T>, Status>;
@@ -171,7 +171,8 @@ impl pb::provider_server::Provider for ProviderService {
             match built {
                 Ok(backend) => {
                     let cx = OpCtx::new(config.stack.clone()).with_cancel(self.stop.clone());
-                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(Configured { config, backend, cx });
+                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) =
+                        Some(Configured { config, backend, cx });
                 }
                 Err(e) => diags.push(error(format!("configuring the {} backend: {e}", config.backend))),
             }
@@ -324,7 +325,9 @@ impl pb::provider_server::Provider for ProviderService {
         let c = self.configured();
         let ctx = c.as_ref().map_or_else(Ctx::default, |c| c.config.ctx());
         let b = c.as_ref().map(|c| c.backend.as_ref());
-        let cx = c.as_ref().map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.cx.clone());
+        let cx = c
+            .as_ref()
+            .map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.cx.clone());
         let (state, diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b, &cx).await;
         finish(&mut out.state, &mut out.diagnostics, &state, &ty, &diags);
         Ok(Response::new(out))

@@ -39,8 +39,11 @@ pub fn changes(kind: Kind, before: &Attrs, after: &Attrs) -> Vec<AttrChange> {
         if new.is_unknown() || !differs(old, new) || REPORTED.contains(&name.as_str()) {
             continue;
         }
-        let requires_replace = schema.attribute(name).map(|a| a.requires_replace).unwrap_or(false)
-            || schema.block(name).is_some_and(|b| b.requires_replace);
+        // A value the state never knew (an import: the fabric does not
+        // observe sizing inputs) is recorded, not changed: no replacement.
+        let requires_replace = !is_empty(old)
+            && (schema.attribute(name).map(|a| a.requires_replace).unwrap_or(false)
+                || schema.block(name).is_some_and(|b| b.requires_replace));
         out.push(AttrChange {
             attribute: name.clone(),
             old: old.clone(),
@@ -105,11 +108,28 @@ mod tests {
     }
 
     #[test]
+    fn a_value_the_state_never_knew_is_recorded_in_place() {
+        let before = attrs(&[("plugin", Value::Null), ("location", Value::str("westeurope"))]);
+        let after = attrs(&[
+            ("plugin", Value::str("kubenet")),
+            ("location", Value::str("northeurope")),
+        ]);
+        let d = changes(Kind::ClusterNetwork, &before, &after);
+        let by: Vec<(&str, bool)> = d.iter().map(|c| (c.attribute.as_str(), c.requires_replace)).collect();
+        assert_eq!(by, [("location", true), ("plugin", false)]);
+    }
+
+    #[test]
     fn null_and_empty_collections_are_the_same() {
         let before = attrs(&[("dns_servers", Value::Null), ("subnets", Value::List(vec![]))]);
         let after = attrs(&[("dns_servers", Value::List(vec![])), ("subnets", Value::Null)]);
         assert!(changes(Kind::Hub, &before, &after).is_empty());
-        assert!(changes(Kind::Hub, &attrs(&[("gateway_subnet_cidr", Value::Null)]), &Attrs::new()).is_empty());
+        assert!(changes(
+            Kind::Hub,
+            &attrs(&[("gateway_subnet_cidr", Value::Null)]),
+            &Attrs::new()
+        )
+        .is_empty());
     }
 
     #[test]

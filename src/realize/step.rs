@@ -129,9 +129,12 @@ pub async fn import(b: &dyn Backend, cx: &OpCtx, kind: Kind, id: &str) -> Result
 
 /// At plan time: the reason a create of `id` would fail because an object
 /// is already there (naming its owner), or `None` when the ID is free.
+/// With `replacing`, an object this stack owns is the one being replaced
+/// (Terraform plans the create of a replacement with no prior state).
 /// Read failures are left to apply.
-pub async fn check_create(b: &dyn Backend, cx: &OpCtx, kind: Kind, id: &str) -> Option<String> {
+pub async fn check_create(b: &dyn Backend, cx: &OpCtx, kind: Kind, id: &str, replacing: bool) -> Option<String> {
     match b.read(cx, kind, id, None).await {
+        Ok(Some(o)) if replacing && o.owner.is(cx.stack()) => None,
         Ok(Some(o)) => Some(format!(
             "{} {id:?} already exists and is {}; hybridk8s never adopts an existing object: import it (`hybridk8s import ADDRESS ID` or `terraform import`){}",
             noun(kind),

@@ -41,6 +41,9 @@ pub fn overlay(a: &mut Attrs, row: &VnetRow) {
     let cidr = row.subnets.iter().find(|(n, _)| *n == node).map(|(_, c)| c.clone());
     a.insert("node_subnet_cidr".into(), cidr.map_or(Value::Null, Value::String));
     a.insert("node_subnet_name".into(), Value::str(&node));
-    a.insert("node_subnet_id".into(), Value::str(format!("{}/subnets/{node}", row.id)));
+    a.insert(
+        "node_subnet_id".into(),
+        Value::str(format!("{}/subnets/{node}", row.id)),
+    );
     a.insert("subnets".into(), subnet_items(row, &node));
 }

@@ -112,7 +112,9 @@ fn migrate(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
             |r| r.get(0),
         )?;
         if !has_tags {
-            tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN tags TEXT NOT NULL DEFAULT '{{}}'"))?;
+            tx.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN tags TEXT NOT NULL DEFAULT '{{}}'"
+            ))?;
         }
     }
     Ok(())

@@ -86,7 +86,9 @@ fn owner_of(body: &J) -> Owner {
 
 /// Puts the owner label and annotation on an object.
 fn mark(body: &mut J, stack: &str) {
-    let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else { return };
+    let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else {
+        return;
+    };
     for (field, key, value) in [
         ("labels", MANAGED_BY_LABEL, MANAGED_BY),
         ("annotations", STACK_ANNOTATION, stack),
@@ -98,11 +100,14 @@ fn mark(body: &mut J, stack: &str) {
     }
 }
 
-/// Takes the owner marks off an object as read back (they are reported as
-/// its owner, not as content), dropping maps that only held them.
+/// Takes the stack annotation off an object as read back (it is reported
+/// as the owner, not as content; the managed-by label is part of every
+/// rendered manifest), dropping a map that only held it.
 pub(crate) fn unmark(body: &mut J) {
-    let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else { return };
-    for (field, key) in [("labels", MANAGED_BY_LABEL), ("annotations", STACK_ANNOTATION)] {
+    let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else {
+        return;
+    };
+    for (field, key) in [("annotations", STACK_ANNOTATION)] {
         let empty = meta.get_mut(field).and_then(J::as_object_mut).is_some_and(|m| {
             m.remove(key);
             m.is_empty()
@@ -135,7 +140,10 @@ fn put_objects(tx: &Transaction, s: &Spec, stack: &str) -> Result<(), Fail> {
             .optional()?;
         if let Some(body) = existing {
             let owner = owner_of(&serde_json::from_str(&body).unwrap_or(J::Null));
-            return Err(tags::exists(&format!("{} {}/{} in the cluster", o.kind, o.namespace, o.name), &owner));
+            return Err(tags::exists(
+                &format!("{} {}/{} in the cluster", o.kind, o.namespace, o.name),
+                &owner,
+            ));
         }
         let mut body = o.body.clone();
         mark(&mut body, stack);
@@ -201,17 +209,28 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Observed
     }
     objects.iter_mut().for_each(unmark);
     let mut a = Attrs::from([("id".into(), Value::str(id))]);
+    if let Ok(k) = id.parse::<crate::backend::KubernetesObjectId>() {
+        a.insert("cluster_id".into(), Value::str(k.cluster.to_string()));
+        if kind != Kind::DnsUpstream {
+            a.insert("namespace".into(), Value::str(&k.namespace));
+            a.insert("name".into(), Value::str(&k.name));
+        }
+    }
     a.insert("manifest".into(), Value::str(manifests::to_yaml(&objects)));
     if kind == Kind::DnsUpstream {
-        let servers: Option<String> = tx
+        let dns: Option<(String, String)> = tx
             .query_row(
-                "SELECT vnet_dns_servers FROM dns_configurations WHERE id = ?1",
+                "SELECT flavor, vnet_dns_servers FROM dns_configurations WHERE id = ?1",
                 [id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        if let Some(s) = servers {
-            a.insert("vnet_dns_servers".into(), Value::list_of_str(strings_from_json(&s)));
+        if let Some((flavor, servers)) = dns {
+            a.insert("flavor".into(), Value::str(flavor));
+            a.insert(
+                "vnet_dns_servers".into(),
+                Value::list_of_str(strings_from_json(&servers)),
+            );
         }
     }
     Ok(Some(Observed { attrs: a, owner }))

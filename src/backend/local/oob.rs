@@ -18,7 +18,10 @@ impl LocalFabric {
         let (vid, name, cidr) = (id.to_string(), name.to_string(), cidr.to_string());
         self.write_as(&portal(), Op::Updating, "Virtual Network", &id.to_string(), move |tx| {
             let Some(mut row) = vnet::get(tx, &vid)? else {
-                return Err(Fail::refused(crate::backend::ErrorCode::ResourceNotFound, "no such virtual network"));
+                return Err(Fail::refused(
+                    crate::backend::ErrorCode::ResourceNotFound,
+                    "no such virtual network",
+                ));
             };
             row.subnets.push((name, cidr));
             vnet::validate(&row)?;
@@ -49,9 +52,13 @@ impl LocalFabric {
     /// Deletes one side of a peering (the other becomes Disconnected).
     pub async fn delete_peering_side(&self, id: &PeeringId) -> Result<(), BackendError> {
         let (vnet_id, name) = (id.vnet.to_string(), id.name.clone());
-        self.write_as(&portal(), Op::Deleting, "Virtual Network Peering", &id.to_string(), move |tx| {
-            peering::delete_side(tx, &vnet_id, &name)
-        })
+        self.write_as(
+            &portal(),
+            Op::Deleting,
+            "Virtual Network Peering",
+            &id.to_string(),
+            move |tx| peering::delete_side(tx, &vnet_id, &name),
+        )
         .await
     }
 
@@ -76,9 +83,13 @@ impl LocalFabric {
             remote_address_space: Vec::new(),
             tags: Default::default(),
         };
-        self.write_as(&portal(), Op::Creating, "Virtual Network Peering", &id.to_string(), move |tx| {
-            peering::put_side(tx, &side, false)
-        })
+        self.write_as(
+            &portal(),
+            Op::Creating,
+            "Virtual Network Peering",
+            &id.to_string(),
+            move |tx| peering::put_side(tx, &side, false),
+        )
         .await
     }
 

@@ -82,10 +82,17 @@ pub fn read_tx(tx: &Transaction, id: &str, prior: Option<&Attrs>) -> Result<Opti
     }))
 }
 
-pub async fn read(f: &LocalFabric, cx: &OpCtx, id: &str, prior: Option<&Attrs>) -> Result<Option<Observed>, BackendError> {
+pub async fn read(
+    f: &LocalFabric,
+    cx: &OpCtx,
+    id: &str,
+    prior: Option<&Attrs>,
+) -> Result<Option<Observed>, BackendError> {
     let (id2, prior) = (id.to_string(), prior.cloned());
-    f.snapshot(cx, Op::Retrieving, Kind::Peering, id, move |tx| read_tx(tx, &id2, prior.as_ref()))
-        .await
+    f.snapshot(cx, Op::Retrieving, Kind::Peering, id, move |tx| {
+        read_tx(tx, &id2, prior.as_ref())
+    })
+    .await
 }
 
 /// Refuses a change of a peering whose sides carry another owner's mark.
@@ -199,22 +206,35 @@ pub async fn claim(f: &LocalFabric, cx: &OpCtx, id: &str) -> Result<(), BackendE
     let (id2, stack) = (id.to_string(), cx.stack().to_string());
     f.write_as(cx, Op::Importing, NOUN, id, move |tx| {
         let Some(found) = read_tx(tx, &id2, None)? else {
-            return Err(Fail::refused(crate::backend::ErrorCode::ResourceNotFound, "the peering does not exist"));
+            return Err(Fail::refused(
+                crate::backend::ErrorCode::ResourceNotFound,
+                "the peering does not exist",
+            ));
         };
         if let Owner::Stack(_) = &found.owner {
             tags::may_change(&found.owner, &stack, Op::Importing, NOUN, &id2)?;
         }
         let mark = tags::to_json(&crate::backend::owner::tags_for(&stack));
-        let pid: PeeringId = id2.parse().map_err(|e: crate::backend::IdError| Fail::Corrupt(e.to_string()))?;
+        let pid: PeeringId = id2
+            .parse()
+            .map_err(|e: crate::backend::IdError| Fail::Corrupt(e.to_string()))?;
         let cluster_vnet = pid.vnet.to_string();
-        let hub = found.attrs.get("hub_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let hub = found
+            .attrs
+            .get("hub_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let hub_name = found
             .attrs
             .get("hub_peering_name")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        for (v, n) in [(cluster_vnet.as_str(), pid.name.as_str()), (hub.as_str(), hub_name.as_str())] {
+        for (v, n) in [
+            (cluster_vnet.as_str(), pid.name.as_str()),
+            (hub.as_str(), hub_name.as_str()),
+        ] {
             tx.execute(
                 "UPDATE peerings SET tags = ?3 WHERE vnet_id = ?1 AND name = ?2",
                 rusqlite::params![v, n, mark],

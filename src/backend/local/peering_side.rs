@@ -6,9 +6,9 @@
 
 use super::records::{strings_from_json, strings_to_json};
 use super::tags::{self, Tags};
-use crate::backend::Owner;
 use super::vnet::{self, first_overlap};
 use super::Fail;
+use crate::backend::Owner;
 use crate::backend::{BackendError, ErrorCode, Op};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 

@@ -41,11 +41,7 @@ pub fn exists(what: &str, owner: &Owner) -> Fail {
     Fail::refused(
         crate::backend::ErrorCode::AlreadyExists,
         format!(
-            "{what} already exists and is {owner}; hybridk8s never adopts an existing object: to manage it with this stack, import it (`hybridk8s import ADDRESS ID` or `terraform import`){}",
-            match owner {
-                Owner::Stack(_) => ", after the owning stack has given it up",
-                Owner::Unmanaged => "",
-            }
+            "{what} already exists and is {owner}; hybridk8s never adopts an existing object: to manage it with this stack, import it (`hybridk8s import ADDRESS ID` or `terraform import`), or choose another name"
         ),
     )
 }

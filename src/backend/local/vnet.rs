@@ -48,9 +48,7 @@ impl VnetRow {
         let managed = self.managed_subnets();
         self.subnets
             .iter()
-            .filter(|(n, _)| {
-                !managed.iter().chain(known).any(|m| m.eq_ignore_ascii_case(n))
-            })
+            .filter(|(n, _)| !managed.iter().chain(known).any(|m| m.eq_ignore_ascii_case(n)))
             .cloned()
             .collect()
     }
@@ -200,7 +198,11 @@ fn role_of(kind: Kind) -> &'static str {
 pub fn read_tx(tx: &Transaction, kind: Kind, id: &str, prior: Option<&Attrs>) -> Result<Option<Observed>, Fail> {
     let Some(row) = get(tx, id)? else { return Ok(None) };
     if row.role != role_of(kind) {
-        let found = if row.role == "hub" { Kind::Hub } else { Kind::ClusterNetwork };
+        let found = if row.role == "hub" {
+            Kind::Hub
+        } else {
+            Kind::ClusterNetwork
+        };
         return Err(Fail::Backend(BackendError::WrongKind {
             op: Op::Retrieving,
             noun: noun(kind),
@@ -213,7 +215,10 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str, prior: Option<&Attrs>) ->
     attrs.insert("id".into(), Value::str(&row.id));
     attrs.insert("name".into(), Value::str(&row.name));
     attrs.insert("resource_group".into(), Value::str(&row.resource_group));
-    if let Some(n) = prior.and_then(|p| p.get("node_subnet_name")).filter(|v| v.as_str().is_some()) {
+    if let Some(n) = prior
+        .and_then(|p| p.get("node_subnet_name"))
+        .filter(|v| v.as_str().is_some())
+    {
         attrs.insert("node_subnet_name".into(), n.clone());
     }
     match kind {
@@ -246,13 +251,19 @@ pub async fn read(
     prior: Option<&Attrs>,
 ) -> Result<Option<Observed>, BackendError> {
     let (id2, prior) = (id.to_string(), prior.cloned());
-    f.snapshot(cx, Op::Retrieving, kind, id, move |tx| read_tx(tx, kind, &id2, prior.as_ref()))
-        .await
+    f.snapshot(cx, Op::Retrieving, kind, id, move |tx| {
+        read_tx(tx, kind, &id2, prior.as_ref())
+    })
+    .await
 }
 
 /// The names of the subnets a row describes, for the `hybridk8s-subnets` tag.
 fn subnet_names(row: &VnetRow) -> String {
-    row.subnets.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(",")
+    row.subnets
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub async fn create(f: &LocalFabric, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
@@ -328,7 +339,10 @@ pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str) -> Result<
     let (id2, stack) = (id.to_string(), cx.stack().to_string());
     f.write(cx, Op::Importing, kind, id, move |tx| {
         let Some(mut row) = get(tx, &id2)? else {
-            return Err(Fail::refused(ErrorCode::ResourceNotFound, "the virtual network does not exist"));
+            return Err(Fail::refused(
+                ErrorCode::ResourceNotFound,
+                "the virtual network does not exist",
+            ));
         };
         if let Owner::Stack(s) = row.owner() {
             tags::may_change(&Owner::Stack(s), &stack, Op::Importing, noun(kind), &id2)?;

@@ -48,7 +48,11 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
     }
     for (cid, lbs) in internal {
         let c = t.clusters[cid];
-        let reserved = c.int("internal_lb_ips").unwrap_or(0);
+        // Null: a cluster read from the fabric, whose sizing inputs only its
+        // own configuration knows.
+        let Some(reserved) = c.int("internal_lb_ips") else {
+            continue;
+        };
         if (lbs.len() as i64) > reserved {
             let extra = lbs[reserved.max(0) as usize];
             d.push(
