@@ -3,6 +3,7 @@
 //! indexes; none compares all pairs.
 
 mod dns;
+mod ids;
 mod peering;
 mod ranges;
 mod services;
@@ -93,6 +94,7 @@ pub fn check_graph(graph: &Graph) -> Diagnostics {
     ranges::check(&topo, &mut d);
     services::check(&topo, &mut d);
     dns::check(&topo, &mut d);
+    ids::check(&topo, &mut d);
     d
 }
 
