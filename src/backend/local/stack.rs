@@ -127,6 +127,24 @@ impl LocalFabric {
             .map_err(|e| storage(name, e))
     }
 
+    /// Whether the stack was ever locked or holds resources (a name that
+    /// was never used does not exist).
+    pub async fn stack_exists(&self, name: &str) -> Result<bool, StackError> {
+        let n = name.to_string();
+        self.with_conn(move |c| {
+            let found: Option<i64> = c
+                .query_row(
+                    "SELECT 1 FROM stacks WHERE name = ?1 UNION ALL SELECT 1 FROM stack_resources WHERE stack = ?1 LIMIT 1",
+                    [&n],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(found.is_some())
+        })
+        .await
+        .map_err(|e| storage(name, e))
+    }
+
     /// Every stack with its serial, by name.
     pub async fn stacks(&self) -> Result<Vec<(String, i64)>, StackError> {
         self.with_conn(|c| {
