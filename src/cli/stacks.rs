@@ -88,8 +88,8 @@ pub fn legacy_name(file: &Path, name: &str, s: &StackArgs) -> Option<String> {
 /// Why an old-style stack may hold this program's resources, and what to do.
 pub fn legacy_message(name: &str, legacy: &str) -> String {
     format!(
-        "stack `{name}` does not exist yet, but stack `{legacy}` does: before stacks were named by \
-         their program's path, this program's stack may have been `{legacy}`.\n  \
+        "stack `{name}` does not exist yet, but stack `{legacy}` does\n  \
+         note: stacks used to be named after the program's file; `{legacy}` may hold this program's resources\n  \
          hint: pass `--stack {legacy}` to keep using that stack, or `--stack {name}` to start a new one"
     )
 }
