@@ -268,10 +268,14 @@ fn an_old_style_stack_is_pointed_out_not_silently_replaced() {
     assert!(err.ends_with(&warning.replacen("warning:", "error:", 1)), "{err}");
     let out = w.hk(&["destroy", "hybrid.hk", "--auto-approve"]);
     assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
     assert!(
-        text(&out.stderr).contains("pass `--stack hybrid`"),
-        "{}",
-        text(&out.stderr)
+        err.contains("stack `hybrid.hk` does not exist yet, but stack `hybrid` does"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: pass `--stack hybrid` to destroy that stack"),
+        "{err}"
     );
     assert_eq!(w.ok(&["fabric", "dump", "--json"]), before);
 

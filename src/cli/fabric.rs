@@ -148,7 +148,7 @@ pub fn destroy(file: &Path, fabric: &FabricArgs, stack: &StackArgs, how: &ApplyA
         if !opened.exists {
             msg.push_str(" (there is no fabric file): nothing to destroy");
         } else if let Some(legacy) = legacy_stack(&opened.fabric, file, &name, stack).await? {
-            msg = legacy_message(&name, &legacy);
+            msg = stacks::legacy_destroy_message(&name, &legacy);
         } else {
             let names: Vec<String> = opened.fabric.stacks().await?.into_iter().map(|(n, _)| n).collect();
             msg.push_str(": nothing to destroy");

@@ -88,9 +88,23 @@ pub fn legacy_name(file: &Path, name: &str, s: &StackArgs) -> Option<String> {
 /// Why an old-style stack may hold this program's resources, and what to do.
 pub fn legacy_message(name: &str, legacy: &str) -> String {
     format!(
+        "{}\n  hint: pass `--stack {legacy}` to keep using that stack, or `--stack {name}` to start a new one",
+        legacy_note(name, legacy)
+    )
+}
+
+/// The same for `destroy`, which has no new stack to start.
+pub fn legacy_destroy_message(name: &str, legacy: &str) -> String {
+    format!(
+        "{}\n  hint: pass `--stack {legacy}` to destroy that stack",
+        legacy_note(name, legacy)
+    )
+}
+
+fn legacy_note(name: &str, legacy: &str) -> String {
+    format!(
         "stack `{name}` does not exist yet, but stack `{legacy}` does\n  \
-         note: stacks used to be named after the program's file; `{legacy}` may hold this program's resources\n  \
-         hint: pass `--stack {legacy}` to keep using that stack, or `--stack {name}` to start a new one"
+         note: stacks used to be named after the program's file; `{legacy}` may hold this program's resources"
     )
 }
 

@@ -360,6 +360,33 @@ impl StateSink for StackLock {
 
 #[cfg(test)]
 mod tests {
+    use super::LocalFabric;
+    use crate::engine::state::StateSink;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stack_exists_once_locked_and_in_memory_fabrics_are_separate() {
+        let a = LocalFabric::empty_in_memory().unwrap();
+        let b = LocalFabric::empty_in_memory().unwrap();
+        assert!(!a.stack_exists("dev").await.unwrap());
+        let lock = a.lock_stack("dev", super::DEFAULT_LOCK_TIMEOUT).await.unwrap();
+        lock.begin_apply(0).await.unwrap();
+        lock.release().await.unwrap();
+        assert!(a.stack_exists("dev").await.unwrap());
+        assert_eq!(a.stacks().await.unwrap(), [("dev".to_string(), 1)]);
+        assert!(!b.stack_exists("dev").await.unwrap());
+        assert!(b.stacks().await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn open_existing_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = crate::backend::local::db::default_path(dir.path());
+        assert!(LocalFabric::open_existing(&path).unwrap().is_none());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        LocalFabric::open(&path).unwrap();
+        assert!(LocalFabric::open_existing(&path).unwrap().is_some());
+    }
+
     #[test]
     fn utc_formats_the_epoch_and_a_leap_day() {
         assert_eq!(super::utc(0), "1970-01-01T00:00:00Z");
