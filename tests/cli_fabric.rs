@@ -252,7 +252,7 @@ fn two_processes_apply_different_stacks_at_once() {
         text(&a.stdout),
         text(&b.stdout)
     );
-    assert_eq!(w.ok(&["state", "list", "--stack", "other"]).lines().count(), 2);
+    assert_eq!(w.ok(&["state", "list", "--stack", "other.hk"]).lines().count(), 2);
     assert_eq!(
         w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
         Some(0)
@@ -276,7 +276,7 @@ fn the_same_stack_twice_waits_or_fails_clearly() {
     let mut locked = false;
     for _ in 0..200 {
         std::thread::sleep(std::time::Duration::from_millis(25));
-        if w.db().exists() && w.hk(&["state", "list", "--stack", "hybrid"]).status.success() {
+        if w.db().exists() && w.hk(&["state", "list", "--stack", "hybrid.hk"]).status.success() {
             locked = true;
             break;
         }
@@ -285,7 +285,7 @@ fn the_same_stack_twice_waits_or_fails_clearly() {
     let second = w.hk(&["apply", "hybrid.hk", "--auto-approve", "--lock-timeout", "0"]);
     assert_eq!(second.status.code(), Some(1));
     assert!(
-        text(&second.stderr).contains("stack `hybrid` is locked by pid"),
+        text(&second.stderr).contains("stack `hybrid.hk` is locked by pid"),
         "{}",
         text(&second.stderr)
     );
@@ -310,7 +310,7 @@ fn a_killed_apply_leaves_a_database_that_converges() {
         std::thread::sleep(std::time::Duration::from_millis(25));
         if w.db().exists() {
             created = w
-                .hk(&["state", "list", "--stack", "hybrid"])
+                .hk(&["state", "list", "--stack", "hybrid.hk"])
                 .stdout
                 .iter()
                 .filter(|&&b| b == b'\n')

@@ -1,9 +1,12 @@
 //! Commands over the embedded fabric: plan, apply, destroy, import, state
-//! and fabric dump. Each opens the SQLite fabric, works on one stack, and
-//! holds the stack lock for as long as it writes.
+//! and fabric dump. Each opens the SQLite fabric, works on one stack (see
+//! `stacks` for names), and holds the stack lock for as long as it writes.
+//! The read-only ones (plan, state, dump) create no file: a missing fabric
+//! reads as an empty one.
 
 use super::compile::load_checked;
 use super::show::{self, Style};
+use super::stacks::{self, legacy_message, open_read, open_write, program_stack};
 use super::ProgramArgs;
 use crate::backend::local::LocalFabric;
 use crate::backend::Backend;
@@ -27,7 +30,8 @@ pub struct FabricArgs {
 /// Which stack (the standalone state of one program) to use.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StackArgs {
-    /// Stack name [default: the program file's stem].
+    /// Stack name [default: the program's path relative to the directory
+    /// holding the fabric's `.hybridk8s/`, e.g. `envs/dev/main.hk`].
     #[arg(long = "stack", value_name = "NAME")]
     pub stack: Option<String>,
 }
@@ -53,32 +57,15 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn open(f: &FabricArgs) -> anyhow::Result<LocalFabric> {
-    LocalFabric::open_at(f.state.clone()).map_err(anyhow::Error::from)
-}
-
-fn stack_of(file: &Path, s: &StackArgs) -> anyhow::Result<String> {
-    if let Some(n) = &s.stack {
-        return Ok(n.clone());
-    }
-    file.file_stem()
-        .and_then(|s| s.to_str())
-        .map(str::to_string)
-        .with_context(|| format!("cannot name a stack after {}; pass --stack", file.display()))
-}
-
 /// The stack for commands without a program: `--stack`, or the only one.
-async fn sole_stack(fabric: &LocalFabric, s: &StackArgs) -> anyhow::Result<String> {
+async fn sole_stack(fabric: &LocalFabric, path: &Path, s: &StackArgs) -> anyhow::Result<String> {
     if let Some(n) = &s.stack {
         return Ok(n.clone());
     }
     let stacks = fabric.stacks().await?;
     match stacks.as_slice() {
         [(only, _)] => Ok(only.clone()),
-        [] => bail!(
-            "the fabric {} has no stacks yet; apply a program first",
-            fabric.path().display()
-        ),
+        [] => bail!("the fabric {} has no stacks yet; apply a program first", path.display()),
         many => bail!(
             "the fabric holds several stacks ({}); pass --stack NAME",
             many.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
@@ -96,9 +83,13 @@ pub fn plan(
     let Some((p, _)) = load_checked(program)? else {
         return Ok(ExitCode::from(1));
     };
-    let name = stack_of(&program.file, stack)?;
+    let opened = open_read(fabric)?;
+    let name = program_stack(&program.file, &opened.path, stack);
     let plan = runtime()?.block_on(async {
-        let fabric = open(fabric)?;
+        let fabric = opened.fabric;
+        if let Some(legacy) = legacy_stack(&fabric, &program.file, &name, stack).await? {
+            eprintln!("warning: {}", legacy_message(&name, &legacy));
+        }
         let state = fabric.stack_state(&name).await?;
         anyhow::Ok(engine::plan(&p.graph, &state, Arc::new(fabric)).await?)
     })?;
@@ -123,14 +114,58 @@ pub fn apply(
     let Some((p, _)) = load_checked(program)? else {
         return Ok(ExitCode::from(1));
     };
-    let name = stack_of(&program.file, stack)?;
+    let opened = open_read(fabric)?;
+    let name = program_stack(&program.file, &opened.path, stack);
+    let legacy = runtime()?.block_on(legacy_stack(&opened.fabric, &program.file, &name, stack))?;
+    drop(opened);
+    if let Some(legacy) = legacy {
+        // Starting empty would try to create what the old stack owns.
+        eprintln!("error: {}", legacy_message(&name, &legacy));
+        return Ok(ExitCode::from(1));
+    }
     run_apply(fabric, &name, how, false, move |state, backend| {
         Box::pin(async move { Ok(engine::plan(&p.graph, &state, backend).await?) })
     })
 }
 
+/// An old-style stack (named by the file stem) that may hold this
+/// program's resources, when the program's own stack does not exist.
+async fn legacy_stack(fabric: &LocalFabric, file: &Path, name: &str, s: &StackArgs) -> anyhow::Result<Option<String>> {
+    let Some(legacy) = stacks::legacy_name(file, name, s) else {
+        return Ok(None);
+    };
+    Ok((!fabric.stack_exists(name).await? && fabric.stack_exists(&legacy).await?).then_some(legacy))
+}
+
 pub fn destroy(file: &Path, fabric: &FabricArgs, stack: &StackArgs, how: &ApplyArgs) -> anyhow::Result<ExitCode> {
-    let name = stack_of(file, stack)?;
+    let opened = open_read(fabric)?;
+    let name = program_stack(file, &opened.path, stack);
+    let missing = runtime()?.block_on(async {
+        if opened.fabric.stack_exists(&name).await? {
+            return anyhow::Ok(None);
+        }
+        let mut msg = format!("stack `{name}` does not exist in the fabric {}", opened.path.display());
+        if !opened.exists {
+            msg.push_str(" (there is no fabric file): nothing to destroy");
+        } else if let Some(legacy) = legacy_stack(&opened.fabric, file, &name, stack).await? {
+            msg = stacks::legacy_destroy_message(&name, &legacy);
+        } else {
+            let names: Vec<String> = opened.fabric.stacks().await?.into_iter().map(|(n, _)| n).collect();
+            msg.push_str(": nothing to destroy");
+            if !names.is_empty() {
+                msg.push_str(&format!(
+                    "\n  hint: its stacks are {}; pass --stack NAME",
+                    names.join(", ")
+                ));
+            }
+        }
+        Ok(Some(msg))
+    })?;
+    drop(opened);
+    if let Some(msg) = missing {
+        eprintln!("error: {msg}");
+        return Ok(ExitCode::from(1));
+    }
     run_apply(fabric, &name, how, true, |state, backend| {
         Box::pin(async move { Ok(engine::destroy_plan(&state, backend).await?) })
     })
@@ -149,7 +184,7 @@ fn run_apply(
 ) -> anyhow::Result<ExitCode> {
     let st = Style::detect();
     runtime()?.block_on(async {
-        let fabric = open(fabric)?;
+        let fabric = open_write(fabric)?;
         let lock = fabric.lock_stack(name, Duration::from_secs(how.lock_timeout)).await?;
         let backend: Arc<dyn Backend> = Arc::new(fabric.clone());
         let plan = planner(lock.state().await?, backend.clone()).await?;
@@ -216,9 +251,13 @@ fn confirm(destroy: bool) -> anyhow::Result<bool> {
 
 pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let path = stacks::db_path(fabric);
+    if !path.is_file() {
+        bail!("there is no fabric at {}: nothing to import from", path.display());
+    }
     runtime()?.block_on(async {
-        let fabric = open(fabric)?;
-        let name = sole_stack(&fabric, stack).await?;
+        let fabric = open_write(fabric)?;
+        let name = sole_stack(&fabric, &path, stack).await?;
         let lock = fabric
             .lock_stack(&name, crate::backend::local::stack::DEFAULT_LOCK_TIMEOUT)
             .await?;
@@ -246,9 +285,10 @@ pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -
 }
 
 pub fn state_list(fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
+    let opened = open_read(fabric)?;
     runtime()?.block_on(async {
-        let fabric = open(fabric)?;
-        let name = sole_stack(&fabric, stack).await?;
+        let fabric = opened.fabric;
+        let name = sole_stack(&fabric, &opened.path, stack).await?;
         for (addr, e) in fabric.stack_state(&name).await?.resources {
             let pending = e
                 .pending
@@ -262,9 +302,10 @@ pub fn state_list(fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<Exit
 
 pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let opened = open_read(fabric)?;
     runtime()?.block_on(async {
-        let fabric = open(fabric)?;
-        let name = sole_stack(&fabric, stack).await?;
+        let fabric = opened.fabric;
+        let name = sole_stack(&fabric, &opened.path, stack).await?;
         let state = fabric.stack_state(&name).await?;
         let Some(e) = state.resources.get(&address) else {
             bail!("stack `{name}` has no resource {address}; `state list` shows what it has");
@@ -279,7 +320,8 @@ pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyh
 }
 
 pub fn dump(fabric: &FabricArgs) -> anyhow::Result<ExitCode> {
-    let dump = runtime()?.block_on(async { anyhow::Ok(open(fabric)?.dump().await?) })?;
+    let opened = open_read(fabric)?;
+    let dump = runtime()?.block_on(async { anyhow::Ok(opened.fabric.dump().await?) })?;
     println!("{}", serde_json::to_string_pretty(&dump)?);
     Ok(ExitCode::SUCCESS)
 }

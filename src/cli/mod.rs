@@ -4,6 +4,7 @@
 mod compile;
 mod fabric;
 mod show;
+mod stacks;
 
 pub use fabric::{ApplyArgs, FabricArgs, StackArgs};
 

@@ -149,6 +149,22 @@ fn io_err(e: std::io::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
 }
 
+/// A new, empty fabric in memory, shared by every connection to the URI it
+/// returns while one of them is open. Nothing touches the disk.
+pub fn memory() -> rusqlite::Result<(PathBuf, Connection)> {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let uri = PathBuf::from(format!(
+        "file:hybridk8s-empty-{}-{n}?mode=memory&cache=shared",
+        std::process::id()
+    ));
+    let mut conn = connect(&uri)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(SCHEMA)?;
+    tx.commit()?;
+    Ok((uri, conn))
+}
+
 /// Opens one connection with the fabric's settings.
 pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(
@@ -157,7 +173,8 @@ pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
     )?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
+    // An in-memory fabric (see [`memory`]) has no WAL.
+    debug_assert!(matches!(mode.to_ascii_lowercase().as_str(), "wal" | "memory"));
     // WAL + NORMAL survives a killed process (not a power cut) without an
     // fsync per commit.
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")?;

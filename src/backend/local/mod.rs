@@ -129,6 +129,33 @@ impl LocalFabric {
         })
     }
 
+    /// Opens the fabric at `path` when the file exists, `None` otherwise:
+    /// for commands that only read and must create nothing.
+    pub fn open_existing(path: impl Into<PathBuf>) -> Result<Option<Self>, BackendError> {
+        let path = path.into();
+        if !path.is_file() {
+            return Ok(None);
+        }
+        Self::open(path).map(Some)
+    }
+
+    /// A new, empty fabric that lives in memory only: what a read-only
+    /// command sees where no fabric file exists.
+    pub fn empty_in_memory() -> Result<Self, BackendError> {
+        let (uri, conn) = db::memory().map_err(|e| BackendError::Storage {
+            op: Op::Retrieving,
+            noun: "fabric",
+            id: "(in memory)".into(),
+            cause: e.to_string(),
+        })?;
+        Ok(LocalFabric {
+            inner: Arc::new(Inner {
+                pool: db::Pool::new(uri, conn),
+                delay: Duration::ZERO,
+            }),
+        })
+    }
+
     /// Opens `.hybridk8s/fabric.db` under the working directory.
     pub fn open_default() -> Result<Self, BackendError> {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));

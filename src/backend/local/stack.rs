@@ -127,6 +127,24 @@ impl LocalFabric {
             .map_err(|e| storage(name, e))
     }
 
+    /// Whether the stack was ever locked or holds resources (a name that
+    /// was never used does not exist).
+    pub async fn stack_exists(&self, name: &str) -> Result<bool, StackError> {
+        let n = name.to_string();
+        self.with_conn(move |c| {
+            let found: Option<i64> = c
+                .query_row(
+                    "SELECT 1 FROM stacks WHERE name = ?1 UNION ALL SELECT 1 FROM stack_resources WHERE stack = ?1 LIMIT 1",
+                    [&n],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(found.is_some())
+        })
+        .await
+        .map_err(|e| storage(name, e))
+    }
+
     /// Every stack with its serial, by name.
     pub async fn stacks(&self) -> Result<Vec<(String, i64)>, StackError> {
         self.with_conn(|c| {
@@ -342,6 +360,33 @@ impl StateSink for StackLock {
 
 #[cfg(test)]
 mod tests {
+    use super::LocalFabric;
+    use crate::engine::state::StateSink;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stack_exists_once_locked_and_in_memory_fabrics_are_separate() {
+        let a = LocalFabric::empty_in_memory().unwrap();
+        let b = LocalFabric::empty_in_memory().unwrap();
+        assert!(!a.stack_exists("dev").await.unwrap());
+        let lock = a.lock_stack("dev", super::DEFAULT_LOCK_TIMEOUT).await.unwrap();
+        lock.begin_apply(0).await.unwrap();
+        lock.release().await.unwrap();
+        assert!(a.stack_exists("dev").await.unwrap());
+        assert_eq!(a.stacks().await.unwrap(), [("dev".to_string(), 1)]);
+        assert!(!b.stack_exists("dev").await.unwrap());
+        assert!(b.stacks().await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn open_existing_creates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = crate::backend::local::db::default_path(dir.path());
+        assert!(LocalFabric::open_existing(&path).unwrap().is_none());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        LocalFabric::open(&path).unwrap();
+        assert!(LocalFabric::open_existing(&path).unwrap().is_some());
+    }
+
     #[test]
     fn utc_formats_the_epoch_and_a_leap_day() {
         assert_eq!(super::utc(0), "1970-01-01T00:00:00Z");

@@ -81,9 +81,7 @@ impl Loader<'_> {
                 .unwrap_or(Value::Unknown);
             config.insert(key.to_string(), v);
         }
-        let Eval {
-            mut deps, mut recorded, ..
-        } = ev;
+        let Eval { deps, mut recorded, .. } = ev;
         let names_label = schema
             .attribute("name")
             .is_some_and(|a| a.presence == Presence::Required && !config.contains_key("name"));
@@ -91,7 +89,6 @@ impl Loader<'_> {
             config.insert("name".into(), Value::str(&b.label.name));
             recorded.push((AttrPath::attr("name"), b.label.span));
         }
-        deps.extend(scope.inherited_deps.iter().cloned());
         let spans = self.spans.insert_resource(addr.clone(), b.label.span, b.span);
         spans.paths.extend(recorded);
         let (attrs, diags) = kinds::complete(&addr, config, &self.opts.ctx);

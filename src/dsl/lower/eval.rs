@@ -220,6 +220,7 @@ impl<'a> Eval<'a> {
                     .at(segs[1].span, format!("`{}` is a {}", first.name, p.ty.describe())),
                 );
             }
+            self.deps.extend(p.deps.iter().cloned());
             return Some(p.value.clone());
         }
         match self.scope.names.get(&first.name) {

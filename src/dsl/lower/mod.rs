@@ -170,18 +170,15 @@ impl Loader<'_> {
         let Some(file) = self.read(&path, Some(m.path_span)) else {
             return;
         };
-        let Some((params, deps)) = self.module_params(scope, &file, m) else {
+        let Some(params) = self.module_params(scope, &file, m) else {
             return;
         };
         let mut module = scope.module.clone();
         module.push(m.name.name.clone());
-        let mut inherited = scope.inherited_deps.clone();
-        inherited.extend(deps);
         let inner = Scope {
             module,
             params,
             names: HashMap::new(),
-            inherited_deps: inherited,
         };
         self.stack.push(key);
         self.lower_scope(&file, inner, &path);

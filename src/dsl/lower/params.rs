@@ -11,6 +11,8 @@ use crate::graph::{Address, AttrPath, Type, Value};
 use std::collections::{BTreeSet, HashMap};
 
 type Params = HashMap<String, ParamVal>;
+/// Values given for params, with the resources each one read.
+type Given = HashMap<String, (Value, BTreeSet<Address>)>;
 
 fn declared(file: &File) -> Vec<&Param> {
     file.items
@@ -29,7 +31,7 @@ impl Loader<'_> {
         let by_name: HashMap<&str, &Param> = decls.iter().map(|p| (p.name.name.as_str(), *p)).collect();
         let names: Vec<&str> = decls.iter().map(|p| p.name.name.as_str()).collect();
         let errors_before = self.problems.len();
-        let mut given: HashMap<String, Value> = HashMap::new();
+        let mut given = Given::new();
         let empty = Scope::default();
         for path in &self.opts.var_files {
             let text = match std::fs::read_to_string(path) {
@@ -62,7 +64,7 @@ impl Loader<'_> {
                 let ty = param_type(&p.ty);
                 let mut ev = Eval::new(&empty, &self.graph, &mut self.problems);
                 if let Some(v) = ev.eval(&a.value, Some(&ty), &AttrPath::root()) {
-                    given.insert(a.key.name.clone(), v);
+                    given.insert(a.key.name.clone(), (v, BTreeSet::new()));
                 }
             }
         }
@@ -78,7 +80,7 @@ impl Loader<'_> {
             };
             let ty = param_type(&p.ty);
             if ty == Type::String {
-                given.insert(name.clone(), Value::str(raw));
+                given.insert(name.clone(), (Value::str(raw), BTreeSet::new()));
                 continue;
             }
             let id = self.sources.add(format!("--var {name}"), raw.clone());
@@ -87,7 +89,7 @@ impl Loader<'_> {
                 Ok(e) => {
                     let mut ev = Eval::new(&empty, &self.graph, &mut self.problems);
                     if let Some(v) = ev.eval(&e, Some(&ty), &AttrPath::root()) {
-                        given.insert(name.clone(), v);
+                        given.insert(name.clone(), (v, BTreeSet::new()));
                     }
                 }
                 Err(p) => self.problems.push(p),
@@ -105,18 +107,13 @@ impl Loader<'_> {
     }
 
     /// A module instance's params from its arguments (evaluated in the
-    /// parent scope), with the parent resources they read.
-    pub(super) fn module_params(
-        &mut self,
-        parent: &Scope,
-        file: &File,
-        m: &ModuleUse,
-    ) -> Option<(Params, BTreeSet<Address>)> {
+    /// parent scope), each with the parent resources it read.
+    pub(super) fn module_params(&mut self, parent: &Scope, file: &File, m: &ModuleUse) -> Option<Params> {
         let decls = declared(file);
         let by_name: HashMap<&str, &Param> = decls.iter().map(|p| (p.name.name.as_str(), *p)).collect();
         let names: Vec<&str> = decls.iter().map(|p| p.name.name.as_str()).collect();
         let errors_before = self.problems.len();
-        let mut given = HashMap::new();
+        let mut given = Given::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut ev = Eval::new(parent, &self.graph, &mut self.problems);
         for a in &m.args {
@@ -134,11 +131,12 @@ impl Loader<'_> {
                     .push(unknown_name("dsl::unknown-param", msg, &a.key.name, a.key.span, &names));
                 continue;
             };
-            if let Some(v) = ev.eval(&a.value, Some(&param_type(&p.ty)), &AttrPath::root()) {
-                given.insert(a.key.name.clone(), v);
+            let v = ev.eval(&a.value, Some(&param_type(&p.ty)), &AttrPath::root());
+            let deps = std::mem::take(&mut ev.deps);
+            if let Some(v) = v {
+                given.insert(a.key.name.clone(), (v, deps));
             }
         }
-        let deps = std::mem::take(&mut ev.deps);
         let instance = m.name.clone();
         let params = self.bind(&decls, given, |p| {
             Problem::error(
@@ -149,29 +147,25 @@ impl Loader<'_> {
             .related(p.name.span, "declared here without a default")
             .help(format!("add `{} = …` to the module block", p.name.name))
         });
-        (self.problems[errors_before..].iter().all(|p| !p.is_error())).then_some((params, deps))
+        (self.problems[errors_before..].iter().all(|p| !p.is_error())).then_some(params)
     }
 
     /// Binds params in declaration order: given value, else default (which
-    /// may read earlier params), else a `missing` problem.
-    fn bind(
-        &mut self,
-        decls: &[&Param],
-        mut given: HashMap<String, Value>,
-        missing: impl Fn(&Param) -> Problem,
-    ) -> Params {
+    /// may read earlier params, and then depends on what they read), else a
+    /// `missing` problem.
+    fn bind(&mut self, decls: &[&Param], mut given: Given, missing: impl Fn(&Param) -> Problem) -> Params {
         let mut scope = Scope::default();
         for p in decls {
             let ty = param_type(&p.ty);
             if scope.params.contains_key(&p.name.name) {
                 continue; // reported as a duplicate name by the scope
             }
-            let value = match (given.remove(&p.name.name), &p.default) {
-                (Some(v), _) => v,
+            let (value, deps) = match (given.remove(&p.name.name), &p.default) {
+                (Some(given), _) => given,
                 (None, Some(d)) => {
                     let mut ev = Eval::new(&scope, &self.graph, &mut self.problems);
                     match ev.eval(d, Some(&ty), &AttrPath::root()) {
-                        Some(v) => v,
+                        Some(v) => (v, ev.deps),
                         None => continue,
                     }
                 }
@@ -180,7 +174,7 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            scope.params.insert(p.name.name.clone(), ParamVal { value, ty });
+            scope.params.insert(p.name.name.clone(), ParamVal { value, ty, deps });
         }
         scope.params
     }

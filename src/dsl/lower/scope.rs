@@ -4,11 +4,15 @@ use crate::dsl::ast::{Expr, ExprKind, StrPart, TypeExpr, TypeKind};
 use crate::graph::{Address, Type, Value};
 use std::collections::{BTreeSet, HashMap};
 
-/// A bound param: its value and declared type.
+/// A bound param: its value, declared type, and the resources its value
+/// was computed from (a module argument such as `hub_id = hub.id`, or a
+/// default that reads other params). A block depends on them only when it
+/// reads the param.
 #[derive(Debug, Clone)]
 pub struct ParamVal {
     pub value: Value,
     pub ty: Type,
+    pub deps: BTreeSet<Address>,
 }
 
 /// What a block label or module instance name stands for.
@@ -26,9 +30,6 @@ pub struct Scope {
     pub module: Vec<String>,
     pub params: HashMap<String, ParamVal>,
     pub names: HashMap<String, Named>,
-    /// Parent resources the module arguments read: every resource of the
-    /// instance depends on them.
-    pub inherited_deps: BTreeSet<Address>,
 }
 
 /// The graph type of a param type.
