@@ -208,7 +208,7 @@ fn import_brings_an_object_under_a_stack() {
     let listed = w.hk(&["state", "list", "--stack", "adopted"]);
     assert_eq!(text(&listed.stdout).trim(), "", "{}", text(&listed.stderr));
     // The owning stack has it already.
-    let out = w.hk(&["import", "hub.hub", &id, "--stack", "hybrid"]);
+    let out = w.hk(&["import", "hub.hub", &id, "--stack", "hybrid.hk"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("already managed"), "{}", text(&out.stderr));
     // An object that does not exist cannot be imported.

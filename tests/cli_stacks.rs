@@ -257,10 +257,13 @@ fn an_old_style_stack_is_pointed_out_not_silently_replaced() {
     w.ok(&["apply", "hybrid.hk", "--auto-approve", "--stack", "hybrid"]);
     let before = w.ok(&["fabric", "dump", "--json"]);
 
+    // The plan points at the old stack, and refuses to create what it owns.
     let out = w.hk(&["plan", "hybrid.hk"]);
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     let warning = &stderr[stderr.find("warning: stack").expect("a warning about the stack")..];
+    let (warning, refusal) = warning.split_at(warning.find("error: ").expect("the plan is refused"));
+    assert!(refusal.contains("owned by stack \"hybrid\""), "{refusal}");
     insta::assert_snapshot!("old_style_stack_warning", warning);
     let out = w.hk(&["apply", "hybrid.hk", "--auto-approve"]);
     assert_eq!(out.status.code(), Some(1));
