@@ -223,6 +223,27 @@ fn import_brings_an_object_under_a_stack() {
     // The hub is untouched: the owning stack still plans no change.
     let plan = w.ok(&["plan", "hybrid.hk"]);
     assert!(plan.contains("No changes"), "{plan}");
+    // Handing it over: the owner gives it up, the other stack imports it.
+    let out = w.ok(&["state", "rm", "hub.hub", "--stack", "hybrid.hk"]);
+    assert!(out.contains("removed from stack"), "{out}");
+    let before = w.ok(&["fabric", "dump", "--json"]);
+    let out = w.ok(&["import", "hub.hub", &id, "--stack", "adopted"]);
+    assert!(out.contains("imported"), "{out}");
+    assert_eq!(
+        w.ok(&["fabric", "dump", "--json"]),
+        before,
+        "import changes only the owner mark"
+    );
+    let listed = w.ok(&["state", "list", "--stack", "adopted"]);
+    assert_eq!(listed.trim(), "hub.hub");
+    // Now the first stack would have to create it, and is told whose it is.
+    let out = w.hk(&["plan", "hybrid.hk"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("owned by stack \"adopted\""),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

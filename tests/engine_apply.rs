@@ -73,6 +73,9 @@ impl Backend for Recording {
     async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
         self.inner.claim(cx, kind, id).await
     }
+    async fn release(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+        self.inner.release(cx, kind, id).await
+    }
 }
 
 fn fabric() -> (tempfile::TempDir, LocalFabric) {

@@ -256,6 +256,10 @@ pub trait Backend: Send + Sync {
     /// Puts the stack's owner mark on an existing object (import).
     async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError>;
 
+    /// Takes the stack's owner mark off an object it gives up (`state rm`),
+    /// so that another stack may import it. Refuses another stack's object.
+    async fn release(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError>;
+
     /// Parses `id` as the kind's typed ID, reads it, refuses another stack's
     /// object, and claims it for `cx`'s stack.
     async fn import(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<Observed, BackendError> {

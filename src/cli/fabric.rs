@@ -319,6 +319,49 @@ pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyh
     })
 }
 
+pub fn state_rm(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
+    let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+    let path = stacks::db_path(fabric);
+    if !path.is_file() {
+        bail!("there is no fabric at {}: no stack to remove from", path.display());
+    }
+    runtime()?.block_on(async {
+        let fabric = open_write(fabric)?;
+        let name = sole_stack(&fabric, &path, stack).await?;
+        let lock = fabric
+            .lock_stack(&name, crate::backend::local::stack::DEFAULT_LOCK_TIMEOUT)
+            .await?;
+        let state = lock.state().await?;
+        let Some(e) = state.resources.get(&address) else {
+            lock.release().await?;
+            bail!("stack `{name}` has no resource {address}; `state list` shows what it has");
+        };
+        if let (Some(id), false) = (&e.id, e.kind.is_declaration_only()) {
+            let cx = crate::backend::OpCtx::new(name.clone());
+            if let Err(err) = crate::backend::Backend::release(&fabric, &cx, address.kind, id).await {
+                // An object already gone has no mark to take off.
+                if !matches!(
+                    err,
+                    crate::backend::BackendError::Refused {
+                        code: crate::backend::ErrorCode::ResourceNotFound,
+                        ..
+                    }
+                ) {
+                    lock.release().await?;
+                    return Err(anyhow::Error::new(err).context(format!("giving up {address}")));
+                }
+            }
+        }
+        lock.begin_apply(state.serial).await?;
+        lock.remove(&address).await?;
+        lock.release().await?;
+        println!(
+            "{address}: removed from stack `{name}`; the object stays in the fabric without this stack's owner mark."
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 pub fn dump(fabric: &FabricArgs) -> anyhow::Result<ExitCode> {
     let opened = open_read(fabric)?;
     let dump = runtime()?.block_on(async { anyhow::Ok(opened.fabric.dump().await?) })?;

@@ -135,6 +135,13 @@ pub enum StateCommand {
         #[command(flatten)]
         stack: StackArgs,
     },
+    /// Stop managing one resource: forget it and take the stack's owner mark
+    /// off the object (it stays in the fabric; another stack may import it).
+    Rm {
+        address: String,
+        #[command(flatten)]
+        stack: StackArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +197,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: StateCommand::Show { address, stack },
             fabric,
         } => fabric::state_show(&address, &fabric, &stack),
+        Command::State {
+            command: StateCommand::Rm { address, stack },
+            fabric,
+        } => fabric::state_rm(&address, &fabric, &stack),
         Command::Import {
             address,
             id,

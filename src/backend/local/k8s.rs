@@ -286,8 +286,9 @@ pub async fn delete(f: &LocalFabric, cx: &OpCtx, kind: Kind, prior: &Attrs) -> R
     .await
 }
 
-/// Puts the stack's owner marks on the resource's objects (import).
-pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+/// Puts the stack's owner marks on the resource's objects (import), or
+/// takes the stack annotation off.
+pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str, claim: bool) -> Result<(), BackendError> {
     let (id2, stack) = (id.to_string(), cx.stack().to_string());
     f.write(cx, Op::Importing, kind, id, move |tx| {
         let mut st = tx.prepare_cached(
@@ -301,7 +302,11 @@ pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str) -> Result<
             if let Owner::Stack(_) = owner_of(&body) {
                 tags::may_change(&owner_of(&body), &stack, Op::Importing, noun(kind), &id2)?;
             }
-            mark(&mut body, &stack);
+            if claim {
+                mark(&mut body, &stack);
+            } else {
+                unmark(&mut body);
+            }
             tx.execute(
                 "UPDATE k8s_objects SET manifest = ?5 WHERE cluster_id = ?1 AND namespace = ?2 AND kind = ?3 AND name = ?4",
                 params![c, ns, k, n, body.to_string()],

@@ -283,6 +283,18 @@ impl LocalFabric {
     }
 }
 
+impl LocalFabric {
+    /// Puts (`claim`) or takes off the stack's owner mark.
+    async fn mark(&self, cx: &OpCtx, kind: Kind, id: &str, claim: bool) -> Result<(), BackendError> {
+        match kind {
+            Kind::Onprem => Err(declaration_only(Op::Importing, kind)),
+            Kind::Hub | Kind::ClusterNetwork => vnet::claim(self, cx, kind, id, claim).await,
+            Kind::Peering => peering::claim(self, cx, id, claim).await,
+            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::claim(self, cx, kind, id, claim).await,
+        }
+    }
+}
+
 /// True when a dump holds no object at all.
 pub fn dump_is_empty(dump: &serde_json::Value) -> bool {
     dump.as_object()
@@ -344,11 +356,10 @@ impl Backend for LocalFabric {
     }
 
     async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
-        match kind {
-            Kind::Onprem => Err(declaration_only(Op::Importing, kind)),
-            Kind::Hub | Kind::ClusterNetwork => vnet::claim(self, cx, kind, id).await,
-            Kind::Peering => peering::claim(self, cx, id).await,
-            Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::claim(self, cx, kind, id).await,
-        }
+        self.mark(cx, kind, id, true).await
+    }
+
+    async fn release(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+        self.mark(cx, kind, id, false).await
     }
 }

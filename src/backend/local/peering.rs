@@ -201,8 +201,8 @@ pub async fn delete(f: &LocalFabric, cx: &OpCtx, prior: &Attrs) -> Result<(), Ba
     .await
 }
 
-/// Puts the stack's owner mark on both sides (import).
-pub async fn claim(f: &LocalFabric, cx: &OpCtx, id: &str) -> Result<(), BackendError> {
+/// Puts the stack's owner mark on both sides (import), or takes it off.
+pub async fn claim(f: &LocalFabric, cx: &OpCtx, id: &str, claim: bool) -> Result<(), BackendError> {
     let (id2, stack) = (id.to_string(), cx.stack().to_string());
     f.write_as(cx, Op::Importing, NOUN, id, move |tx| {
         let Some(found) = read_tx(tx, &id2, None)? else {
@@ -214,7 +214,11 @@ pub async fn claim(f: &LocalFabric, cx: &OpCtx, id: &str) -> Result<(), BackendE
         if let Owner::Stack(_) = &found.owner {
             tags::may_change(&found.owner, &stack, Op::Importing, NOUN, &id2)?;
         }
-        let mark = tags::to_json(&crate::backend::owner::tags_for(&stack));
+        let mark = if claim {
+            tags::to_json(&crate::backend::owner::tags_for(&stack))
+        } else {
+            "{}".to_string()
+        };
         let pid: PeeringId = id2
             .parse()
             .map_err(|e: crate::backend::IdError| Fail::Corrupt(e.to_string()))?;

@@ -23,6 +23,14 @@ pub fn marked(old: &Tags, stack: &str) -> Tags {
     t
 }
 
+/// The tags without an owner mark (a stack gave the object up).
+pub fn unmarked(old: &Tags) -> Tags {
+    let mut t = old.clone();
+    t.remove(owner::MANAGED_BY_TAG);
+    t.remove(owner::STACK_TAG);
+    t
+}
+
 /// `Ok` when `stack` may change an object whose owner is `owner`.
 pub fn may_change(owner: &Owner, stack: &str, op: Op, noun: &'static str, id: &str) -> Result<(), Fail> {
     if owner.is(stack) {

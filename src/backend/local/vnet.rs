@@ -333,9 +333,10 @@ pub async fn update(
     .await
 }
 
-/// Puts the stack's owner mark on a VNET (import). Subnets already there stay
-/// someone else's unless the VNET was hybridk8s's before.
-pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+/// Puts the stack's owner mark on a VNET (import; subnets already there stay
+/// someone else's unless the VNET was hybridk8s's before), or takes it off
+/// (`claim = false`: the stack gives the VNET up).
+pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str, claim: bool) -> Result<(), BackendError> {
     let (id2, stack) = (id.to_string(), cx.stack().to_string());
     f.write(cx, Op::Importing, kind, id, move |tx| {
         let Some(mut row) = get(tx, &id2)? else {
@@ -347,7 +348,11 @@ pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str) -> Result<
         if let Owner::Stack(s) = row.owner() {
             tags::may_change(&Owner::Stack(s), &stack, Op::Importing, noun(kind), &id2)?;
         }
-        row.tags = tags::marked(&row.tags, &stack);
+        row.tags = if claim {
+            tags::marked(&row.tags, &stack)
+        } else {
+            tags::unmarked(&row.tags)
+        };
         write_row(tx, &row)
     })
     .await
