@@ -155,8 +155,13 @@ impl Workspace {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(&self.terraform.path)
-            .args(args)
+        self.command(args).output().unwrap()
+    }
+
+    /// `terraform ARGS` in the workspace, with the test environment.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.terraform.path);
+        c.args(args)
             .current_dir(&self.dir)
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
             .env("TF_IN_AUTOMATION", "1")
@@ -165,9 +170,8 @@ impl Workspace {
             .env("TF_LOG", "WARN")
             .env_remove("TF_REATTACH_PROVIDERS")
             .env_remove("HYBRIDK8S_STATE")
-            .env_remove("ARM_SUBSCRIPTION_ID")
-            .output()
-            .unwrap()
+            .env_remove("ARM_SUBSCRIPTION_ID");
+        c
     }
 
     /// Runs `terraform ARGS -no-color`, expects exit code `code`; returns
