@@ -62,6 +62,10 @@ pub enum EngineError {
         #[source]
         source: StateError,
     },
+    /// The change cannot be made to the objects that exist (a cluster's
+    /// node subnet is fixed, …): the errors, with numbers and ways out.
+    #[error("{}", .0.errors().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Rejected(crate::graph::Diagnostics),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -213,17 +213,34 @@ pub async fn plan(desired: &Graph, state: &StackState, backend: Arc<dyn Backend>
     let live = refresh(state, &backend).await?;
     let mut addrs: BTreeSet<&Address> = state.resources.keys().collect();
     addrs.extend(desired.iter().map(|r| &r.address));
+    let mut rejected = crate::graph::Diagnostics::default();
     let mut plans: Vec<ResourcePlan> = addrs
         .into_iter()
         .map(|a| {
-            plan_one(
+            let live = live.get(a).cloned().flatten();
+            let mut d = crate::graph::Diagnostics::default();
+            let settled = desired
+                .get(a)
+                .map(|r| kinds::settle_desired(a, live.as_ref(), &r.attrs, &mut d));
+            let mut p = plan_one(
                 a,
-                desired.get(a).map(|r| (&r.attrs, &r.depends_on)),
+                settled.as_ref().zip(desired.get(a)).map(|(s, r)| (s, &r.depends_on)),
                 state.resources.get(a),
-                live.get(a).cloned().flatten(),
-            )
+                live,
+            );
+            p.reasons.extend(
+                d.iter()
+                    .filter(|w| !w.is_error())
+                    .map(|w| format!("warning: {}", w.summary)),
+            );
+            rejected.extend(d);
+            p
         })
         .collect();
+    if rejected.has_errors() {
+        rejected.sort();
+        return Err(EngineError::Rejected(rejected));
+    }
     let index: HashMap<Address, usize> = plans.iter().enumerate().map(|(i, p)| (p.address.clone(), i)).collect();
     // A replaced resource takes its dependents along (dependencies first).
     for a in order {
@@ -241,6 +258,23 @@ pub async fn plan(desired: &Graph, state: &StackState, backend: Arc<dyn Backend>
             plans[i]
                 .reasons
                 .push(format!("replaced along with {d}, which it depends on"));
+        }
+    }
+    // A VNET whose address space changes leaves its peerings to be synced.
+    for i in 0..plans.len() {
+        if plans[i].kind != Kind::Peering || plans[i].action != Action::NoOp {
+            continue;
+        }
+        let moved = plans[i].depends_on.iter().find(|d| {
+            index.get(*d).is_some_and(|&j| {
+                plans[j].action == Action::Update && plans[j].changes.iter().any(|c| c.attribute == "address_space")
+            })
+        });
+        if let Some(d) = moved.cloned() {
+            plans[i].action = Action::Update;
+            plans[i]
+                .reasons
+                .push(format!("the address space of {d} changes: the peering must be synced"));
         }
     }
     Ok(Plan {
@@ -356,16 +390,21 @@ mod tests {
     #[test]
     fn requires_replace_comes_from_the_schema() {
         let before = attrs(&[
+            ("location", Value::str("westeurope")),
             ("address_space", Value::list_of_str(["10.40.0.0/16"])),
             ("max_nodes", Value::Number(5)),
         ]);
         let after = attrs(&[
-            ("address_space", Value::list_of_str(["10.41.0.0/16"])),
+            ("location", Value::str("northeurope")),
+            ("address_space", Value::list_of_str(["10.40.0.0/16", "10.41.0.0/16"])),
             ("max_nodes", Value::Number(6)),
         ]);
         let d = diff(Kind::ClusterNetwork, &before, &after);
         let by: HashMap<&str, bool> = d.iter().map(|c| (c.attribute.as_str(), c.requires_replace)).collect();
-        assert_eq!(by, HashMap::from([("address_space", true), ("max_nodes", false)]));
+        assert_eq!(
+            by,
+            HashMap::from([("location", true), ("address_space", false), ("max_nodes", false)])
+        );
         // A missing attribute and an explicit null are the same.
         assert!(diff(
             Kind::Hub,

@@ -4,7 +4,7 @@
 use super::cty::{self, CtyType};
 use crate::graph::diag::Diagnostic;
 use crate::graph::kinds;
-use crate::graph::schema::{Attrs, Schema};
+use crate::graph::schema::{Attrs, Presence, Schema};
 use crate::graph::value::{AttrPath, PathStep, Value};
 use crate::graph::{Address, Ctx, Kind, Resource};
 
@@ -72,7 +72,11 @@ pub fn plan(kind: Kind, prior: &Value, config: &Value, ctx: &Ctx) -> Plan {
     let (fresh, diags) = kinds::complete(&address, cfg.clone(), ctx);
     let mut diagnostics: Vec<Diagnostic> = diags.0;
     if !diagnostics.iter().any(Diagnostic::is_error) {
-        diagnostics.extend(kinds::def(kind).validate(&Resource::new(address, fresh.clone())).0);
+        diagnostics.extend(
+            kinds::def(kind)
+                .validate(&Resource::new(address.clone(), fresh.clone()))
+                .0,
+        );
     }
     diagnostics.retain(Diagnostic::is_error);
 
@@ -123,6 +127,16 @@ pub fn plan(kind: Kind, prior: &Value, config: &Value, ctx: &Ctx) -> Plan {
         }
     }
     requires_replace.sort();
+    if let Some(p) = prior_attrs.filter(|_| requires_replace.is_empty()) {
+        diagnostics.extend(kinds::settle(&address, p, &cfg, &mut planned).0);
+    }
+    if !requires_replace.is_empty() {
+        // A new object: what only it can tell is unknown (as azurerm does),
+        // so dependents that reference its `id` are replaced with it.
+        for a in schema.attrs.iter().filter(|a| a.presence == Presence::Computed) {
+            planned.insert(a.name.to_string(), Value::Unknown);
+        }
+    }
     Plan {
         planned: Value::Map(planned),
         requires_replace,
