@@ -145,7 +145,12 @@ fn max_nodes_30_40_20_never_replaces_the_vnet() {
     w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
     let subnet = |w: &Work| {
         let d = w.dump();
-        let v = d["vnets"].as_array().unwrap().iter().find(|v| v["role"] == "cluster").cloned();
+        let v = d["vnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["role"] == "cluster")
+            .cloned();
         v.unwrap()["subnets"][0]["cidr"].as_str().unwrap().to_string()
     };
     assert_eq!(subnet(&w), "10.40.0.0/22");
@@ -156,7 +161,10 @@ fn max_nodes_30_40_20_never_replaces_the_vnet() {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}{err}", text(&out.stdout));
     assert!(err.contains("needs 1277 addresses (/21)"), "{err}");
-    assert!(err.contains("node subnet 10.40.0.0/22") && err.contains("holds 1019"), "{err}");
+    assert!(
+        err.contains("node subnet 10.40.0.0/22") && err.contains("holds 1019"),
+        "{err}"
+    );
     assert!(err.contains("blue/green"), "{err}");
     assert!(!text(&out.stdout).contains("replace"), "{}", text(&out.stdout));
 

@@ -58,7 +58,10 @@ fn recomplete(g: &mut Graph, a: &str, edits: &[(&str, Value)]) {
 async fn fabric_guid(b: &Arc<dyn Backend>, g: &Graph) -> Value {
     let id = g.get(&addr("cluster_network.aks")).unwrap().id().unwrap().to_string();
     let live = b.read(Kind::ClusterNetwork, &id).await.unwrap().unwrap();
-    assert!(live["resource_guid"].as_str().is_some_and(|s| s.len() == 36), "{live:?}");
+    assert!(
+        live["resource_guid"].as_str().is_some_and(|s| s.len() == 36),
+        "{live:?}"
+    );
     live["resource_guid"].clone()
 }
 
@@ -129,7 +132,11 @@ async fn apply_replan_update_replace_destroy() {
 
     // A location change needs a new VNET: the cluster network is replaced,
     // and with it everything that depends on it.
-    recomplete(&mut g, "cluster_network.aks", &[("location", Value::str("northeurope"))]);
+    recomplete(
+        &mut g,
+        "cluster_network.aks",
+        &[("location", Value::str("northeurope"))],
+    );
     let guid = fabric_guid(&b, &g).await;
     let p = plan(&g, &lock, &b).await;
     let c = p.get(&addr("cluster_network.aks")).unwrap();
