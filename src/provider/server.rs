@@ -221,10 +221,12 @@ impl pb::provider_server::Provider for ProviderService {
             }
         };
         let mut plan = core::plan(kind, &prior, &config, &self.ctx());
+        out.planned_private = core::mark_replacement(kind, &prior, std::mem::take(&mut out.planned_private), &mut plan);
         if let (Some(c), Some(planned)) = (self.configured(), plan.planned.as_map()) {
-            if plan.diagnostics.is_empty() {
+            if !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
                 let address = core::address_for(kind, planned);
-                plan.diagnostics = cross::check(kind, &address, planned, c.backend.as_ref()).await;
+                let cross = cross::check(kind, &address, planned, c.backend.as_ref()).await;
+                plan.diagnostics.extend(cross);
             }
         }
         out.requires_replace = plan.requires_replace.iter().map(super::convert::path).collect();
