@@ -2,7 +2,8 @@
 //! 1.0.3) over the seed topology: `max_nodes` 30 → 40 → 20 is a plan error
 //! naming the numbers, then an update in place — never a VNET replacement;
 //! a `location` change replaces the cluster VNET and everything in it in
-//! one apply, and the plan after is empty.
+//! one apply, and the plan after is empty; a peered hub's gateway goes
+//! none → vpn → expressroute → none in place, the peering untouched.
 
 #[path = "terraform/harness.rs"]
 mod harness;
@@ -79,12 +80,72 @@ fn networks(terraform: Terraform) {
     ws.expect(&["destroy", "-auto-approve", "-input=false"], 0);
 }
 
+/// A hub and a cluster peered without gateway transit, the hub's gateway
+/// `GATEWAY`.
+const PEERED_HUB: &str = r#"
+terraform {
+  required_providers {
+    hybridk8s = { source = "hybridk8s/hybridk8s" }
+  }
+}
+
+provider "hybridk8s" {
+  backend = "local"
+}
+
+resource "hybridk8s_hub_network" "hub" {
+  name           = "hub"
+  resource_group = "net-rg"
+  location       = "westeurope"
+  address_space  = ["10.20.0.0/22"]
+  gateway        = "GATEWAY"
+}
+
+resource "hybridk8s_cluster_network" "aks" {
+  name           = "aks"
+  resource_group = "k8s-rg"
+  location       = "westeurope"
+  address_space  = ["10.40.0.0/16"]
+  max_nodes      = 10
+}
+
+resource "hybridk8s_peering" "aks_hub" {
+  cluster_id = hybridk8s_cluster_network.aks.id
+  hub_id     = hybridk8s_hub_network.hub.id
+}
+"#;
+
+fn gateways(terraform: Terraform) {
+    let ws = Workspace::new(terraform);
+    ws.write_main(&PEERED_HUB.replace("GATEWAY", "none"));
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    let sides = ws.fabric_dump()["peerings"].clone();
+    for gw in ["vpn", "expressroute", "none"] {
+        ws.write_main(&PEERED_HUB.replace("GATEWAY", gw));
+        let (out, _) = ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+        assert!(out.contains("0 added, 1 changed, 0 destroyed"), "{gw}: {out}");
+        let d = ws.fabric_dump();
+        assert_eq!(d["peerings"], sides, "{gw}: the peering is untouched");
+        let kinds: Vec<&str> = d["gateways"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|g| g["kind"].as_str())
+            .collect();
+        assert_eq!(kinds, if gw == "none" { vec![] } else { vec![gw] }, "{d:#}");
+        ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+    }
+    ws.expect(&["destroy", "-auto-approve", "-input=false"], 0);
+}
+
 #[test]
 fn terraform_newest() {
     networks(harness::newest());
+    gateways(harness::newest());
 }
 
 #[test]
 fn terraform_1_0_3() {
     networks(harness::v1_0_3());
+    gateways(harness::v1_0_3());
 }
