@@ -116,18 +116,17 @@ fn apply_plan_update_replace_destroy() {
     assert_eq!(action_of(&plan_json(&w), "cluster_network.aks"), "update");
     w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
 
-    // Address-space change replaces the cluster network (and what lives in it).
-    w.edit(
-        "param cluster_cidr: cidr = 10.40.0.0/16",
-        "param cluster_cidr: cidr = 10.41.0.0/16",
-    );
+    // A location change needs a new VNET: the cluster network is replaced
+    // with what lives in it, in one apply.
+    w.edit("location        = \"westeurope\"", "location        = \"northeurope\"");
     let plan = plan_json(&w);
     assert_eq!(action_of(&plan, "cluster_network.aks"), "replace");
+    assert_eq!(action_of(&plan, "peering.aks_hub"), "replace");
     let out = w.ok(&["plan", "hybrid.hk"]);
     assert!(out.contains("cluster_network.aks must be replaced"), "{out}");
     assert!(out.contains("# forces replacement"), "{out}");
     w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
-    assert!(w.dump().to_string().contains("10.41.0.0/16"));
+    assert!(w.dump().to_string().contains("northeurope"));
     assert_eq!(
         w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
         Some(0)
@@ -137,6 +136,49 @@ fn apply_plan_update_replace_destroy() {
     assert!(out.contains("Destroy complete! Resources: 9 destroyed."), "{out}");
     assert!(hybridk8s::backend::local::dump_is_empty(&w.dump()), "{}", w.dump());
     assert_eq!(w.ok(&["state", "list"]).trim(), "");
+}
+
+#[test]
+fn max_nodes_30_40_20_never_replaces_the_vnet() {
+    let w = Work::new();
+    w.edit("max_nodes       = 50", "max_nodes       = 30");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let subnet = |w: &Work| {
+        let d = w.dump();
+        let v = d["vnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["role"] == "cluster")
+            .cloned();
+        v.unwrap()["subnets"][0]["cidr"].as_str().unwrap().to_string()
+    };
+    assert_eq!(subnet(&w), "10.40.0.0/22");
+
+    // 40 nodes need a /21: a plan error with the numbers and the ways out.
+    w.edit("max_nodes       = 30", "max_nodes       = 40");
+    let out = w.hk(&["plan", "hybrid.hk"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}{err}", text(&out.stdout));
+    assert!(err.contains("needs 1277 addresses (/21)"), "{err}");
+    assert!(
+        err.contains("node subnet 10.40.0.0/22") && err.contains("holds 1019"),
+        "{err}"
+    );
+    assert!(err.contains("blue/green"), "{err}");
+    assert!(!text(&out.stdout).contains("replace"), "{}", text(&out.stdout));
+
+    // 20 fit the /22: in place.
+    w.edit("max_nodes       = 40", "max_nodes       = 20");
+    let plan = plan_json(&w);
+    assert_eq!(action_of(&plan, "cluster_network.aks"), "update", "{plan:#}");
+    assert_eq!(plan["summary"]["replace"], 0, "{plan:#}");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    assert_eq!(subnet(&w), "10.40.0.0/22");
+    assert_eq!(
+        w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
 }
 
 #[test]

@@ -296,7 +296,16 @@ fn a_hub_change_plans_changes_for_the_hub_and_its_peerings_only() {
     w.ok(&["apply", "main.hk", "--auto-approve"]);
     let p = w.root().join("main.hk");
     let s = std::fs::read_to_string(&p).unwrap();
-    std::fs::write(&p, s.replace("gateway        = vpn", "gateway        = expressroute")).unwrap();
+    // A new hub range: the hub is updated in place and the peerings are
+    // synced (Azure needs that); no cluster network changes.
+    std::fs::write(
+        &p,
+        s.replace(
+            "address_space  = [10.20.0.0/22]",
+            "address_space  = [10.20.0.0/22, 10.21.0.0/24]",
+        ),
+    )
+    .unwrap();
 
     let plan = w.plan_json("main.hk");
     let acts = actions(&plan);

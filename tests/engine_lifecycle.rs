@@ -54,6 +54,22 @@ fn recomplete(g: &mut Graph, a: &str, edits: &[(&str, Value)]) {
     r.attrs = attrs;
 }
 
+/// The `resource_guid` the fabric reports for the cluster network.
+async fn fabric_guid(b: &Arc<dyn Backend>, g: &Graph) -> Value {
+    let id = g.get(&addr("cluster_network.aks")).unwrap().id().unwrap().to_string();
+    let live = b
+        .read(&hybridk8s::backend::OpCtx::new("test"), Kind::ClusterNetwork, &id, None)
+        .await
+        .unwrap()
+        .unwrap()
+        .attrs;
+    assert!(
+        live["resource_guid"].as_str().is_some_and(|s| s.len() == 36),
+        "{live:?}"
+    );
+    live["resource_guid"].clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_replan_update_replace_destroy() {
     let dir = tempfile::tempdir().unwrap();
@@ -119,17 +135,18 @@ async fn apply_replan_update_replace_destroy() {
     assert!(d.to_string().contains("10.1.8.5"));
     assert!(!plan(&g, &lock, &b).await.has_changes());
 
-    // Address space change: the cluster network is replaced, and with it
-    // everything that depends on it.
+    // A location change needs a new VNET: the cluster network is replaced,
+    // and with it everything that depends on it.
     recomplete(
         &mut g,
         "cluster_network.aks",
-        &[("address_space", Value::list_of_str(["10.41.0.0/16"]))],
+        &[("location", Value::str("northeurope"))],
     );
+    let guid = fabric_guid(&b, &g).await;
     let p = plan(&g, &lock, &b).await;
     let c = p.get(&addr("cluster_network.aks")).unwrap();
     assert_eq!(c.action, Action::Replace);
-    assert_eq!(c.reasons[0], "requires replace: address_space changed");
+    assert_eq!(c.reasons[0], "requires replace: location changed");
     for a in [
         "peering.aks_hub",
         "dns_upstream.aks_dns",
@@ -145,7 +162,9 @@ async fn apply_replan_update_replace_destroy() {
     assert_eq!(json["summary"]["replace"], 5);
     apply(&p, &lock, &b).await;
     let d = fabric.dump().await.unwrap();
-    assert!(d.to_string().contains("10.41.0.0/16") && !d.to_string().contains("10.40.0.0/16"));
+    assert!(d.to_string().contains("northeurope"), "{d:#}");
+    assert_ne!(fabric_guid(&b, &g).await, guid, "a new VNET has a new resource_guid");
+    assert_eq!(d["kubernetes_objects"].as_array().unwrap().len(), 4, "{d:#}");
     assert!(!plan(&g, &lock, &b).await.has_changes());
 
     // A hub address-space change is in place, and the peering is synced.
@@ -161,6 +180,9 @@ async fn apply_replan_update_replace_destroy() {
         "{:#}",
         p.to_json()
     );
+    let peering = p.get(&addr("peering.aks_hub")).unwrap();
+    assert_eq!(peering.action, Action::Update, "{:#}", p.to_json());
+    assert!(peering.reasons[0].contains("must be synced"), "{:?}", peering.reasons);
     apply(&p, &lock, &b).await;
     let d = fabric.dump().await.unwrap();
     assert!(d["peerings"]

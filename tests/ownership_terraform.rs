@@ -84,7 +84,7 @@ fn two_working_directories(terraform: Terraform) {
 
 fn interrupted_apply(terraform: Terraform) {
     let ws = Workspace::new(terraform);
-    let mut child = ws
+    let child = ws
         .command(&["apply", "-auto-approve", "-input=false", "-no-color", "-parallelism=2"])
         .env("HYBRIDK8S_FABRIC_DELAY_MS", "400")
         .stdout(std::process::Stdio::piped())

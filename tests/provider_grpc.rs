@@ -115,18 +115,50 @@ async fn plan_with_unknown_cluster_id_leaves_id_unknown() {
 }
 
 #[tokio::test]
-async fn address_space_change_requires_replace() {
+async fn location_change_requires_replace_and_address_space_does_not() {
     let mut h = start().await;
     let kind = Kind::ClusterNetwork;
     let first = plan(&mut h, kind, &Value::Null, &cluster("10.40.0.0/16", &[])).await;
-    let prior = undv(kind, &first.planned_state);
+    let mut prior = undv(kind, &first.planned_state).as_map().unwrap().clone();
+    assert_eq!(prior["resource_guid"], Value::Unknown, "the fabric tells it");
+    prior.insert(
+        "resource_guid".into(),
+        Value::str("7f0e3a52-1c4b-4d5e-8a9b-0c1d2e3f4a5b"),
+    );
+    let prior = Value::Map(prior);
     assert!(prior.is_wholly_known());
     let same = plan(&mut h, kind, &prior, &cluster("10.40.0.0/16", &[])).await;
     assert_eq!(undv(kind, &same.planned_state), prior);
     assert!(same.requires_replace.is_empty());
-    let moved = plan(&mut h, kind, &prior, &cluster("10.41.0.0/16", &[])).await;
+    let moved = plan(
+        &mut h,
+        kind,
+        &prior,
+        &cluster("10.40.0.0/16", &[("location", Value::str("northeurope"))]),
+    )
+    .await;
     let paths: Vec<Vec<String>> = moved.requires_replace.iter().map(attr_names).collect();
-    assert!(paths.contains(&vec!["address_space".to_string()]), "{paths:?}");
+    assert_eq!(paths, vec![vec!["location".to_string()]]);
+    let planned = undv(kind, &moved.planned_state);
+    assert_eq!(
+        planned.as_map().unwrap()["id"],
+        Value::Unknown,
+        "dependents are replaced with it"
+    );
+    let added = plan(
+        &mut h,
+        kind,
+        &prior,
+        &cluster(
+            "10.40.0.0/16",
+            &[("address_space", Value::list_of_str(["10.40.0.0/16", "10.41.0.0/16"]))],
+        ),
+    )
+    .await;
+    assert!(
+        added.requires_replace.is_empty() && added.diagnostics.is_empty(),
+        "{added:?}"
+    );
     // An in-place change does not replace.
     let grown = plan(
         &mut h,

@@ -81,6 +81,13 @@ pub enum ErrorCode {
     UseRemoteGatewaysAlreadySet,
     /// A subnet outside its VNET's address space, overlapping a sibling or smaller than /29.
     NetcfgInvalidSubnet,
+    /// An address-space change that would leave a subnet outside the VNET
+    /// (removing a range that holds one).
+    NetcfgSubnetRangeOutsideVnet,
+    /// Deleting (or replacing) a hub's gateway while a peering uses it
+    /// (`use_remote_gateways`). Named after Azure's `InUse…CannotBeDeleted`
+    /// family; match on the message.
+    InUseGatewayCannotBeDeleted,
     /// A gateway without a `GatewaySubnet`.
     GatewaySubnetMissing,
     /// Deleting a subnet (or its VNET) that Kubernetes objects still use.
@@ -105,6 +112,8 @@ impl ErrorCode {
             ErrorCode::RemotePeeringDoesNotAllowGatewayTransit => "RemotePeeringDoesNotAllowGatewayTransit",
             ErrorCode::UseRemoteGatewaysAlreadySet => "UseRemoteGatewaysAlreadySet",
             ErrorCode::NetcfgInvalidSubnet => "NetcfgInvalidSubnet",
+            ErrorCode::NetcfgSubnetRangeOutsideVnet => "NetcfgSubnetRangeOutsideVnet",
+            ErrorCode::InUseGatewayCannotBeDeleted => "InUseGatewayCannotBeDeleted",
             ErrorCode::GatewaySubnetMissing => "GatewaySubnetMissing",
             ErrorCode::InUseSubnetCannotBeDeleted => "InUseSubnetCannotBeDeleted",
             ErrorCode::InUseVnetCannotBeDeleted => "InUseVnetCannotBeDeleted",

@@ -72,6 +72,10 @@ pub enum EngineError {
     /// Creates whose IDs are taken: the apply would be refused.
     #[error("{}", conflicts_text(.0))]
     Conflicts(Vec<(Address, String)>),
+    /// The change cannot be made to the objects that exist (a cluster's
+    /// node subnet is fixed, …): the errors, with numbers and ways out.
+    #[error("{}", .0.errors().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Rejected(crate::graph::Diagnostics),
     #[error("internal error: {0}")]
     Internal(String),
 }

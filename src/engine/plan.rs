@@ -22,7 +22,7 @@
 use super::state::{Pending, StackState, StateEntry};
 use super::EngineError;
 use crate::backend::{Backend, OpCtx};
-use crate::graph::{Address, Attrs, Graph, Kind, Value};
+use crate::graph::{kinds, Address, Attrs, Graph, Kind, Value};
 pub use crate::realize::AttrChange;
 use crate::realize::{self, Live};
 use std::collections::{BTreeSet, HashMap};
@@ -224,6 +224,7 @@ pub async fn plan_with(
     let live = refresh(state, &backend, cx).await?;
     let mut addrs: BTreeSet<&Address> = state.resources.keys().collect();
     addrs.extend(desired.iter().map(|r| &r.address));
+    let mut rejected = crate::graph::Diagnostics::default();
     let mut plans: Vec<ResourcePlan> = addrs
         .into_iter()
         .map(|a| {
@@ -232,7 +233,23 @@ pub async fn plan_with(
                 Some(Found::Ours(l)) => (state.resources.get(a), Some(l.clone())),
                 _ => (state.resources.get(a), None),
             };
-            plan_one(a, desired.get(a).map(|r| (&r.attrs, &r.depends_on)), entry, found)
+            let mut d = crate::graph::Diagnostics::default();
+            let settled = desired
+                .get(a)
+                .map(|r| kinds::settle_desired(a, found.as_ref(), &r.attrs, &mut d));
+            let mut p = plan_one(
+                a,
+                settled.as_ref().zip(desired.get(a)).map(|(s, r)| (s, &r.depends_on)),
+                entry,
+                found,
+            );
+            p.reasons.extend(
+                d.iter()
+                    .filter(|w| !w.is_error())
+                    .map(|w| format!("warning: {}", w.summary)),
+            );
+            rejected.extend(d);
+            p
         })
         .collect();
     for p in plans.iter_mut() {
@@ -241,6 +258,10 @@ pub async fn plan_with(
             p.reasons
                 .push("a previous apply's create was refused: the object there is not this stack's".into());
         }
+    }
+    if rejected.has_errors() {
+        rejected.sort();
+        return Err(EngineError::Rejected(rejected));
     }
     conflicts(&plans, &backend, cx).await?;
     let index: HashMap<Address, usize> = plans.iter().enumerate().map(|(i, p)| (p.address.clone(), i)).collect();
@@ -260,6 +281,23 @@ pub async fn plan_with(
             plans[i]
                 .reasons
                 .push(format!("replaced along with {d}, which it depends on"));
+        }
+    }
+    // A VNET whose address space changes leaves its peerings to be synced.
+    for i in 0..plans.len() {
+        if plans[i].kind != Kind::Peering || plans[i].action != Action::NoOp {
+            continue;
+        }
+        let moved = plans[i].depends_on.iter().find(|d| {
+            index.get(*d).is_some_and(|&j| {
+                plans[j].action == Action::Update && plans[j].changes.iter().any(|c| c.attribute == "address_space")
+            })
+        });
+        if let Some(d) = moved.cloned() {
+            plans[i].action = Action::Update;
+            plans[i]
+                .reasons
+                .push(format!("the address space of {d} changes: the peering must be synced"));
         }
     }
     Ok(Plan {
@@ -365,4 +403,40 @@ fn plan_one(
         }
     }
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&str, Value)]) -> Attrs {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    #[test]
+    fn requires_replace_comes_from_the_schema() {
+        let before = attrs(&[
+            ("location", Value::str("westeurope")),
+            ("address_space", Value::list_of_str(["10.40.0.0/16"])),
+            ("max_nodes", Value::Number(5)),
+        ]);
+        let after = attrs(&[
+            ("location", Value::str("northeurope")),
+            ("address_space", Value::list_of_str(["10.40.0.0/16", "10.41.0.0/16"])),
+            ("max_nodes", Value::Number(6)),
+        ]);
+        let d = diff(Kind::ClusterNetwork, &before, &after);
+        let by: HashMap<&str, bool> = d.iter().map(|c| (c.attribute.as_str(), c.requires_replace)).collect();
+        assert_eq!(
+            by,
+            HashMap::from([("location", true), ("address_space", false), ("max_nodes", false)])
+        );
+        // A missing attribute and an explicit null are the same.
+        assert!(diff(
+            Kind::Hub,
+            &attrs(&[("gateway_subnet_cidr", Value::Null)]),
+            &Attrs::new()
+        )
+        .is_empty());
+    }
 }

@@ -4,7 +4,7 @@
 use super::cty::{self, CtyType};
 use crate::graph::diag::Diagnostic;
 use crate::graph::kinds;
-use crate::graph::schema::{Attrs, Schema};
+use crate::graph::schema::{Attrs, Presence, Schema};
 use crate::graph::value::{AttrPath, PathStep, Value};
 use crate::graph::{Address, Ctx, Kind, Resource};
 
@@ -72,7 +72,11 @@ pub fn plan(kind: Kind, prior: &Value, config: &Value, ctx: &Ctx) -> Plan {
     let (fresh, diags) = kinds::complete(&address, cfg.clone(), ctx);
     let mut diagnostics: Vec<Diagnostic> = diags.0;
     if !diagnostics.iter().any(Diagnostic::is_error) {
-        diagnostics.extend(kinds::def(kind).validate(&Resource::new(address, fresh.clone())).0);
+        diagnostics.extend(
+            kinds::def(kind)
+                .validate(&Resource::new(address.clone(), fresh.clone()))
+                .0,
+        );
     }
     diagnostics.retain(Diagnostic::is_error);
 
@@ -123,11 +127,48 @@ pub fn plan(kind: Kind, prior: &Value, config: &Value, ctx: &Ctx) -> Plan {
         }
     }
     requires_replace.sort();
+    if let Some(p) = prior_attrs.filter(|_| requires_replace.is_empty()) {
+        diagnostics.extend(kinds::settle(&address, p, &cfg, &mut planned).0);
+    }
+    if !requires_replace.is_empty() {
+        unknown_computed(kind, &mut planned);
+    }
     Plan {
         planned: Value::Map(planned),
         requires_replace,
         diagnostics,
     }
+}
+
+/// The private data of a planned replacement. Terraform plans a replacement
+/// twice — with the prior state, then as a create with a null prior and this
+/// private data — and both plans must leave the new object's computed
+/// attributes unknown.
+pub const REPLACING: &[u8] = b"hybridk8s:replacing";
+
+/// A new object: what only it can tell is unknown (as azurerm does), so that
+/// dependents that reference its `id` are replaced with it, after it.
+pub fn unknown_computed(kind: Kind, planned: &mut Attrs) {
+    for a in kinds::schema(kind)
+        .attrs
+        .iter()
+        .filter(|a| a.presence == Presence::Computed)
+    {
+        planned.insert(a.name.to_string(), Value::Unknown);
+    }
+}
+
+/// What to answer as the planned private data; marks `plan` as a
+/// replacement when it is one (see [`REPLACING`]).
+pub fn mark_replacement(kind: Kind, prior: &Value, prior_private: Vec<u8>, plan: &mut Plan) -> Vec<u8> {
+    let second = prior.is_null() && prior_private == REPLACING;
+    if !second && plan.requires_replace.is_empty() {
+        return prior_private;
+    }
+    if let Value::Map(m) = &mut plan.planned {
+        unknown_computed(kind, m);
+    }
+    REPLACING.to_vec()
 }
 
 /// Reads stored state (JSON) under the current schema: attributes the schema

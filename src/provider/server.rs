@@ -229,13 +229,17 @@ impl pb::provider_server::Provider for ProviderService {
             }
         };
         let mut plan = core::plan(kind, &prior, &config, &self.ctx());
+        out.planned_private = core::mark_replacement(kind, &prior, std::mem::take(&mut out.planned_private), &mut plan);
         if let (Some(c), Some(planned)) = (self.configured(), plan.planned.as_map()) {
-            if plan.diagnostics.is_empty() {
+            if !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
                 let address = core::address_for(kind, planned);
-                plan.diagnostics = cross::check(kind, &address, planned, c.backend.as_ref(), &c.cx).await;
+                let cross = cross::check(kind, &address, planned, c.backend.as_ref(), &c.cx).await;
+                plan.diagnostics.extend(cross);
             }
-            if plan.diagnostics.is_empty() && prior.is_null() {
-                plan.diagnostics = lifecycle::check_create(kind, planned, c.backend.as_ref(), &c.cx).await;
+            let replacing = out.planned_private == core::REPLACING;
+            if prior.is_null() && !replacing && !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
+                let taken = lifecycle::check_create(kind, planned, c.backend.as_ref(), &c.cx).await;
+                plan.diagnostics.extend(taken);
             }
         }
         out.requires_replace = plan.requires_replace.iter().map(super::convert::path).collect();

@@ -27,7 +27,8 @@ pub fn differs(old: &Value, new: &Value) -> bool {
 }
 
 /// Top-level attribute changes from `before` to `after`, sorted by name.
-/// Values unknown in `after` (known after apply) are not changes.
+/// Values unknown in `after` (known after apply) are not changes, except
+/// where the schema says a change replaces: they may change, so they do.
 pub fn changes(kind: Kind, before: &Attrs, after: &Attrs) -> Vec<AttrChange> {
     let schema = kinds::schema(kind);
     let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
@@ -36,7 +37,7 @@ pub fn changes(kind: Kind, before: &Attrs, after: &Attrs) -> Vec<AttrChange> {
         static NULL: Value = Value::Null;
         let new = after.get(name.as_str()).unwrap_or(&NULL);
         let old = before.get(name.as_str()).unwrap_or(&NULL);
-        if new.is_unknown() || !differs(old, new) || REPORTED.contains(&name.as_str()) {
+        if REPORTED.contains(&name.as_str()) {
             continue;
         }
         // A value the state never knew (an import: the fabric does not
@@ -44,6 +45,11 @@ pub fn changes(kind: Kind, before: &Attrs, after: &Attrs) -> Vec<AttrChange> {
         let requires_replace = !is_empty(old)
             && (schema.attribute(name).map(|a| a.requires_replace).unwrap_or(false)
                 || schema.block(name).is_some_and(|b| b.requires_replace));
+        // Unknown until apply: a change only where any change replaces (the
+        // reference of a dependent whose target is replaced).
+        if new.is_unknown() && !requires_replace || !new.is_unknown() && !differs(old, new) {
+            continue;
+        }
         out.push(AttrChange {
             attribute: name.clone(),
             old: old.clone(),
@@ -98,13 +104,25 @@ mod tests {
         ]);
         let after = attrs(&[
             ("peering_state", Value::Unknown),
-            ("name", Value::Unknown),
+            ("name", Value::str("a-to-b")),
             ("use_remote_gateways", Value::Bool(true)),
         ]);
         let d = changes(Kind::Peering, &before, &after);
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].attribute, "use_remote_gateways");
         assert!(!d[0].requires_replace);
+        // A replacing reference that turns unknown (its target is replaced) replaces.
+        let before = attrs(&[
+            ("cluster_id", Value::str("/x")),
+            ("allow_forwarded_traffic", Value::Bool(true)),
+        ]);
+        let after = attrs(&[
+            ("cluster_id", Value::Unknown),
+            ("allow_forwarded_traffic", Value::Unknown),
+        ]);
+        let d = changes(Kind::Peering, &before, &after);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].attribute == "cluster_id" && d[0].requires_replace);
     }
 
     #[test]

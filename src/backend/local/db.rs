@@ -47,6 +47,15 @@ CREATE TABLE IF NOT EXISTS peerings (
     PRIMARY KEY (vnet_id, name)
 );
 CREATE INDEX IF NOT EXISTS peerings_remote ON peerings (remote_vnet_id);
+CREATE TABLE IF NOT EXISTS gateways (
+    id TEXT PRIMARY KEY COLLATE NOCASE,
+    vnet_id TEXT NOT NULL COLLATE NOCASE,
+    kind TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vnet_guids (
+    vnet_id TEXT PRIMARY KEY COLLATE NOCASE,
+    resource_guid TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS dns_configurations (
     id TEXT PRIMARY KEY COLLATE NOCASE,
     cluster_id TEXT NOT NULL COLLATE NOCASE,

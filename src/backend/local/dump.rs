@@ -70,8 +70,13 @@ pub fn dump(tx: &Transaction) -> Result<J, Fail> {
             }))
         })?
         .collect::<Result<_, _>>()?;
+    let gateways: Vec<J> = super::gateway::all(tx)?
+        .into_iter()
+        .map(|(id, vnet_id, kind)| json!({ "id": id, "vnet_id": vnet_id, "kind": kind }))
+        .collect();
     Ok(json!({
         "vnets": vnets,
+        "gateways": gateways,
         "peerings": peerings,
         "dns_configurations": dns,
         "kubernetes_objects": objects,

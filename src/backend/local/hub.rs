@@ -45,7 +45,8 @@ pub fn extra_subnets(a: &Attrs) -> Result<Vec<(String, String)>, Fail> {
 }
 
 /// Writes what the fabric reports into the graph attributes.
-pub fn overlay(a: &mut Attrs, row: &VnetRow) {
+pub fn overlay(a: &mut Attrs, row: &VnetRow, gateway_id: Option<String>) {
+    a.insert("gateway_id".into(), gateway_id.map_or(Value::Null, Value::String));
     a.insert("location".into(), Value::str(&row.location));
     a.insert("address_space".into(), Value::list_of_str(row.address_space.clone()));
     a.insert("dns_servers".into(), Value::list_of_str(row.dns_servers.clone()));

@@ -12,6 +12,7 @@
 mod cluster_network;
 pub mod db;
 mod dump;
+mod gateway;
 mod hub;
 mod k8s;
 pub mod oob;

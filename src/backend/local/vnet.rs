@@ -1,11 +1,11 @@
 //! Virtual networks and their subnets, shared by `hub` and
 //! `cluster_network`: rows, Azure's subnet rules, in-use rules on delete,
-//! and the peering sync that follows an address-space change.
+//! and the address-space rules of an update (peerings are left to sync).
 
 use super::id_of;
 use super::records::{strings_from_json, strings_to_json};
 use super::tags::{self, Tags};
-use super::{cluster_network, hub, Fail, LocalFabric};
+use super::{cluster_network, gateway, hub, Fail, LocalFabric};
 use crate::backend::owner::{Owner, SUBNETS_TAG};
 use crate::backend::{noun, BackendError, ErrorCode, Observed, Op, OpCtx};
 use crate::graph::{net, Attrs, Kind, Value};
@@ -222,9 +222,11 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str, prior: Option<&Attrs>) ->
         attrs.insert("node_subnet_name".into(), n.clone());
     }
     match kind {
-        Kind::Hub => hub::overlay(&mut attrs, &row),
+        Kind::Hub => hub::overlay(&mut attrs, &row, gateway::get(tx, id)?),
         _ => cluster_network::overlay(&mut attrs, &row),
     }
+    let guid = gateway::guid(tx, id)?;
+    attrs.insert("resource_guid".into(), guid.map_or(Value::Null, Value::String));
     Ok(Some(Observed {
         attrs,
         owner: row.owner(),
@@ -278,6 +280,8 @@ pub async fn create(f: &LocalFabric, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> R
         row.tags = tags::marked(&row.tags, &stack);
         row.tags.insert(SUBNETS_TAG.into(), subnet_names(&row));
         write_row(tx, &row)?;
+        gateway::reconcile(tx, &row)?;
+        gateway::new_guid(tx, &row.id)?;
         read_tx(tx, kind, &id2, Some(&prior))?.ok_or_else(|| Fail::Corrupt("written VNET not found".into()))
     })
     .await
@@ -316,6 +320,9 @@ pub async fn update(
             ));
         };
         tags::may_change(&old.owner(), &stack, Op::Updating, noun(kind), &id2)?;
+        if old.address_space != row.address_space {
+            check_kept_subnets(&old, &row)?;
+        }
         let managed = subnet_names(&row);
         let mut known = known;
         known.extend(row.subnets.iter().map(|(n, _)| n.clone()));
@@ -326,8 +333,10 @@ pub async fn update(
         if old.address_space != row.address_space {
             check_peered_overlap(tx, &row)?;
         }
+        gateway::reconcile(tx, &row)?;
+        // The peerings now see an old address space (`…NotInSync`) until
+        // they are synced, as in Azure.
         write_row(tx, &row)?;
-        sync_remote_views(tx, &row)?;
         read_tx(tx, kind, &id2, Some(&after))?.ok_or_else(|| Fail::Corrupt("written VNET not found".into()))
     })
     .await
@@ -356,6 +365,33 @@ pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str, claim: boo
         write_row(tx, &row)
     })
     .await
+}
+
+/// Azure refuses removing an address range that still holds a subnet.
+fn check_kept_subnets(old: &VnetRow, row: &VnetRow) -> Result<(), Fail> {
+    let space: Vec<_> = row
+        .address_space
+        .iter()
+        .filter_map(|s| net::parse_cidr(s).ok())
+        .collect();
+    for (name, cidr) in &old.subnets {
+        let Ok(n) = net::parse_cidr(cidr) else { continue };
+        let kept = row
+            .subnets
+            .iter()
+            .any(|(m, c)| m.eq_ignore_ascii_case(name) && c == cidr);
+        if kept && !space.iter().any(|s| s.contains(&n)) {
+            return Err(Fail::refused(
+                ErrorCode::NetcfgSubnetRangeOutsideVnet,
+                format!(
+                    "Subnet '{name}' is not valid because its IP address range {cidr} is outside the IP address range of virtual network '{}' ({})",
+                    row.name,
+                    row.address_space.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Azure refuses an address space that would overlap a peered VNET.
@@ -393,16 +429,6 @@ pub fn first_overlap(a: &[String], b: &[String]) -> Option<(String, String)> {
         }
     }
     None
-}
-
-/// Sync on update: every peering that points at this VNET learns its new
-/// address space (PUT with `syncRemoteAddressSpace=true` in Azure terms).
-pub fn sync_remote_views(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
-    tx.execute(
-        "UPDATE peerings SET remote_address_space = ?2 WHERE remote_vnet_id = ?1",
-        params![row.id, strings_to_json(&row.address_space)],
-    )?;
-    Ok(())
 }
 
 pub async fn delete(f: &LocalFabric, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
@@ -468,6 +494,7 @@ pub fn delete_tx(tx: &Transaction, id: &str, checked: bool) -> Result<(), Fail> 
     }
     tx.execute("DELETE FROM subnets WHERE vnet_id = ?1", [id])?;
     tx.execute("DELETE FROM vnets WHERE id = ?1", [id])?;
+    gateway::forget(tx, id)?;
     // The other side of every peering to this VNET is now Disconnected.
     tx.execute(
         "UPDATE peerings SET peering_state = 'Disconnected' WHERE remote_vnet_id = ?1",

@@ -15,26 +15,27 @@ pub fn schema() -> Schema {
     Schema {
         kind: Kind::ClusterNetwork,
         version: 0,
-        description: "The cluster's own virtual network and node subnet, sized from its scaling plan, with the service, DNS-service, pod and bridge ranges checked against every declared network. The topology is fixed before the cluster exists: range changes replace it.",
+        description: "The cluster's own virtual network and node subnet, sized from its scaling plan, with the service, DNS-service, pod and bridge ranges checked against every declared network. Only a new name, resource group or location needs a new VNET; the node subnet is fixed once the cluster exists, and sizing changes that still fit it are made in place.",
         attrs: vec![
             Attribute::required("name", Type::String, "Name of the virtual network.").replace(),
             Attribute::required("resource_group", Type::String, "Resource group of the virtual network.").replace(),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
-            Attribute::required("address_space", Type::list(Type::Cidr), "Address ranges of the cluster VNET (CIDR). Changing them means a new cluster.").replace(),
-            Attribute::optional("plugin", Type::String, "Network plugin: `azure_cni` (pods take VNET addresses), `kubenet` or `calico` (only nodes do).").default(Value::str("azure_cni")).replace(),
+            Attribute::required("address_space", Type::list(Type::Cidr), "Address ranges of the cluster VNET (CIDR). Ranges can be added in place (peerings are then synced); a range that holds a subnet cannot be removed."),
+            Attribute::optional("plugin", Type::String, "Network plugin: `azure_cni` (pods take VNET addresses), `kubenet` or `calico` (only nodes do).").default(Value::str("azure_cni")),
             Attribute::required("max_nodes", Type::Number, "Maximum node count of the autoscaler (AKS sizes for the maximum, not the current count)."),
             Attribute::optional("surge_nodes", Type::Number, "Extra nodes during upgrades.").default(Value::Number(1)),
-            Attribute::optional_computed("max_pods", Type::Number, "Pods per node, 10 to 250. Defaults to 30 for `azure_cni`, 110 otherwise.").replace(),
+            Attribute::optional_computed("max_pods", Type::Number, "Pods per node, 10 to 250. Defaults to 30 for `azure_cni`, 110 otherwise."),
             Attribute::optional("internal_lb_ips", Type::Number, "Addresses reserved in the node subnet for internal load-balancer frontends.").default(Value::Number(0)),
-            Attribute::optional("node_subnet_name", Type::String, "Name of the node subnet.").default(Value::str("nodes")).replace(),
-            Attribute::optional_computed("node_subnet_cidr", Type::Cidr, "Node subnet prefix. Defaults to the smallest prefix that holds `required_ip_count`, at the start of the first address range.").replace(),
-            Attribute::optional_computed("pod_cidr", Type::Cidr, "Pod range for `kubenet`/`calico` (a /24 per node). Defaults to `10.244.0.0/16`; unused with `azure_cni`.").replace(),
-            Attribute::optional("service_cidr", Type::Cidr, "Kubernetes service range: never routed, smaller than a /12, overlapping no network.").default(Value::str("10.0.0.0/16")).replace(),
-            Attribute::optional_computed("dns_service_ip", Type::Ip, "Cluster DNS service IP inside `service_cidr` (not the first or broadcast address). Defaults to its .10.").replace(),
-            Attribute::optional("docker_bridge_cidr", Type::String, "Docker bridge address and prefix on each node (interface form, e.g. `172.17.0.1/16`).").default(Value::str("172.17.0.1/16")),
+            Attribute::optional("node_subnet_name", Type::String, "Name of the node subnet, fixed once the cluster exists.").default(Value::str("nodes")),
+            Attribute::optional_computed("node_subnet_cidr", Type::Cidr, "Node subnet prefix. Defaults to the smallest prefix that holds `required_ip_count`, at the start of the first address range. Fixed once the cluster exists: later sizing changes must fit it."),
+            Attribute::optional_computed("pod_cidr", Type::Cidr, "Pod range for `kubenet`/`calico` (a /24 per node). Defaults to `10.244.0.0/16`; unused with `azure_cni`. AKS fixes it at cluster creation."),
+            Attribute::optional("service_cidr", Type::Cidr, "Kubernetes service range: never routed, smaller than a /12, overlapping no network. AKS fixes it at cluster creation.").default(Value::str("10.0.0.0/16")),
+            Attribute::optional_computed("dns_service_ip", Type::Ip, "Cluster DNS service IP inside `service_cidr` (not the first or broadcast address). Defaults to its .10. AKS fixes it at cluster creation."),
+            Attribute::optional("docker_bridge_cidr", Type::String, "Docker bridge address and prefix on each node (interface form, e.g. `172.17.0.1/16`). AKS fixes it at cluster creation.").default(Value::str("172.17.0.1/16")),
             Attribute::optional("dns_servers", Type::list(Type::Ip), "Custom DNS servers of the VNET (DHCP options), in order. Nodes see a change only after a DHCP renew or reboot.").default(Value::List(vec![])),
             Attribute::optional("avoid", Type::list(Type::Cidr), "Further ranges this cluster must not overlap (on-premises, other environments).").default(Value::List(vec![])),
             Attribute::computed("id", Type::String, "Azure resource ID of the virtual network."),
+            Attribute::computed("resource_guid", Type::String, "ARM's `resourceGuid` of the virtual network: new whenever the VNET is created again."),
             Attribute::computed("node_subnet_id", Type::String, "Azure resource ID of the node subnet."),
             Attribute::computed("required_ip_count", Type::Number, "Addresses the node subnet must hold for the scaling plan, the 5 Azure reserves included."),
             Attribute::computed("max_nodes_supported", Type::Number, "Nodes (surge excluded) the chosen subnet, pod range and route table can carry."),
@@ -43,7 +44,7 @@ pub fn schema() -> Schema {
     }
 }
 
-fn plan_of(a: &Attrs) -> Option<Plan> {
+pub(super) fn plan_of(a: &Attrs) -> Option<Plan> {
     let plugin = Plugin::parse(util::s(a, "plugin")?)?;
     let n = |k: &str| util::i(a, k).and_then(|v| u64::try_from(v).ok());
     Some(Plan {
@@ -85,10 +86,7 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             _ => Value::Null,
         }
     });
-    const PLAN: [&str; 5] = ["plugin", "max_nodes", "surge_nodes", "max_pods", "internal_lb_ips"];
-    util::set_computed(attrs, "required_ip_count", &PLAN, |a| {
-        plan_of(a).map_or(Value::Null, |p| Value::Number(p.required_ip_count() as i64))
-    });
+    util::reported(attrs, "resource_guid");
     let mut inputs = PLAN.to_vec();
     inputs.push("address_space");
     util::derive(attrs, "node_subnet_cidr", &inputs, |a| {
@@ -105,6 +103,17 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             ),
             _ => Value::Null,
         }
+    });
+    sizing_attrs(attrs);
+}
+
+/// The inputs of the sizing.
+const PLAN: [&str; 5] = ["plugin", "max_nodes", "surge_nodes", "max_pods", "internal_lb_ips"];
+
+/// `required_ip_count` and `max_nodes_supported` from the plan and the node subnet.
+pub(super) fn sizing_attrs(attrs: &mut Attrs) {
+    util::set_computed(attrs, "required_ip_count", &PLAN, |a| {
+        plan_of(a).map_or(Value::Null, |p| Value::Number(p.required_ip_count() as i64))
     });
     let mut inputs = PLAN.to_vec();
     inputs.extend(["node_subnet_cidr", "pod_cidr"]);

@@ -21,11 +21,13 @@ pub fn schema() -> Schema {
             Attribute::required("name", Type::String, "Name of the virtual network.").replace(),
             Attribute::required("resource_group", Type::String, "Resource group of the virtual network.").replace(),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
-            Attribute::required("address_space", Type::list(Type::Cidr), "Address ranges of the hub VNET (CIDR)."),
-            Attribute::optional("gateway", Type::String, "Gateway to on-premises: `none`, `vpn` or `expressroute`.").default(Value::str("none")).replace(),
-            Attribute::optional_computed("gateway_subnet_cidr", Type::Cidr, "Prefix of the `GatewaySubnet` (/27 or larger). Defaults to the last /27 of the first address range when a gateway is set.").replace(),
+            Attribute::required("address_space", Type::list(Type::Cidr), "Address ranges of the hub VNET (CIDR). Ranges can be added in place (peerings are then synced)."),
+            Attribute::optional("gateway", Type::String, "Gateway to on-premises: `none`, `vpn` or `expressroute`. The gateway is its own object: adding, switching or removing it changes the hub in place.").default(Value::str("none")),
+            Attribute::optional_computed("gateway_subnet_cidr", Type::Cidr, "Prefix of the `GatewaySubnet` (/27 or larger). Defaults to the last /27 of the first address range when a gateway is set; kept while the hub has a gateway."),
             Attribute::optional("dns_servers", Type::list(Type::Ip), "Custom DNS servers of the hub VNET, in order. Empty means Azure's resolver.").default(Value::List(vec![])),
             Attribute::computed("id", Type::String, "Azure resource ID of the virtual network."),
+            Attribute::computed("resource_guid", Type::String, "ARM's `resourceGuid` of the virtual network: new whenever the VNET is created again."),
+            Attribute::computed("gateway_id", Type::String, "Azure resource ID of the virtual network gateway, when there is one (a new gateway when its kind changes)."),
             Attribute::computed("gateway_subnet_id", Type::String, "Azure resource ID of the `GatewaySubnet`, when there is a gateway."),
         ],
         blocks: vec![subnets_block()],
@@ -47,7 +49,25 @@ pub fn subnets_block() -> Block {
     }
 }
 
+/// Azure's ID of the gateway of a hub: one per kind, so switching kinds
+/// makes a new gateway.
+pub fn gateway_id(ctx: &Ctx, resource_group: &str, hub: &str, gateway: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{resource_group}/providers/Microsoft.Network/virtualNetworkGateways/{hub}-{gateway}-gateway",
+        ctx.subscription_id
+    )
+}
+
 pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
+    util::reported(attrs, "resource_guid");
+    util::set_computed(attrs, "gateway_id", &["name", "resource_group", "gateway"], |a| match (
+        util::s(a, "name"),
+        util::s(a, "resource_group"),
+        util::s(a, "gateway"),
+    ) {
+        (Some(n), Some(rg), Some(g)) if g != "none" => Value::str(gateway_id(ctx, rg, n, g)),
+        _ => Value::Null,
+    });
     util::set_computed(attrs, "id", &["name", "resource_group"], |a| {
         match (util::s(a, "name"), util::s(a, "resource_group")) {
             (Some(n), Some(rg)) => Value::str(super::vnet_id(ctx, rg, n)),

@@ -32,6 +32,14 @@ pub fn set_computed(attrs: &mut Attrs, name: &str, inputs: &[&str], f: impl FnOn
     derive(attrs, name, inputs, f);
 }
 
+/// A computed attribute only the fabric reports (`resource_guid`, …):
+/// unknown until it does.
+pub fn reported(attrs: &mut Attrs, name: &str) {
+    if attrs.get(name).is_none_or(Value::is_null) {
+        attrs.insert(name.to_string(), Value::Unknown);
+    }
+}
+
 pub fn s<'a>(attrs: &'a Attrs, name: &str) -> Option<&'a str> {
     attrs.get(name).and_then(Value::as_str)
 }

@@ -57,13 +57,173 @@ fn unchanged_resource_plans_its_prior_state() {
     assert!(again.requires_replace.is_empty());
 }
 
+fn with(v: &Value, edits: &[(&str, Value)]) -> Value {
+    let mut m = v.as_map().unwrap().clone();
+    for (k, x) in edits {
+        m.insert(k.to_string(), x.clone());
+    }
+    Value::Map(m)
+}
+
+/// As the fabric reports it after a create.
+fn applied(planned: &Value) -> Value {
+    with(
+        planned,
+        &[("resource_guid", Value::str("0c6a3c3e-5c2d-4a3e-9f0e-2d1b7a0e6b11"))],
+    )
+}
+
 #[test]
-fn address_space_change_requires_replace() {
+fn address_space_change_is_in_place_and_keeps_the_node_subnet() {
     let ctx = Ctx::default();
-    let prior = plan(Kind::ClusterNetwork, &Value::Null, &cluster("10.40.0.0/16"), &ctx).planned;
-    let p = plan(Kind::ClusterNetwork, &prior, &cluster("10.41.0.0/16"), &ctx);
+    let prior = applied(&plan(Kind::ClusterNetwork, &Value::Null, &cluster("10.40.0.0/16"), &ctx).planned);
+    let grown = with(
+        &cluster("10.40.0.0/16"),
+        &[("address_space", Value::list_of_str(["10.39.0.0/16", "10.40.0.0/16"]))],
+    );
+    let p = plan(Kind::ClusterNetwork, &prior, &grown, &ctx);
+    assert!(p.requires_replace.is_empty(), "{:?}", p.requires_replace);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    assert_eq!(get(&p.planned, "node_subnet_cidr"), &Value::str("10.40.0.0/21"));
+    assert_eq!(get(&p.planned, "id"), get(&prior, "id"));
+    // Removing the range that holds the node subnet is refused at plan.
+    let moved = plan(Kind::ClusterNetwork, &prior, &cluster("10.41.0.0/16"), &ctx);
+    assert!(moved.requires_replace.is_empty());
+    let codes: Vec<&str> = moved.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["subnet-outside-vnet"], "{:?}", moved.diagnostics);
+}
+
+#[test]
+fn max_nodes_30_40_20_is_a_plan_error_then_in_place() {
+    let ctx = Ctx::default();
+    let at = |n: i64| with(&cluster("10.40.0.0/16"), &[("max_nodes", Value::Number(n))]);
+    let prior = applied(&plan(Kind::ClusterNetwork, &Value::Null, &at(30), &ctx).planned);
+    assert_eq!(get(&prior, "node_subnet_cidr"), &Value::str("10.40.0.0/22"));
+
+    let p = plan(Kind::ClusterNetwork, &prior, &at(40), &ctx);
+    assert!(
+        p.requires_replace.is_empty(),
+        "never a replace: {:?}",
+        p.requires_replace
+    );
+    assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+    let d = &p.diagnostics[0];
+    assert_eq!(d.code, "subnet-too-small");
+    assert!(d.summary.contains("needs 1276 addresses (/21)"), "{}", d.summary);
+    assert!(
+        d.summary.contains("10.40.0.0/22") && d.summary.contains("holds 1019"),
+        "{}",
+        d.summary
+    );
+    assert_eq!(d.path.to_string(), "max_nodes");
+    let hint = d.hint.as_deref().unwrap_or_default();
+    assert!(hint.contains("node_subnet_cidr") && hint.contains("subnets") && hint.contains("blue/green"));
+
+    let p = plan(Kind::ClusterNetwork, &prior, &at(20), &ctx);
+    assert!(p.requires_replace.is_empty() && p.diagnostics.is_empty(), "{p:?}");
+    assert_eq!(get(&p.planned, "node_subnet_cidr"), &Value::str("10.40.0.0/22"));
+    assert_eq!(get(&p.planned, "required_ip_count"), &Value::Number(656));
+    assert_eq!(get(&p.planned, "max_nodes_supported"), &Value::Number(31));
+    assert_eq!(get(&p.planned, "resource_guid"), get(&prior, "resource_guid"));
+}
+
+#[test]
+fn an_explicit_node_subnet_change_is_a_plan_error() {
+    let ctx = Ctx::default();
+    let prior = applied(&plan(Kind::ClusterNetwork, &Value::Null, &cluster("10.40.0.0/16"), &ctx).planned);
+    let c = with(
+        &cluster("10.40.0.0/16"),
+        &[("node_subnet_cidr", Value::str("10.40.0.0/20"))],
+    );
+    let p = plan(Kind::ClusterNetwork, &prior, &c, &ctx);
+    let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["node-subnet-fixed"], "{:?}", p.diagnostics);
+    assert!(p.diagnostics[0].summary.contains("10.40.0.0/21"));
+}
+
+#[test]
+fn fixed_ranges_change_in_place_with_a_warning() {
+    let ctx = Ctx::default();
+    let prior = applied(&plan(Kind::ClusterNetwork, &Value::Null, &cluster("10.40.0.0/16"), &ctx).planned);
+    let c = with(
+        &cluster("10.40.0.0/16"),
+        &[("service_cidr", Value::str("172.16.0.0/16"))],
+    );
+    let p = plan(Kind::ClusterNetwork, &prior, &c, &ctx);
+    assert!(p.requires_replace.is_empty());
+    let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["fixed-at-creation", "fixed-at-creation"], "{:?}", p.diagnostics);
+    assert!(p.diagnostics.iter().all(|d| !d.is_error()));
+}
+
+#[test]
+fn a_replacement_plans_its_id_and_guid_unknown() {
+    let ctx = Ctx::default();
+    let prior = applied(&plan(Kind::ClusterNetwork, &Value::Null, &cluster("10.40.0.0/16"), &ctx).planned);
+    let c = with(&cluster("10.40.0.0/16"), &[("location", Value::str("northeurope"))]);
+    let p = plan(Kind::ClusterNetwork, &prior, &c, &ctx);
     let paths: Vec<String> = p.requires_replace.iter().map(ToString::to_string).collect();
-    assert_eq!(paths, ["address_space", "node_subnet_cidr"]);
+    assert_eq!(paths, ["location"]);
+    assert_eq!(get(&p.planned, "id"), &Value::Unknown);
+    assert_eq!(get(&p.planned, "resource_guid"), &Value::Unknown);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+}
+
+#[test]
+fn a_hub_gateway_switch_is_in_place_and_keeps_its_subnet() {
+    let ctx = Ctx::default();
+    let hub = |gw: &str, space: &[&str]| {
+        cfg(
+            Kind::Hub,
+            &[
+                ("name", Value::str("hub")),
+                ("resource_group", Value::str("net-rg")),
+                ("location", Value::str("westeurope")),
+                ("address_space", Value::list_of_str(space.iter().copied())),
+                ("gateway", Value::str(gw)),
+            ],
+        )
+    };
+    let none = applied(&plan(Kind::Hub, &Value::Null, &hub("none", &["10.20.0.0/22"]), &ctx).planned);
+    let vpn = plan(Kind::Hub, &none, &hub("vpn", &["10.20.0.0/22"]), &ctx);
+    assert!(vpn.requires_replace.is_empty() && vpn.diagnostics.is_empty(), "{vpn:?}");
+    assert_eq!(get(&vpn.planned, "gateway_subnet_cidr"), &Value::str("10.20.3.224/27"));
+    let gw = get(&vpn.planned, "gateway_id").as_str().unwrap().to_string();
+    assert!(gw.ends_with("/virtualNetworkGateways/hub-vpn-gateway"), "{gw}");
+    let vpn = applied(&vpn.planned);
+    // A new first range does not move the GatewaySubnet of a running gateway.
+    let er = plan(
+        Kind::Hub,
+        &vpn,
+        &hub("expressroute", &["10.19.0.0/22", "10.20.0.0/22"]),
+        &ctx,
+    );
+    assert!(er.requires_replace.is_empty() && er.diagnostics.is_empty(), "{er:?}");
+    assert_eq!(get(&er.planned, "gateway_subnet_cidr"), &Value::str("10.20.3.224/27"));
+    assert_ne!(get(&er.planned, "gateway_id").as_str(), Some(gw.as_str()));
+}
+
+#[test]
+fn a_peering_out_of_sync_plans_the_sync() {
+    let ctx = Ctx::default();
+    let c = cfg(
+        Kind::Peering,
+        &[
+            ("cluster_id", Value::str("/x/vnets/aks")),
+            ("hub_id", Value::str("/x/vnets/hub")),
+        ],
+    );
+    let created = plan(Kind::Peering, &Value::Null, &c, &ctx).planned;
+    let prior = with(
+        &created,
+        &[
+            ("peering_state", Value::str("Connected")),
+            ("peering_sync_level", Value::str("LocalNotInSync")),
+        ],
+    );
+    let p = plan(Kind::Peering, &prior, &c, &ctx);
+    assert_eq!(get(&p.planned, "peering_sync_level"), &Value::str("FullyInSync"));
+    assert!(p.requires_replace.is_empty());
 }
 
 #[test]
