@@ -398,3 +398,64 @@ fn a_killed_apply_leaves_a_database_that_converges() {
     );
     assert_eq!(w.dump()["peerings"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn ctrl_c_stops_an_apply_and_the_state_matches_the_fabric() {
+    let w = Work::new();
+    let child = w
+        .cmd(&["apply", "hybrid.hk", "--auto-approve", "--parallelism", "1"])
+        .env("HYBRIDK8S_FABRIC_DELAY_MS", "200")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut created = 0;
+    for _ in 0..400 {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        if w.db().exists() {
+            created = text(&w.hk(&["state", "list", "--stack", "hybrid.hk"]).stdout)
+                .lines()
+                .count();
+            if created >= 2 {
+                break;
+            }
+        }
+    }
+    assert!(created >= 2, "the apply made no progress");
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("Interrupt received"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("cancelled before it started"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Every recorded resource exists and nothing else of the program does.
+    let listed = w.ok(&["state", "list", "--stack", "hybrid.hk"]);
+    let recorded = listed.lines().count();
+    // (a step waiting when Ctrl-C came is not made, and not recorded)
+    assert!(recorded >= 1 && recorded < 10, "{listed}");
+    let d = w.dump();
+    let objects = d["vnets"].as_array().unwrap().len()
+        + d["peerings"].as_array().unwrap().len() / 2
+        + d["kubernetes_objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["owner_id"].as_str().unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+    let declared = listed.lines().filter(|l| l.starts_with("onprem.")).count();
+    assert_eq!(objects + declared, recorded, "{listed}\n{d:#}");
+    // The next apply finishes the job.
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    assert_eq!(
+        w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
+}

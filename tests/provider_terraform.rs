@@ -127,6 +127,31 @@ fn lifecycle(terraform: Terraform) {
         "{out}"
     );
     assert!(out.contains("1 to add, 0 to change, 0 to destroy"), "{out}");
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+
+    // Drift: one side of the peering is deleted in the portal. The other is
+    // Disconnected; Azure cannot repair that in place, so the next plan
+    // replaces the peering (as the CLI does), and the apply reconnects it.
+    let peering_id: hybridk8s::backend::PeeringId = ids
+        .iter()
+        .find(|(a, _)| a == "hybridk8s_peering.aks_hub")
+        .unwrap()
+        .1
+        .parse()
+        .unwrap();
+    block_on(async {
+        let fabric = LocalFabric::open(ws.fabric_path()).unwrap();
+        fabric.delete_peering_side(&peering_id).await.unwrap();
+    });
+    let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);
+    assert!(out.contains("hybridk8s_peering.aks_hub must be replaced"), "{out}");
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    let sides = ws.fabric_dump()["peerings"].as_array().unwrap().clone();
+    assert!(
+        sides.len() == 2 && sides.iter().all(|s| s["peering_state"] == "Connected"),
+        "{sides:?}"
+    );
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
 
     // A plan-time rule: a /22 cannot hold 50 nodes of 30 pods. Terraform
     // places the error on the attribute's line (the path reached it).
@@ -149,7 +174,7 @@ fn lifecycle(terraform: Terraform) {
     ws.write_main(&main);
 
     let (out, _) = ws.expect(&["destroy", "-auto-approve", "-input=false"], 0);
-    assert!(out.contains("Destroy complete! Resources: 7 destroyed"), "{out}");
+    assert!(out.contains("Destroy complete! Resources: 8 destroyed"), "{out}");
     let dump = ws.fabric_dump();
     assert!(dump_is_empty(&dump), "{dump:#}");
 }
