@@ -8,7 +8,14 @@
 //! - peak RSS of every provider process during an apply (a `/usr/bin/time`
 //!   shim in `dev_overrides`).
 //!
-//! Targets: our apply <= null's, start-up median < 5 ms, peak RSS < 30 MiB.
+//! - a mixed topology of 300 resources (10 cluster networks, each peered
+//!   to one hub, with a DNS upstream, a load balancer and 26 external
+//!   services) against 300 built-in `terraform_data`: `terraform apply` on
+//!   a fresh fabric and the no-change `terraform plan` after it.
+//!
+//! Targets: our apply <= null's, start-up median < 5 ms, peak RSS < 30 MiB
+//! (< 20 MiB for the mixed topology); mixed apply and no-change plan
+//! within 1.10x of `terraform_data`.
 //! Prints numbers, asserts nothing. `cargo bench --bench provider`;
 //! `HK_BENCH_RUNS` (applies, default 5), `HK_BENCH_STARTS` (default 50).
 
@@ -251,6 +258,118 @@ fn apply_once(terraform: &Path, cli_config: &Path, config: &str) -> (Duration, u
     (took, state)
 }
 
+/// The mixed topology: `clusters` cluster networks peered to one hub, each
+/// with a DNS upstream, an internal load balancer and `services` external
+/// services (`clusters * (4 + services)` resources, the hub's own counted
+/// in the first).
+fn mixed_tf(clusters: usize, services: usize) -> String {
+    let mut s = String::from(
+        r#"terraform {
+  required_providers {
+    hybridk8s = { source = "hybridk8s/hybridk8s" }
+  }
+}
+
+resource "hybridk8s_hub_network" "hub" {
+  name           = "hub"
+  resource_group = "net-rg"
+  location       = "westeurope"
+  address_space  = ["10.20.0.0/22"]
+  gateway        = "vpn"
+}
+"#,
+    );
+    s.push_str(&format!(
+        r#"
+locals {{
+  clusters = toset([for i in range({clusters}) : tostring(i)])
+  services = toset(flatten([for c in range({clusters}) : [for i in range({services}) : "${{c}}-${{i}}"]]))
+}}
+
+resource "hybridk8s_cluster_network" "aks" {{
+  for_each        = local.clusters
+  name            = "k8s-${{each.key}}-vnet"
+  resource_group  = "k8s-rg"
+  location        = "westeurope"
+  address_space   = ["10.${{40 + tonumber(each.key)}}.0.0/16"]
+  max_nodes       = 10
+  internal_lb_ips = 1
+}}
+
+resource "hybridk8s_peering" "p" {{
+  for_each            = local.clusters
+  cluster_id          = hybridk8s_cluster_network.aks[each.key].id
+  hub_id              = hybridk8s_hub_network.hub.id
+  use_remote_gateways = true
+}}
+
+resource "hybridk8s_dns_upstream" "dns" {{
+  for_each    = local.clusters
+  cluster_id  = hybridk8s_cluster_network.aks[each.key].id
+  flavor      = "kube_dns"
+  nameservers = ["10.${{40 + tonumber(each.key)}}.200.53"]
+}}
+
+resource "hybridk8s_lb_service" "lb" {{
+  for_each   = local.clusters
+  cluster_id = hybridk8s_cluster_network.aks[each.key].id
+  name       = "web"
+  internal   = true
+  selector   = {{ app = "web" }}
+  ports {{
+    port = 443
+  }}
+}}
+
+resource "hybridk8s_external_service" "svc" {{
+  for_each   = local.services
+  cluster_id = hybridk8s_cluster_network.aks[split("-", each.key)[0]].id
+  name       = "svc-${{split("-", each.key)[1]}}"
+  endpoints  = ["10.${{40 + tonumber(split("-", each.key)[0])}}.200.4"]
+  ports {{
+    port = 80
+  }}
+}}
+"#
+    ));
+    s
+}
+
+fn terraform_data_tf(count: usize) -> String {
+    format!("resource \"terraform_data\" \"r\" {{\n  count = {count}\n  input = \"x\"\n}}\n")
+}
+
+/// `terraform apply` of `config` in a fresh directory, then the no-change
+/// `terraform plan` (exit code 0 required): both wall times.
+fn apply_then_plan(terraform: &Path, cli_config: &Path, config: &str) -> (Duration, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.tf"), config).unwrap();
+    let run = |args: &[&str]| {
+        let t = Instant::now();
+        let out = Command::new(terraform)
+            .args(args)
+            .current_dir(dir.path())
+            .env("TF_CLI_CONFIG_FILE", cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env_remove("TF_LOG")
+            .env_remove("HYBRIDK8S_STATE")
+            .output()
+            .unwrap();
+        let took = t.elapsed();
+        assert!(
+            out.status.success(),
+            "terraform {args:?} failed\n{}\n{}",
+            harness::tail(&String::from_utf8_lossy(&out.stdout)),
+            harness::tail(&String::from_utf8_lossy(&out.stderr))
+        );
+        took
+    };
+    let apply = run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    let plan = run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+    (apply, plan)
+}
+
 /// What the shims recorded for each provider process: peak RSS (KiB) and
 /// CPU seconds (user + system), sorted by RSS.
 fn peaks(rss_dir: &Path, prefix: &str) -> Vec<(u64, f64)> {
@@ -330,6 +449,32 @@ fn main() {
         sizes.1 / 1024
     );
 
+    // The mixed topology against the built-in terraform_data, interleaved.
+    let (clusters, services) = (10, 26);
+    let count = clusters * (4 + services);
+    let mixed = mixed_tf(clusters, services);
+    let data = terraform_data_tf(count);
+    let (mut ma, mut mp, mut da, mut dp) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..runs {
+        let (a, p) = apply_then_plan(&terraform.path, &config, &mixed);
+        ma.push(a);
+        mp.push(p);
+        let (a, p) = apply_then_plan(&terraform.path, &config, &data);
+        da.push(a);
+        dp.push(p);
+    }
+    let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+    let (ma, mp, da, dp) = (median(ma), median(mp), median(da), median(dp));
+    println!(
+        "mixed topology, {count} resources, median of {runs}: apply {} vs terraform_data {} ({:.2}x, target <= 1.10x); no-change plan {} vs {} ({:.2}x, target <= 1.10x)",
+        ms(ma),
+        ms(da),
+        ratio(ma, da),
+        ms(mp),
+        ms(dp),
+        ratio(mp, dp)
+    );
+
     if Path::new("/usr/bin/time").is_file() {
         let rss_dir = root.path().join("rss");
         std::fs::create_dir(&rss_dir).unwrap();
@@ -337,6 +482,16 @@ fn main() {
         let config = cli_config(root.path(), &shims);
         apply_once(&terraform.path, &config, HYBRIDK8S_TF);
         apply_once(&terraform.path, &config, NULL_TF);
+        let mixed_rss = root.path().join("rss-mixed");
+        std::fs::create_dir(&mixed_rss).unwrap();
+        let shims2 = providers(root.path(), "shim-mixed", &null_bin, Some(&mixed_rss));
+        apply_then_plan(&terraform.path, &cli_config(root.path(), &shims2), &mixed);
+        let all = peaks(&mixed_rss, "terraform-provider-hybridk8s");
+        println!(
+            "peak RSS per provider process, mixed {count}-resource apply + plan: max {} over {} processes (target < 20 MiB)",
+            all.last().map_or("?".into(), |p| mib(p.0)),
+            all.len()
+        );
         let (o, n) = (
             peaks(&rss_dir, "terraform-provider-hybridk8s"),
             peaks(&rss_dir, "terraform-provider-null"),
