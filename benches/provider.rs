@@ -227,6 +227,30 @@ fn cli_config(root: &Path, p: &Providers) -> PathBuf {
     path
 }
 
+/// `terraform ARGS` in `dir` with the bench's CLI config: its wall time;
+/// panics with Terraform's output when it fails.
+fn run_terraform(terraform: &Path, cli_config: &Path, dir: &Path, args: &[&str]) -> Duration {
+    let t = Instant::now();
+    let out = Command::new(terraform)
+        .args(args)
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", cli_config)
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_LOG")
+        .env_remove("HYBRIDK8S_STATE")
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    assert!(
+        out.status.success(),
+        "terraform {args:?} failed\n{}\n{}",
+        harness::tail(&String::from_utf8_lossy(&out.stdout)),
+        harness::tail(&String::from_utf8_lossy(&out.stderr))
+    );
+    took
+}
+
 /// One `terraform apply` of `config` in a fresh directory: its wall time
 /// and the size of the state file it wrote.
 fn apply_once(terraform: &Path, cli_config: &Path, config: &str) -> (Duration, u64) {
@@ -236,23 +260,11 @@ fn apply_once(terraform: &Path, cli_config: &Path, config: &str) -> (Duration, u
         config.replace("COUNT", &SERVICES.to_string()),
     )
     .unwrap();
-    let t = Instant::now();
-    let out = Command::new(terraform)
-        .args(["apply", "-auto-approve", "-input=false", "-no-color"])
-        .current_dir(dir.path())
-        .env("TF_CLI_CONFIG_FILE", cli_config)
-        .env("TF_IN_AUTOMATION", "1")
-        .env("CHECKPOINT_DISABLE", "1")
-        .env_remove("TF_LOG")
-        .env_remove("HYBRIDK8S_STATE")
-        .output()
-        .unwrap();
-    let took = t.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("Apply complete!"),
-        "terraform apply failed\n{stdout}\n{}",
-        harness::tail(&String::from_utf8_lossy(&out.stderr))
+    let took = run_terraform(
+        terraform,
+        cli_config,
+        dir.path(),
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
     );
     let state = std::fs::metadata(dir.path().join("terraform.tfstate")).map_or(0, |m| m.len());
     (took, state)
@@ -344,27 +356,7 @@ fn terraform_data_tf(count: usize) -> String {
 fn apply_then_plan(terraform: &Path, cli_config: &Path, config: &str) -> (Duration, Duration) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tf"), config).unwrap();
-    let run = |args: &[&str]| {
-        let t = Instant::now();
-        let out = Command::new(terraform)
-            .args(args)
-            .current_dir(dir.path())
-            .env("TF_CLI_CONFIG_FILE", cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env_remove("TF_LOG")
-            .env_remove("HYBRIDK8S_STATE")
-            .output()
-            .unwrap();
-        let took = t.elapsed();
-        assert!(
-            out.status.success(),
-            "terraform {args:?} failed\n{}\n{}",
-            harness::tail(&String::from_utf8_lossy(&out.stdout)),
-            harness::tail(&String::from_utf8_lossy(&out.stderr))
-        );
-        took
-    };
+    let run = |args: &[&str]| run_terraform(terraform, cli_config, dir.path(), args);
     let apply = run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
     let plan = run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
     (apply, plan)

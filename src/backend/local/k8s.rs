@@ -199,13 +199,7 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Observed
     let Some(first) = objects.first() else { return Ok(None) };
     let owner = owner_of(first);
     if let Some(found) = objects.iter().find_map(kind_of_object).filter(|k| *k != kind) {
-        return Err(Fail::Backend(BackendError::WrongKind {
-            op: Op::Retrieving,
-            noun: noun(kind),
-            id: id.to_string(),
-            expected: format!("a {}", kind.terraform_type()),
-            found: format!("a {}", found.terraform_type()),
-        }));
+        return Err(Fail::wrong_kind(kind, found, id));
     }
     objects.iter_mut().for_each(unmark);
     let mut a = Attrs::from([("id".into(), Value::str(id))]);

@@ -58,6 +58,17 @@ impl Fail {
         Fail::Refused(code, message.into())
     }
 
+    /// The object at `id` is a `found`, not the `kind` asked for.
+    pub fn wrong_kind(kind: Kind, found: Kind, id: &str) -> Self {
+        Fail::Backend(BackendError::WrongKind {
+            op: Op::Retrieving,
+            noun: noun(kind),
+            id: id.to_string(),
+            expected: format!("a {}", kind.terraform_type()),
+            found: format!("a {}", found.terraform_type()),
+        })
+    }
+
     fn at(self, op: Op, noun: &'static str, id: &str) -> BackendError {
         let id = id.to_string();
         match self {

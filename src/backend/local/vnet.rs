@@ -203,13 +203,7 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str, prior: Option<&Attrs>) ->
         } else {
             Kind::ClusterNetwork
         };
-        return Err(Fail::Backend(BackendError::WrongKind {
-            op: Op::Retrieving,
-            noun: noun(kind),
-            id: id.to_string(),
-            expected: format!("a {}", kind.terraform_type()),
-            found: format!("a {}", found.terraform_type()),
-        }));
+        return Err(Fail::wrong_kind(kind, found, id));
     }
     let mut attrs = Attrs::new();
     attrs.insert("id".into(), Value::str(&row.id));
