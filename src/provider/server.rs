@@ -6,6 +6,7 @@
 use super::config::{self, BackendFactory, ProviderConfig};
 use super::convert::{cty_error, decode, diagnostics, encode, error};
 use super::cty::CtyType;
+use super::plan_store::PlanStore;
 use super::proto::tfplugin5 as pb;
 use super::schema::{self as sch, data_source_schema, resource_kind, resource_type};
 use super::{core, cross, lifecycle};
@@ -27,6 +28,9 @@ struct Configured {
 pub struct ProviderService {
     factory: BackendFactory,
     configured: RwLock<Option<Configured>>,
+    /// The objects planned (and data sources read) by this process: one
+    /// Terraform graph walk.
+    plans: PlanStore,
 }
 
 impl ProviderService {
@@ -35,6 +39,7 @@ impl ProviderService {
         ProviderService {
             factory,
             configured: RwLock::new(None),
+            plans: PlanStore::new(),
         }
     }
 
@@ -221,11 +226,10 @@ impl pb::provider_server::Provider for ProviderService {
             }
         };
         let mut plan = core::plan(kind, &prior, &config, &self.ctx());
-        if let (Some(c), Some(planned)) = (self.configured(), plan.planned.as_map()) {
-            if plan.diagnostics.is_empty() {
-                let address = core::address_for(kind, planned);
-                plan.diagnostics = cross::check(kind, &address, planned, c.backend.as_ref()).await;
-            }
+        if plan.diagnostics.is_empty() {
+            let c = self.configured();
+            let b = c.as_ref().map(|c| c.backend.as_ref());
+            plan.diagnostics = cross::check(&self.plans, kind, &prior, &plan.planned, b).await;
         }
         out.requires_replace = plan.requires_replace.iter().map(super::convert::path).collect();
         finish(
@@ -314,7 +318,16 @@ impl pb::provider_server::Provider for ProviderService {
         let c = self.configured();
         let ctx = c.as_ref().map_or_else(Ctx::default, |c| c.config.ctx());
         let b = c.as_ref().map(|c| c.backend.as_ref());
-        let (state, diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b).await;
+        let (state, mut diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b).await;
+        if diags.is_empty() {
+            // What the plan reads is part of the plan: checked and recorded like a resource.
+            let kind = if req.type_name == sch::ONPREM_DATA_SOURCE {
+                Kind::Onprem
+            } else {
+                Kind::Hub
+            };
+            diags = cross::check(&self.plans, kind, &crate::graph::Value::Null, &state, b).await;
+        }
         finish(&mut out.state, &mut out.diagnostics, &state, &ty, &diags);
         Ok(Response::new(out))
     }

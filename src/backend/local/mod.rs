@@ -21,7 +21,7 @@ mod records;
 pub mod stack;
 mod vnet;
 
-use super::{noun, Backend, BackendError, ErrorCode, Op};
+use super::{noun, Backend, BackendError, ErrorCode, Op, PeeringView};
 use crate::graph::{Attrs, Kind};
 use async_trait::async_trait;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -282,6 +282,10 @@ impl Backend for LocalFabric {
             Kind::Peering => peering::update(self, prior, attrs).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::update(self, kind, attrs).await,
         }
+    }
+
+    async fn peerings_of(&self, vnet_id: &str) -> Result<Vec<PeeringView>, BackendError> {
+        peering::peerings_of(self, vnet_id).await
     }
 
     async fn delete(&self, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {

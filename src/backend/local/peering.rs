@@ -4,10 +4,12 @@
 //! `use_remote_gateways` succeeds the first time.
 
 use super::id_of;
-use super::peering_side::{delete_side, get_side, put_side, reverse_side, sync_level, Side, NOUN};
+use super::peering_side::{
+    delete_side, get_side, put_side, reverse_side, side_of, sync_level, Side, NOUN, SIDE_COLUMNS,
+};
 use super::records::{self, flag, need};
 use super::{Fail, LocalFabric};
-use crate::backend::{BackendError, Op, PeeringId};
+use crate::backend::{BackendError, Op, PeeringId, PeeringView};
 use crate::graph::{kinds, Address, Attrs, Ctx, Kind, Value};
 use rusqlite::Transaction;
 /// The two sides a peering resource's attributes describe: (hub, cluster).
@@ -154,6 +156,27 @@ pub async fn delete(f: &LocalFabric, prior: &Attrs) -> Result<(), BackendError> 
     f.write_as(Op::Deleting, NOUN, &hub.id(), move |tx| {
         delete_side(tx, &hub.vnet_id, &hub.name)?;
         records::remove(tx, &id2)
+    })
+    .await
+}
+
+/// Every peering side on the VNET `vnet_id`, by name.
+pub async fn peerings_of(f: &LocalFabric, vnet_id: &str) -> Result<Vec<PeeringView>, BackendError> {
+    let id = vnet_id.to_string();
+    f.snapshot(Op::Retrieving, Kind::Peering, vnet_id, move |tx| {
+        let sql = format!("SELECT {SIDE_COLUMNS} FROM peerings WHERE vnet_id = ?1 ORDER BY name");
+        let mut stmt = tx.prepare(&sql)?;
+        let sides = stmt.query_map([&id], side_of)?.collect::<Result<Vec<Side>, _>>()?;
+        Ok(sides
+            .into_iter()
+            .map(|s| PeeringView {
+                name: s.name,
+                remote_vnet_id: s.remote_vnet_id,
+                remote_address_space: s.remote_address_space,
+                use_remote_gateways: s.use_remote_gateways,
+                peering_state: s.peering_state,
+            })
+            .collect())
     })
     .await
 }
