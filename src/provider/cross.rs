@@ -14,6 +14,7 @@
 //! cluster is known) wait for the resource that completes the picture.
 
 mod fetch;
+mod scope;
 
 use super::plan_store::{Entry, PlanStore, Snapshot};
 use crate::backend::Backend;
@@ -52,25 +53,38 @@ pub async fn check(
         kind,
         attrs: Arc::new(attrs.clone()),
     };
-    let snapshot = match id {
-        Some(id) => store.record(id, entry),
+    let (was, snapshot) = match id {
+        Some(id) => store.record_over(id, entry),
         // Nothing can refer to it yet: check it, do not record it.
         None => {
             let mut s = store.snapshot();
             s.insert(String::new(), entry);
-            s
+            (None, s)
         }
     };
     let me = id.unwrap_or_default();
-    judge(&snapshot, &fallback, me, kind)
+    let near = scope::around(&snapshot, kind, attrs);
+    let errors = judge(&snapshot, &fallback, me, kind, near.as_ref());
+    if let (Some(id), false) = (id, errors.is_empty()) {
+        // A plan that fails is no part of the plan.
+        store.withdraw(id, was);
+    }
+    errors
 }
 
 /// The errors about `me` (the key of the object just recorded) in
-/// `snapshot`, and those it brings about on others.
-fn judge(snapshot: &Snapshot, fallback: &Fallback, me: &str, kind: Kind) -> Vec<Diagnostic> {
-    let (after, at) = build(snapshot, fallback, None, me);
+/// `snapshot`, and those it brings about on others; only objects `near`
+/// it take part (all when `None`).
+fn judge(
+    snapshot: &Snapshot,
+    fallback: &Fallback,
+    me: &str,
+    kind: Kind,
+    near: Option<&HashSet<String>>,
+) -> Vec<Diagnostic> {
+    let (after, at) = build(snapshot, fallback, None, me, near);
     let Some(at) = at else { return vec![] };
-    let (before, _) = build(snapshot, fallback, Some(me), me);
+    let (before, _) = build(snapshot, fallback, Some(me), me, near);
     let earlier = errors(&before);
     let mut out: Vec<Diagnostic> = errors(&after)
         .into_iter()
@@ -137,7 +151,13 @@ fn link(kind: Kind, code: &str) -> &'static str {
 /// The graph of the plan's live objects (without `skip`), the fallback
 /// objects the plan does not name, and the hub spokes of the fabric that no
 /// planned peering stands for; with the address of `me` in it.
-fn build(snapshot: &Snapshot, fallback: &Fallback, skip: Option<&str>, me: &str) -> (Graph, Option<Address>) {
+fn build(
+    snapshot: &Snapshot,
+    fallback: &Fallback,
+    skip: Option<&str>,
+    me: &str,
+    near: Option<&HashSet<String>>,
+) -> (Graph, Option<Address>) {
     let mut g = Graph::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut at = None;
@@ -154,7 +174,8 @@ fn build(snapshot: &Snapshot, fallback: &Fallback, skip: Option<&str>, me: &str)
         Some(address)
     };
     for (id, e) in snapshot {
-        if let (Some(attrs), false) = (e.live(), skip == Some(id.as_str())) {
+        let wanted = id == me || near.is_none_or(|n| n.contains(&id.to_lowercase()));
+        if let (Some(attrs), false, true) = (e.live(), skip == Some(id.as_str()), wanted) {
             let a = add(&mut g, &mut seen, e.kind(), id, attrs);
             if id == me {
                 at = a;

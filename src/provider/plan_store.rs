@@ -61,9 +61,24 @@ impl PlanStore {
     /// section, so of two records racing, the later's snapshot holds the
     /// earlier.
     pub fn record(&self, id: &str, entry: Entry) -> Snapshot {
+        self.record_over(id, entry).1
+    }
+
+    /// [`record`](Self::record), also returning what the entry replaced.
+    pub fn record_over(&self, id: &str, entry: Entry) -> (Option<Entry>, Snapshot) {
         let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
-        objects.insert(id.to_string(), entry);
-        objects.clone()
+        let was = objects.insert(id.to_string(), entry);
+        (was, objects.clone())
+    }
+
+    /// Takes a record back (a plan that failed is no part of the plan):
+    /// `was` is what it replaced.
+    pub fn withdraw(&self, id: &str, was: Option<Entry>) {
+        let mut objects = self.objects.lock().unwrap_or_else(|e| e.into_inner());
+        match was {
+            Some(e) => objects.insert(id.to_string(), e),
+            None => objects.remove(id),
+        };
     }
 
     /// The store as it is now.
@@ -92,6 +107,12 @@ mod tests {
         assert_eq!(snap["a"].live(), None);
         assert_eq!(snap["a"].attrs(), &*attrs(2));
         assert_eq!(s.snapshot().len(), 1);
+        let (was, _) = s.record_over("a", Entry::Planned { kind, attrs: attrs(3) });
+        s.withdraw("a", was);
+        assert_eq!(s.snapshot()["a"].live(), None);
+        let (was, _) = s.record_over("b", Entry::Planned { kind, attrs: attrs(3) });
+        s.withdraw("b", was);
+        assert!(!s.snapshot().contains_key("b"));
     }
 
     #[test]

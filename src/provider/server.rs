@@ -268,6 +268,11 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
+        if planned.is_null() {
+            // A destroy in the apply walk (not planned again there): later
+            // plans of this walk must not meet the object in the fabric.
+            cross::check(&self.plans, kind, &prior, &planned, None).await;
+        }
         let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.backend.as_ref()).await;
         finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
         Ok(Response::new(out))
