@@ -56,10 +56,12 @@ async fn remote_gateways_of_a_hub_without_gateway_fail_at_plan_on_the_attribute(
             .planned_state,
     ));
 
-    // The hub does not exist yet: nothing to check against, no error.
+    // The hub does not exist yet, but it is in this plan: checked against it.
     let config = peering(&cid, &hub_id, true);
     let r = plan(&mut h, Kind::Peering, &Value::Null, &config).await;
-    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let errs = errors(&r.diagnostics);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].1, ["use_remote_gateways"]);
 
     create(&mut h, Kind::Hub, &hub("10.20.0.0/22", "none")).await;
     let r = plan(&mut h, Kind::Peering, &Value::Null, &config).await;

@@ -187,6 +187,9 @@ pub enum BackendError {
     /// The operation's deadline passed before it started.
     #[error("{op} {noun} {id:?}: the deadline passed before it started")]
     DeadlineExceeded { op: Op, noun: &'static str, id: String },
+    /// The backend cannot answer this question (an optional read).
+    #[error("{op} {what}: not supported by this backend")]
+    Unsupported { op: Op, what: &'static str },
     /// The storage under the fabric failed (SQLite, I/O).
     #[error("{op} {noun} {id:?}: storage: {cause}")]
     Storage {
@@ -238,6 +241,19 @@ pub fn merge(base: &Attrs, observed: &Attrs) -> Attrs {
     out
 }
 
+/// One peering of a VNET as the fabric holds it, seen from that VNET: a
+/// read-only view for plan-time checks (e.g. the other spokes of a hub).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeeringView {
+    /// The peering's name on this VNET.
+    pub name: String,
+    pub remote_vnet_id: String,
+    /// The remote VNET's address space as this side last synced it.
+    pub remote_address_space: Vec<String>,
+    pub use_remote_gateways: bool,
+    pub peering_state: String,
+}
+
 /// Realizes resources of every kind. Object-safe: hold it as `Arc<dyn Backend>`.
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -261,6 +277,16 @@ pub trait Backend: Send + Sync {
     /// Deletes the object described by its last known attributes. Deleting
     /// what is already gone succeeds.
     async fn delete(&self, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError>;
+
+    /// The peerings of the VNET with this ID (none when it does not exist).
+    /// Optional: a backend that cannot tell answers [`BackendError::Unsupported`].
+    async fn peerings_of(&self, cx: &OpCtx, vnet_id: &str) -> Result<Vec<PeeringView>, BackendError> {
+        let _ = (cx, vnet_id);
+        Err(BackendError::Unsupported {
+            op: Op::Retrieving,
+            what: "the peerings of a virtual network",
+        })
+    }
 
     /// Puts the stack's owner mark on an existing object (import).
     async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError>;

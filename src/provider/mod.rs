@@ -2,13 +2,15 @@
 //! handshake. Thin layers: generated types (`proto`, private) are converted
 //! at the edge (`convert`, `cty`, `schema`), each RPC (`server`) calls a
 //! protocol-free core (`core` for validation and planning, `lifecycle` for
-//! what needs a backend, `cross` for the plan-time rules across resources)
+//! what needs a backend, `cross` for the plan-time rules across resources, over the objects of
+//! the plan in `plan_store`)
 //! and the [`Backend`](crate::backend::Backend) the CLI uses does the work.
 
 mod convert;
 mod core;
 mod cross;
 mod lifecycle;
+mod plan_store;
 mod proto;
 mod server;
 

@@ -6,6 +6,7 @@
 use super::config::{self, BackendFactory, ProviderConfig};
 use super::convert::{cty_error, decode, diagnostics, encode, error};
 use super::cty::CtyType;
+use super::plan_store::PlanStore;
 use super::proto::tfplugin5 as pb;
 use super::schema::{self as sch, data_source_schema, resource_kind, resource_type};
 use super::{core, cross, lifecycle};
@@ -32,6 +33,9 @@ pub struct ProviderService {
     configured: RwLock<Option<Configured>>,
     /// Cancelled by StopProvider: no new backend step starts after it.
     stop: CancellationToken,
+    /// The objects planned (and data sources read) by this process: one
+    /// Terraform graph walk.
+    plans: PlanStore,
 }
 
 impl ProviderService {
@@ -41,6 +45,7 @@ impl ProviderService {
             factory,
             configured: RwLock::new(None),
             stop: CancellationToken::new(),
+            plans: PlanStore::new(),
         }
     }
 
@@ -230,12 +235,16 @@ impl pb::provider_server::Provider for ProviderService {
         };
         let mut plan = core::plan(kind, &prior, &config, &self.ctx());
         out.planned_private = core::mark_replacement(kind, &prior, std::mem::take(&mut out.planned_private), &mut plan);
-        if let (Some(c), Some(planned)) = (self.configured(), plan.planned.as_map()) {
-            if !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
-                let address = core::address_for(kind, planned);
-                let cross = cross::check(kind, &address, planned, c.backend.as_ref(), &c.cx).await;
-                plan.diagnostics.extend(cross);
-            }
+        let c = self.configured();
+        if !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
+            let b = c.as_ref().map(|c| c.backend.as_ref());
+            let cx = c
+                .as_ref()
+                .map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.cx.clone());
+            let cross = cross::check(&self.plans, kind, &prior, &plan.planned, b, &cx).await;
+            plan.diagnostics.extend(cross);
+        }
+        if let (Some(c), Some(planned)) = (c.as_ref(), plan.planned.as_map()) {
             let replacing = out.planned_private == core::REPLACING;
             if prior.is_null() && !replacing && !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
                 let taken = lifecycle::check_create(kind, planned, c.backend.as_ref(), &c.cx).await;
@@ -279,6 +288,11 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
+        if planned.is_null() {
+            // A destroy in the apply walk (not planned again there): later
+            // plans of this walk must not meet the object in the fabric.
+            cross::check(&self.plans, kind, &prior, &planned, None, &c.cx).await;
+        }
         let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.backend.as_ref(), &c.cx).await;
         finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
         Ok(Response::new(out))
@@ -332,7 +346,16 @@ impl pb::provider_server::Provider for ProviderService {
         let cx = c
             .as_ref()
             .map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.cx.clone());
-        let (state, diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b, &cx).await;
+        let (state, mut diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b, &cx).await;
+        if diags.is_empty() {
+            // What the plan reads is part of the plan: checked and recorded like a resource.
+            let kind = if req.type_name == sch::ONPREM_DATA_SOURCE {
+                Kind::Onprem
+            } else {
+                Kind::Hub
+            };
+            diags = cross::check(&self.plans, kind, &crate::graph::Value::Null, &state, b, &cx).await;
+        }
         finish(&mut out.state, &mut out.diagnostics, &state, &ty, &diags);
         Ok(Response::new(out))
     }

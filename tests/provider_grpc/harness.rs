@@ -22,12 +22,22 @@ pub struct Harness {
     /// The fabric the provider realizes resources in (tests also change it
     /// out of band).
     pub fabric: LocalFabric,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 pub async fn start() -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let fabric = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
+    serve(fabric, Some(dir)).await
+}
+
+/// A second provider process over the same fabric: a new Terraform graph
+/// walk (a new plan), with nothing planned yet.
+pub async fn next_process(h: &Harness) -> Harness {
+    serve(h.fabric.clone(), None).await
+}
+
+async fn serve(fabric: LocalFabric, dir: Option<tempfile::TempDir>) -> Harness {
     let backend: Arc<dyn Backend> = Arc::new(fabric.clone());
     let factory: BackendFactory = Arc::new(move |_| Ok(backend.clone()));
     let (tx, rx) = tokio::sync::watch::channel(false);

@@ -23,7 +23,7 @@ pub mod stack;
 mod tags;
 mod vnet;
 
-use super::{noun, Backend, BackendError, ErrorCode, Observed, Op, OpCtx};
+use super::{noun, Backend, BackendError, ErrorCode, Observed, Op, OpCtx, PeeringView};
 use crate::graph::{Attrs, Kind};
 use async_trait::async_trait;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -356,6 +356,10 @@ impl Backend for LocalFabric {
             Kind::Peering => peering::update(self, cx, prior, attrs).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::update(self, cx, kind, attrs).await,
         }
+    }
+
+    async fn peerings_of(&self, cx: &OpCtx, vnet_id: &str) -> Result<Vec<PeeringView>, BackendError> {
+        peering::peerings_of(self, cx, vnet_id).await
     }
 
     async fn delete(&self, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {

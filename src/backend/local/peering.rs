@@ -4,11 +4,13 @@
 //! `use_remote_gateways` succeeds the first time.
 
 use super::id_of;
-use super::peering_side::{delete_side, get_side, put_side, reverse_side, sync_level, Side, NOUN};
+use super::peering_side::{
+    delete_side, get_side, put_side, reverse_side, side_of, sync_level, Side, NOUN, SIDE_COLUMNS,
+};
 use super::records::{flag, need};
 use super::tags;
 use super::{Fail, LocalFabric};
-use crate::backend::{BackendError, Observed, Op, OpCtx, Owner, PeeringId};
+use crate::backend::{BackendError, Observed, Op, OpCtx, Owner, PeeringId, PeeringView};
 use crate::graph::{Attrs, Kind, Value};
 use rusqlite::Transaction;
 /// The two sides a peering resource's attributes describe: (hub, cluster).
@@ -245,6 +247,27 @@ pub async fn claim(f: &LocalFabric, cx: &OpCtx, id: &str, claim: bool) -> Result
             )?;
         }
         Ok(())
+    })
+    .await
+}
+
+/// Every peering side on the VNET `vnet_id`, by name.
+pub async fn peerings_of(f: &LocalFabric, cx: &OpCtx, vnet_id: &str) -> Result<Vec<PeeringView>, BackendError> {
+    let id = vnet_id.to_string();
+    f.snapshot(cx, Op::Retrieving, Kind::Peering, vnet_id, move |tx| {
+        let sql = format!("SELECT {SIDE_COLUMNS} FROM peerings WHERE vnet_id = ?1 ORDER BY name");
+        let mut stmt = tx.prepare(&sql)?;
+        let sides = stmt.query_map([&id], side_of)?.collect::<Result<Vec<Side>, _>>()?;
+        Ok(sides
+            .into_iter()
+            .map(|s| PeeringView {
+                name: s.name,
+                remote_vnet_id: s.remote_vnet_id,
+                remote_address_space: s.remote_address_space,
+                use_remote_gateways: s.use_remote_gateways,
+                peering_state: s.peering_state,
+            })
+            .collect())
     })
     .await
 }

@@ -2,12 +2,20 @@
 //! VNET DNS servers set once, nameservers reachable, ExternalName zones
 //! resolvable.
 
-use super::Topology;
+use super::{Needs, Topology};
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::net;
 use crate::graph::value::AttrPath;
 use crate::graph::{Kind, Resource};
 use std::collections::HashMap;
+
+/// What each code of this file needs to hold on part of a graph.
+pub(super) const RULES: &[(&str, Needs)] = &[
+    ("duplicate-dns-upstream", Needs::Named),
+    ("conflicting-vnet-dns", Needs::Named),
+    ("nameserver-unreachable", Needs::Connectivity),
+    ("external-name-unresolvable", Needs::Whole),
+];
 
 pub fn check(t: &Topology, d: &mut Diagnostics) {
     let mut by_cluster: HashMap<&str, &Resource> = HashMap::new();

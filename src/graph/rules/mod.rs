@@ -1,7 +1,9 @@
 //! Rules that look across resources: peering, ranges against every declared
 //! network, reachability of service backends, DNS. Each rule sorts or
-//! indexes; none compares all pairs.
+//! indexes; none compares all pairs. Each rule code declares what its
+//! verdict needs to hold on part of a graph ([`Needs`]).
 
+mod completeness;
 mod dns;
 mod ids;
 mod peering;
@@ -12,6 +14,7 @@ use super::diag::Diagnostics;
 use super::kinds::util;
 use super::net::{self, RangeIndex};
 use super::{Address, Graph, Kind, Resource};
+pub use completeness::{holds_on_part, needs, Needs};
 use ipnet::Ipv4Net;
 use std::collections::HashMap;
 

@@ -2,12 +2,21 @@
 //! most one remote-gateway peering per cluster, no two spokes of one hub
 //! overlapping each other.
 
-use super::{overlaps_any, space, Topology};
+use super::{overlaps_any, space, Needs, Topology};
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::net;
 use crate::graph::value::AttrPath;
 use crate::graph::{Kind, Resource};
 use std::collections::HashMap;
+
+/// What each code of this file needs to hold on part of a graph.
+pub(super) const RULES: &[(&str, Needs)] = &[
+    ("duplicate-peering", Needs::Named),
+    ("peering-overlap", Needs::Named),
+    ("no-remote-gateway", Needs::Named),
+    ("second-remote-gateway", Needs::Named),
+    ("spoke-overlap", Needs::Named),
+];
 
 pub fn check(t: &Topology, d: &mut Diagnostics) {
     let mut remote_gw: HashMap<&str, &Resource> = HashMap::new();

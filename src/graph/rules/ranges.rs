@@ -3,13 +3,20 @@
 //! failure is an overlap here (nodes NotReady after peering, or
 //! `ServiceCidrOverlapExistingSubnetsCidr`).
 
-use super::{space, Topology};
+use super::{space, Needs, Topology};
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::kinds::util;
 use crate::graph::net;
 use crate::graph::value::AttrPath;
 use crate::graph::{Kind, Resource};
 use ipnet::Ipv4Net;
+
+/// What each code of this file needs to hold on part of a graph.
+pub(super) const RULES: &[(&str, Needs)] = &[
+    ("onprem-overlap", Needs::Named),
+    ("avoid-overlap", Needs::Named),
+    ("hub-overlap", Needs::Named),
+];
 
 pub fn check(t: &Topology, d: &mut Diagnostics) {
     for c in t.graph.of_kind(Kind::ClusterNetwork) {

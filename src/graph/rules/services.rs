@@ -2,7 +2,7 @@
 //! reachability, cluster-IP clashes, unique names, internal load balancers
 //! counted in sizing and placed in a real subnet.
 
-use super::{space, Topology};
+use super::{space, Needs, Topology};
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::kinds::util;
 use crate::graph::net;
@@ -10,6 +10,17 @@ use crate::graph::schema::closest;
 use crate::graph::value::AttrPath;
 use crate::graph::{Kind, Resource};
 use std::collections::{BTreeMap, HashMap};
+
+/// What each code of this file needs to hold on part of a graph.
+pub(super) const RULES: &[(&str, Needs)] = &[
+    ("duplicate-service", Needs::Named),
+    ("internal-lb-not-sized", Needs::Named),
+    ("endpoint-in-service-cidr", Needs::Named),
+    ("onprem-unreachable", Needs::Connectivity),
+    ("endpoint-unreachable", Needs::Connectivity),
+    ("unknown-subnet", Needs::Named),
+    ("lb-ip-outside-subnet", Needs::Named),
+];
 
 pub fn check(t: &Topology, d: &mut Diagnostics) {
     let mut names: HashMap<(&str, &str, &str), &Resource> = HashMap::new();
