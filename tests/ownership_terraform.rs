@@ -80,6 +80,28 @@ fn two_working_directories(terraform: Terraform) {
     assert!(err.contains("owned by stack \"terraform:"), "{err}");
     assert!(ids(&b).is_empty());
     a.expect(&["plan", "-detailed-exitcode", "-input=false", &var], 0);
+
+    // Two blocks of one configuration that are one VNET: refused at plan.
+    let c = Workspace::new(b.terraform.clone());
+    let twin = "\nresource \"hybridk8s_hub_network\" \"twin\" {\n  name           = \"HUB\"\n  resource_group = \"net-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.30.0.0/22\"]\n}\n";
+    c.write_main(&format!("{}{twin}", harness::example_main_tf()));
+    let (_, err) = c.expect(&["plan", "-input=false"], 1);
+    assert!(
+        err.contains("same object") && err.contains("/virtualNetworks/hub"),
+        "{err}"
+    );
+    assert!(
+        !c.fabric_path().exists()
+            || harness::block_on(async {
+                hybridk8s::backend::local::dump_is_empty(
+                    &hybridk8s::backend::local::LocalFabric::open(c.fabric_path())
+                        .unwrap()
+                        .dump()
+                        .await
+                        .unwrap(),
+                )
+            })
+    );
 }
 
 fn interrupted_apply(terraform: Terraform) {

@@ -143,9 +143,15 @@ async fn onprem_overlap_fails_on_whichever_is_planned_second() {
     assert!(summary.contains("overlaps on-premises range 10.0.0.0/12"), "{summary}");
     assert_eq!(path, ["address_space", "[1]"]);
 
-    // Fixed in the same plan: the range planned again elsewhere.
-    let (_, d) = plan_new(&mut h, Kind::ClusterNetwork, &net("10.40.0.0/16", &[])).await;
-    clean(&d);
+    // Fixed: the next plan (a new walk, a new process) moves the range.
+    let mut h = next_process(&h).await;
+    configure(&mut h).await;
+    clean(
+        &plan_new(&mut h, Kind::ClusterNetwork, &net("10.40.0.0/16", &[]))
+            .await
+            .1,
+    );
+    clean(&read_onprem(&mut h, &["192.168.0.0/16", "10.0.0.0/12"]).await);
 }
 
 #[tokio::test]
@@ -169,13 +175,19 @@ async fn two_spokes_of_one_hub_overlapping_fail_on_the_second_peering() {
     );
     assert_eq!(path, ["cluster_id"]);
 
-    // The green cluster moved to a fresh range in the same plan: clean.
+    // The green cluster moved to a fresh range: the next plan is clean.
+    let mut h = next_process(&h).await;
+    configure(&mut h).await;
+    let (hub, _) = plan_new(&mut h, Kind::Hub, &harness::hub("10.20.0.0/22", "vpn")).await;
+    let (a, _) = plan_new(&mut h, Kind::ClusterNetwork, &net("10.40.0.0/16", &[])).await;
     let (b, _) = plan_new(&mut h, Kind::ClusterNetwork, &net("10.41.0.0/16", &b_name)).await;
-    clean(
-        &plan_new(&mut h, Kind::Peering, &peering(&id_of(&b), &id_of(&hub), false))
-            .await
-            .1,
-    );
+    for c in [&a, &b] {
+        clean(
+            &plan_new(&mut h, Kind::Peering, &peering(&id_of(c), &id_of(&hub), false))
+                .await
+                .1,
+        );
+    }
 }
 
 #[tokio::test]
@@ -357,4 +369,52 @@ async fn an_endpoint_in_no_declared_network_fails_at_plan() {
     let (ds, dp) = reachability("10.20.1.9", false, true).await;
     clean(&ds);
     clean(&dp);
+}
+
+#[tokio::test]
+async fn two_resources_with_one_id_fail_duplicate_id_on_the_second() {
+    let mut h = start().await;
+    configure(&mut h).await;
+    clean(
+        &plan_new(&mut h, Kind::ClusterNetwork, &net("10.40.0.0/16", &[]))
+            .await
+            .1,
+    );
+    // Same name and resource group, other ranges: the same Azure VNET.
+    let (summary, path) = one_error(
+        &plan_new(&mut h, Kind::ClusterNetwork, &net("10.41.0.0/16", &[]))
+            .await
+            .1,
+    );
+    assert!(
+        summary.contains("same object") && summary.contains("/virtualNetworks/aks"),
+        "{summary}"
+    );
+    assert_eq!(path, ["name"]);
+    // Two Services of one name in one cluster are one Kubernetes object.
+    let (c, _) = plan_new(
+        &mut h,
+        Kind::ClusterNetwork,
+        &net("10.50.0.0/16", &[("name", Value::str("other"))]),
+    )
+    .await;
+    clean(
+        &plan_new(
+            &mut h,
+            Kind::ExternalService,
+            &external_service(&id_of(&c), "10.50.1.4"),
+        )
+        .await
+        .1,
+    );
+    let (summary, _) = one_error(
+        &plan_new(
+            &mut h,
+            Kind::ExternalService,
+            &external_service(&id_of(&c), "10.50.1.5"),
+        )
+        .await
+        .1,
+    );
+    assert!(summary.contains("/services/random-api"), "{summary}");
 }

@@ -171,6 +171,38 @@ pub fn mark_replacement(kind: Kind, prior: &Value, prior_private: Vec<u8>, plan:
     REPLACING.to_vec()
 }
 
+/// `duplicate-id`: another resource of this plan resolves to the same Azure
+/// ID or Kubernetes object (the second create would meet the first's
+/// object). The ID is the prior one when known, else the planned one.
+pub fn duplicate_id(
+    kind: Kind,
+    prior: &Value,
+    planned: &Value,
+    store: &super::plan_store::PlanStore,
+) -> Vec<Diagnostic> {
+    let id_of = |v: &Value| {
+        v.as_map()
+            .and_then(|m| m.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    // A resource leaving the configuration claims nothing (a renamed block
+    // is destroyed while its successor is created).
+    let Some(id) = id_of(prior).or_else(|| id_of(planned)).filter(|_| !planned.is_null()) else {
+        return vec![];
+    };
+    if kind.is_declaration_only() || store.first_with_id(&id) {
+        return vec![];
+    }
+    let at = address_for(kind, planned.as_map().unwrap_or(&Attrs::new()));
+    vec![Diagnostic::error(
+        "duplicate-id",
+        format!("two resources of this configuration are the same object {id}: the second create would meet the first's object"),
+    )
+    .at(&at, AttrPath::attr("name"))
+    .hint("give each resource its own name (or resource group, namespace)")]
+}
+
 /// Reads stored state (JSON) under the current schema: attributes the schema
 /// no longer has are dropped, new ones are null. Works before Configure.
 pub fn upgrade(kind: Kind, version: i64, json: &[u8]) -> Result<Value, Box<Diagnostic>> {

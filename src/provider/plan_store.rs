@@ -49,11 +49,23 @@ pub type Snapshot = BTreeMap<String, Entry>;
 #[derive(Debug, Default)]
 pub struct PlanStore {
     objects: Mutex<Snapshot>,
+    /// IDs of resources planned in this walk (for `duplicate-id`).
+    planned_ids: Mutex<std::collections::HashSet<String>>,
 }
 
 impl PlanStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Notes that a resource with `id` is planned in this walk; `false` when
+    /// another resource of the walk was planned with the same ID already
+    /// (Azure compares IDs without case). Terraform plans each resource
+    /// once per walk, except the create half of a replacement, which the
+    /// caller does not note again.
+    pub fn first_with_id(&self, id: &str) -> bool {
+        let mut ids = self.planned_ids.lock().unwrap_or_else(|e| e.into_inner());
+        ids.insert(id.to_ascii_lowercase())
     }
 
     /// Records `entry` under `id` (replacing what an earlier plan of it

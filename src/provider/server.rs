@@ -234,6 +234,7 @@ impl pb::provider_server::Provider for ProviderService {
             }
         };
         let mut plan = core::plan(kind, &prior, &config, &self.ctx());
+        let second_half = prior.is_null() && out.planned_private == core::REPLACING;
         out.planned_private = core::mark_replacement(kind, &prior, std::mem::take(&mut out.planned_private), &mut plan);
         let c = self.configured();
         if !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
@@ -250,6 +251,11 @@ impl pb::provider_server::Provider for ProviderService {
                 let taken = lifecycle::check_create(kind, planned, c.backend.as_ref(), &c.cx).await;
                 plan.diagnostics.extend(taken);
             }
+        }
+        // Last: only a plan that holds notes its ID for the ones after it.
+        if !second_half && !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
+            plan.diagnostics
+                .extend(core::duplicate_id(kind, &prior, &plan.planned, &self.plans));
         }
         out.requires_replace = plan.requires_replace.iter().map(super::convert::path).collect();
         finish(
