@@ -94,7 +94,7 @@ fn rule_name(r: &Rule) -> String {
     .to_string()
 }
 
-pub(super) fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem {
+pub(super) fn syntax_error(e: pest::error::Error<Rule>, src: &str, file: FileId) -> Problem {
     let (start, end) = match e.location {
         pest::error::InputLocation::Pos(p) => (p, p),
         pest::error::InputLocation::Span((s, t)) => (s, t),
@@ -123,7 +123,10 @@ pub(super) fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem
         }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
-    let help = if message.contains("`]`") {
+    let at = src.get(start..).and_then(|s| s.chars().next());
+    let help = if at.is_some_and(|c| !c.is_ascii()) {
+        "names are ASCII letters, digits, `_` and `-`; other text goes in a string \"…\""
+    } else if message.contains("`]`") {
         "is a `]` missing? lists are written `[a, b]`"
     } else if message.contains("`}`") {
         "is a `}` missing? blocks and objects are written `{ name = value }`"

@@ -80,14 +80,17 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
         }
     });
     util::derive(attrs, "dns_service_ip", &["service_cidr"], |a| {
-        match util::s(a, "service_cidr").and_then(|s| net::parse_cidr(s).ok()) {
-            Some(n) if net::size(&n) > 10 => Value::str(Ipv4Addr::from(net::start(&n) + 10).to_string()),
-            _ => Value::Null,
-        }
+        util::s(a, "service_cidr")
+            .and_then(|s| net::parse_cidr(s).ok())
+            .and_then(|n| conventional_dns_ip(&n))
+            .map_or(Value::Null, |ip| Value::str(ip.to_string()))
     });
     const PLAN: [&str; 5] = ["plugin", "max_nodes", "surge_nodes", "max_pods", "internal_lb_ips"];
     util::set_computed(attrs, "required_ip_count", &PLAN, |a| {
-        plan_of(a).map_or(Value::Null, |p| Value::Number(p.required_ip_count() as i64))
+        plan_of(a)
+            .and_then(|p| p.required_ip_count())
+            .and_then(|n| i64::try_from(n).ok())
+            .map_or(Value::Null, Value::Number)
     });
     let mut inputs = PLAN.to_vec();
     inputs.push("address_space");
@@ -97,12 +100,11 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             .and_then(Value::as_list)
             .and_then(|l| l.first())
             .and_then(Value::as_str);
-        match (plan_of(a), first.and_then(|s| net::parse_cidr(s).ok())) {
-            (Some(p), Some(range)) if p.required_prefix() >= range.prefix_len() => Value::str(
-                Ipv4Net::new(range.network(), p.required_prefix())
-                    .expect("prefix ≤ 32")
-                    .to_string(),
-            ),
+        let prefix = plan_of(a).and_then(|p| p.required_prefix());
+        match (prefix, first.and_then(|s| net::parse_cidr(s).ok())) {
+            (Some(p), Some(range)) if p >= range.prefix_len() => {
+                Ipv4Net::new(range.network(), p).map_or(Value::Null, |n| Value::str(n.to_string()))
+            }
             _ => Value::Null,
         }
     });
@@ -112,7 +114,9 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
         let subnet = util::s(a, "node_subnet_cidr").and_then(|s| net::parse_cidr(s).ok());
         let pods = util::s(a, "pod_cidr").and_then(|s| net::parse_cidr(s).ok());
         match (plan_of(a), subnet) {
-            (Some(p), Some(sn)) => Value::Number(p.max_nodes_supported(&sn, pods.as_ref()) as i64),
+            (Some(p), Some(sn)) => {
+                Value::Number(i64::try_from(p.max_nodes_supported(&sn, pods.as_ref())).unwrap_or(i64::MAX))
+            }
             _ => Value::Null,
         }
     });
@@ -182,40 +186,47 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     let plan = plan_of(&r.attrs).filter(|_| !d.has_errors());
 
     // Sizing.
-    if let (Some(p), None) = (plan, subnet) {
+    let sized = plan.and_then(|p| Some((p, p.required_ip_count()?, p.required_prefix()?)));
+    if let (Some(p), None) = (plan, sized) {
+        d.push(
+            Diagnostic::error(
+                "subnet-too-small",
+                format!("{}: the scaling plan needs more addresses than IPv4 has", r.address),
+            )
+            .at(&r.address, AttrPath::attr("max_nodes"))
+            .hint(format!(
+                "lower max_nodes ({}) or max_pods ({})",
+                p.max_nodes, p.max_pods
+            )),
+        );
+    }
+    if let (Some((p, need, prefix)), None) = (sized, subnet) {
         if r.get("node_subnet_cidr").is_null() {
             if let Some((i, first)) = space.first() {
                 d.push(
                     Diagnostic::error(
                         "subnet-too-small",
                         format!(
-                            "{} needs {} addresses (/{}); its first range {first} holds {}",
+                            "{} needs {need} addresses (/{prefix}); its first range {first} holds {}",
                             r.address,
-                            p.required_ip_count(),
-                            p.required_prefix(),
                             net::usable(first)
                         ),
                     )
                     .at(&r.address, AttrPath::attr("address_space").index(*i))
-                    .hint(sizing_hint(&p)),
+                    .hint(sizing_hint(&p, need, prefix)),
                 );
             }
         }
     }
-    if let (Some(p), Some(sn)) = (plan, subnet) {
-        let need = p.required_ip_count();
+    if let (Some((p, need, prefix)), Some(sn)) = (sized, subnet) {
         if net::size(&sn) < need {
             d.push(
                 Diagnostic::error(
                     "subnet-too-small",
-                    format!(
-                        "needs {need} addresses (/{}); {sn} holds {}",
-                        p.required_prefix(),
-                        net::usable(&sn)
-                    ),
+                    format!("needs {need} addresses (/{prefix}); {sn} holds {}", net::usable(&sn)),
                 )
                 .at(&r.address, AttrPath::attr("node_subnet_cidr"))
-                .hint(sizing_hint(&p)),
+                .hint(sizing_hint(&p, need, prefix)),
             );
         }
     }
@@ -234,7 +245,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     // Kubenet pod range and route table.
     match (plugin, plan) {
         (Some(pl), Some(p)) if pl.uses_pod_cidr() => {
-            let nodes = p.max_nodes + p.surge_nodes;
+            let nodes = p.max_nodes.saturating_add(p.surge_nodes);
             if nodes > sizing::KUBENET_MAX_NODES {
                 d.push(
                     Diagnostic::error(
@@ -292,6 +303,18 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
         if let Some(ip) = dns_ip {
             dns_service_ip_rules(r, &sc, ip, d);
+        } else if r.get("dns_service_ip").is_null() && conventional_dns_ip(&sc).is_none() {
+            d.push(
+                Diagnostic::error(
+                    "service-cidr-too-small",
+                    format!(
+                        "service_cidr {sc} holds {} addresses: no .10 address for the cluster DNS service",
+                        net::size(&sc)
+                    ),
+                )
+                .at(&r.address, AttrPath::attr("service_cidr"))
+                .hint("use a /28 or larger, or set dns_service_ip inside service_cidr"),
+            );
         }
     }
     let mut own: Vec<(&str, Ipv4Net)> = Vec::new();
@@ -335,18 +358,16 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     }
 }
 
-fn sizing_hint(p: &Plan) -> String {
-    let nodes = p.max_nodes + p.surge_nodes;
+fn sizing_hint(p: &Plan, need: u64, prefix: u8) -> String {
+    let nodes = p.max_nodes.saturating_add(p.surge_nodes);
     match p.plugin {
         Plugin::AzureCni => format!(
-            "azure_cni pre-allocates 1 + max_pods addresses per node: ({} + {} surge) x (1 + {}) + {} internal LB + 5 reserved = {}; use a /{} or lower max_nodes/max_pods",
-            p.max_nodes, p.surge_nodes, p.max_pods, p.internal_lb_ips, p.required_ip_count(), p.required_prefix()
+            "azure_cni pre-allocates 1 + max_pods addresses per node: ({} + {} surge) x (1 + {}) + {} internal LB + 5 reserved = {need}; use a /{prefix} or lower max_nodes/max_pods",
+            p.max_nodes, p.surge_nodes, p.max_pods, p.internal_lb_ips
         ),
         _ => format!(
-            "{nodes} nodes + {} internal LB + 5 reserved = {}; use a /{}",
-            p.internal_lb_ips,
-            p.required_ip_count(),
-            p.required_prefix()
+            "{nodes} nodes + {} internal LB + 5 reserved = {need}; use a /{prefix}",
+            p.internal_lb_ips
         ),
     }
 }
@@ -360,7 +381,7 @@ fn dns_service_ip_rules(r: &Resource, sc: &Ipv4Net, ip: Ipv4Addr, d: &mut Diagno
         Some(format!(
             "dns_service_ip {ip} is the network address of service_cidr {sc}"
         ))
-    } else if x == net::start(sc) + 1 {
+    } else if net::start(sc).checked_add(1) == Some(x) {
         Some(format!(
             "dns_service_ip {ip} is the first address of service_cidr {sc}, taken by the `kubernetes` service"
         ))
@@ -372,12 +393,22 @@ fn dns_service_ip_rules(r: &Resource, sc: &Ipv4Net, ip: Ipv4Addr, d: &mut Diagno
         None
     };
     if let Some(m) = msg {
-        let conventional = Ipv4Addr::from(net::start(sc) + 10);
+        let hint = match conventional_dns_ip(sc) {
+            Some(ip) => format!("the convention is the .10 address: {ip}"),
+            None => format!("service_cidr {sc} has no .10 address; use a /28 or larger"),
+        };
         d.push(
             Diagnostic::error("invalid-dns-service-ip", m)
                 .at(&r.address, at)
                 .related(&r.address, AttrPath::attr("service_cidr"), format!("{sc}"))
-                .hint(format!("the convention is the .10 address: {conventional}")),
+                .hint(hint),
         );
     }
+}
+
+/// The conventional cluster DNS address: the .10 of the service range, when
+/// the range has one (ranges at the top of the address space included).
+pub fn conventional_dns_ip(sc: &Ipv4Net) -> Option<Ipv4Addr> {
+    let ip = Ipv4Addr::from(net::start(sc).checked_add(10)?);
+    (net::size(sc) > 10).then_some(ip)
 }
