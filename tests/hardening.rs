@@ -230,3 +230,14 @@ fn multi_byte_text_in_strings_comments_and_long_excerpts() {
     let (codes, _) = check(&format!("{}é = 1", "é".repeat(40_000)));
     assert_eq!(codes, ["dsl::syntax"]);
 }
+
+#[test]
+fn malformed_numbers_get_a_hint() {
+    for v in ["1e30", "1.5", "0x10", "--1", "1E+9"] {
+        let (codes, text) = check(&cluster(&format!("max_nodes = {v}")));
+        assert_eq!(codes, ["dsl::syntax"], "{v}");
+        assert!(text.contains("numbers are whole decimal numbers"), "{v}: {text}");
+    }
+    let (_, text) = check(&cluster("max_nodes = 10  avoid = [10.0.0/8]"));
+    assert!(!text.contains("numbers are whole"), "{text}");
+}
