@@ -182,7 +182,7 @@ fn a_byte_order_mark_is_accepted_and_spans_stay_right() {
         dsl::format(&src).expect("formats"),
         dsl::format(&src[3..]).expect("formats")
     );
-    let (out, err) = hk_check(&format!("\u{feff}onprem corp {{ address_space = [10.0.0.0/12] }}\n"));
+    let (out, err) = hk_check("\u{feff}onprem corp { address_space = [10.0.0.0/12] }\n");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
 
