@@ -82,7 +82,7 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
     util::derive(attrs, "dns_service_ip", &["service_cidr"], |a| {
         util::s(a, "service_cidr")
             .and_then(|s| net::parse_cidr(s).ok())
-            .and_then(|n| conventional_dns_ip(&n))
+            .and_then(|n| net::nth(&n, 10))
             .map_or(Value::Null, |ip| Value::str(ip.to_string()))
     });
     const PLAN: [&str; 5] = ["plugin", "max_nodes", "surge_nodes", "max_pods", "internal_lb_ips"];
@@ -185,21 +185,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     util::cidr_list(r, "avoid", d);
     let plan = plan_of(&r.attrs).filter(|_| !d.has_errors());
 
-    // Sizing.
+    // Sizing (within the bounds above, the counts always fit).
     let sized = plan.and_then(|p| Some((p, p.required_ip_count()?, p.required_prefix()?)));
-    if let (Some(p), None) = (plan, sized) {
-        d.push(
-            Diagnostic::error(
-                "subnet-too-small",
-                format!("{}: the scaling plan needs more addresses than IPv4 has", r.address),
-            )
-            .at(&r.address, AttrPath::attr("max_nodes"))
-            .hint(format!(
-                "lower max_nodes ({}) or max_pods ({})",
-                p.max_nodes, p.max_pods
-            )),
-        );
-    }
     if let (Some((p, need, prefix)), None) = (sized, subnet) {
         if r.get("node_subnet_cidr").is_null() {
             if let Some((i, first)) = space.first() {
@@ -303,7 +290,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
         if let Some(ip) = dns_ip {
             dns_service_ip_rules(r, &sc, ip, d);
-        } else if r.get("dns_service_ip").is_null() && conventional_dns_ip(&sc).is_none() {
+        } else if r.get("dns_service_ip").is_null() && net::nth(&sc, 10).is_none() {
             d.push(
                 Diagnostic::error(
                     "service-cidr-too-small",
@@ -381,7 +368,7 @@ fn dns_service_ip_rules(r: &Resource, sc: &Ipv4Net, ip: Ipv4Addr, d: &mut Diagno
         Some(format!(
             "dns_service_ip {ip} is the network address of service_cidr {sc}"
         ))
-    } else if net::start(sc).checked_add(1) == Some(x) {
+    } else if net::nth(sc, 1) == Some(ip) {
         Some(format!(
             "dns_service_ip {ip} is the first address of service_cidr {sc}, taken by the `kubernetes` service"
         ))
@@ -393,7 +380,7 @@ fn dns_service_ip_rules(r: &Resource, sc: &Ipv4Net, ip: Ipv4Addr, d: &mut Diagno
         None
     };
     if let Some(m) = msg {
-        let hint = match conventional_dns_ip(sc) {
+        let hint = match net::nth(sc, 10) {
             Some(ip) => format!("the convention is the .10 address: {ip}"),
             None => format!("service_cidr {sc} has no .10 address; use a /28 or larger"),
         };
@@ -404,11 +391,4 @@ fn dns_service_ip_rules(r: &Resource, sc: &Ipv4Net, ip: Ipv4Addr, d: &mut Diagno
                 .hint(hint),
         );
     }
-}
-
-/// The conventional cluster DNS address: the .10 of the service range, when
-/// the range has one (ranges at the top of the address space included).
-pub fn conventional_dns_ip(sc: &Ipv4Net) -> Option<Ipv4Addr> {
-    let ip = Ipv4Addr::from(net::start(sc).checked_add(10)?);
-    (net::size(sc) > 10).then_some(ip)
 }
