@@ -5,6 +5,8 @@ pub mod cli;
 pub mod clock;
 pub mod dsl;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod graph;
 pub mod provider;
 pub mod realize;

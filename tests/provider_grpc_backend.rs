@@ -63,6 +63,11 @@ async fn remote_gateways_of_a_hub_without_gateway_fail_at_plan_on_the_attribute(
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!(errs[0].1, ["use_remote_gateways"]);
 
+    // The next walk (a new provider process on the same fabric): the hub
+    // applied without a gateway, then the peering planned against it.
+    let next = next_process(&h).await;
+    let (_first, mut h) = (h, next);
+    configure(&mut h).await;
     create(&mut h, Kind::Hub, &hub("10.20.0.0/22", "none")).await;
     let r = plan(&mut h, Kind::Peering, &Value::Null, &config).await;
     let errs = errors(&r.diagnostics);

@@ -1,14 +1,10 @@
-//! Parses and formats arbitrary text as a `.hk` program: errors are fine,
-//! panics are bugs. Whatever parses must format, and the formatted text must
-//! parse and format to itself.
+//! Parses and formats arbitrary text as a `.hk` program (whatever parses
+//! formats, idempotently), then runs the whole `hybridk8s check` pipeline on
+//! it in memory: load with modules and var files from a virtual root, graph
+//! rules, rendering at the source. Errors are fine, panics are bugs. The
+//! body is `hybridk8s::fuzzing::dsl_check`, which the test suite also runs.
 #![no_main]
 
-use hybridk8s::dsl;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(src) = std::str::from_utf8(data) else { return };
-    let Ok(formatted) = dsl::format(src) else { return };
-    let again = dsl::format(&formatted).expect("formatted text parses");
-    assert_eq!(again, formatted, "formatting is idempotent");
-});
+fuzz_target!(|data: &[u8]| hybridk8s::fuzzing::dsl_check(data));

@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod error;
+mod excerpt;
 pub mod fmt;
 mod lower;
 mod parser;
@@ -17,7 +18,9 @@ pub use error::{LoadError, Problem, SourceFile, Sources};
 pub use spans::SpanMap;
 
 use crate::graph::{Ctx, Diagnostics, Graph};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Inputs of a load besides the file: param values and where IDs live.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +42,65 @@ pub struct Program {
 
 /// Parses and lowers a program (modules included) into a graph.
 pub fn load(path: &Path, opts: &Options) -> Result<Program, LoadError> {
-    lower::load(path, opts)
+    lower::load(path, opts, &Files::Disk)
+}
+
+/// Like [`load`], reading the program, its modules and var files from `files`.
+pub fn load_from(path: &Path, opts: &Options, files: &Files) -> Result<Program, LoadError> {
+    lower::load(path, opts, files)
+}
+
+/// Where a load reads its files.
+#[derive(Debug, Clone, Default)]
+pub enum Files {
+    /// The file system.
+    #[default]
+    Disk,
+    /// An in-memory tree (fuzzing, tests): paths are compared after removing
+    /// `.` and resolving `..` lexically; anything else is not found, so no
+    /// input can make a load read the disk.
+    Memory(Arc<BTreeMap<PathBuf, String>>),
+}
+
+impl Files {
+    /// An in-memory tree of `(path, text)`.
+    pub fn memory<P: Into<PathBuf>, S: Into<String>>(files: impl IntoIterator<Item = (P, S)>) -> Files {
+        let tree = files.into_iter().map(|(p, s)| (lexical(&p.into()), s.into())).collect();
+        Files::Memory(Arc::new(tree))
+    }
+
+    pub(crate) fn read(&self, path: &Path) -> std::io::Result<String> {
+        match self {
+            Files::Disk => std::fs::read_to_string(path),
+            Files::Memory(tree) => tree
+                .get(&lexical(path))
+                .cloned()
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)),
+        }
+    }
+
+    /// The identity of a file (include cycles, loading each file once).
+    pub(crate) fn canonical(&self, path: &Path) -> PathBuf {
+        match self {
+            Files::Disk => std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            Files::Memory(_) => lexical(path),
+        }
+    }
+}
+
+/// `path` without `.` and with `..` applied to what precedes it.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl Program {

@@ -1,13 +1,14 @@
 //! Renders problems at their source with miette's graphical handler: the
 //! source line, a label, the hint as `help`, and labels for related objects.
 
-use super::ast::Span;
+use super::ast::{FileId, Span};
 use super::error::{Problem, Sources};
+use super::excerpt::{self, Excerpt};
 use crate::graph::Severity;
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
+use std::collections::HashMap;
 use std::fmt;
 use std::io::IsTerminal;
-use std::sync::Arc;
 
 /// Fixed width, so output does not depend on the terminal.
 pub const WIDTH: usize = 100;
@@ -28,8 +29,9 @@ pub fn render(problems: &[Problem], sources: &Sources, color: bool) -> String {
         .with_width(WIDTH)
         .with_links(false);
     let mut out = String::new();
+    let mut long_lines = HashMap::new();
     for p in problems {
-        let report = Report::of(p, sources);
+        let report = Report::of(p, sources, &mut long_lines);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&p.message);
             out.push('\n');
@@ -45,14 +47,15 @@ struct Report {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<Arc<String>>>,
+    source: Option<Excerpt>,
     labels: Vec<LabeledSpan>,
     /// Related objects in other files, rendered as advice below.
     related: Vec<Report>,
 }
 
 impl Report {
-    fn of(p: &Problem, sources: &Sources) -> Report {
+    /// `long_lines` caches, per file, whether it has lines to cut.
+    fn of(p: &Problem, sources: &Sources, long_lines: &mut HashMap<FileId, bool>) -> Report {
         let severity = match p.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -68,27 +71,38 @@ impl Report {
         };
         let primary = p.span.and_then(|s| valid(s, sources));
         if let Some(span) = primary {
-            let file = sources.get(span.file).expect("validated");
-            report.source = Some(NamedSource::new(file.name.clone(), file.text.clone()));
-            report
-                .labels
-                .push(LabeledSpan::new_primary_with_span(p.label.clone(), to_miette(span)));
+            let same_file: Vec<Span> = p
+                .related
+                .iter()
+                .filter_map(|(s, _)| valid(*s, sources))
+                .filter(|s| s.file == span.file)
+                .collect();
+            let source = excerpt_of(sources, span, &same_file, long_lines);
+            report.labels.push(LabeledSpan::new_primary_with_span(
+                p.label.clone(),
+                source.span(span.start, span.end),
+            ));
+            report.source = Some(source);
         }
         for (span, label) in &p.related {
             let Some(span) = valid(*span, sources) else { continue };
-            if primary.is_some_and(|s| s.file == span.file) {
-                report
-                    .labels
-                    .push(LabeledSpan::new_with_span(Some(label.clone()), to_miette(span)));
+            if let Some(source) = report
+                .source
+                .as_ref()
+                .filter(|_| primary.is_some_and(|s| s.file == span.file))
+            {
+                let at = source.span(span.start, span.end);
+                report.labels.push(LabeledSpan::new_with_span(Some(label.clone()), at));
             } else {
-                let file = sources.get(span.file).expect("validated");
+                let source = excerpt_of(sources, span, &[], long_lines);
+                let at = source.span(span.start, span.end);
                 report.related.push(Report {
                     message: label.clone(),
                     code: String::new(),
                     severity: miette::Severity::Advice,
                     help: None,
-                    source: Some(NamedSource::new(file.name.clone(), file.text.clone())),
-                    labels: vec![LabeledSpan::new_with_span(Some(label.clone()), to_miette(span))],
+                    source: Some(source),
+                    labels: vec![LabeledSpan::new_with_span(Some(label.clone()), at)],
                     related: Vec::new(),
                 });
             }
@@ -97,13 +111,27 @@ impl Report {
     }
 }
 
+/// A span of a loaded file that lies inside it (the excerpt snaps it to
+/// character boundaries).
 fn valid(span: Span, sources: &Sources) -> Option<Span> {
     let f = sources.get(span.file)?;
-    (span.start <= span.end && span.end <= f.text.len() && f.text.is_char_boundary(span.start)).then_some(span)
+    (span.start <= span.end && span.end <= f.text.len()).then_some(span)
 }
 
-fn to_miette(s: Span) -> miette::SourceSpan {
-    (s.start, s.end - s.start).into()
+/// The file of `span` as shown, long lines cut around `span` and `more`
+/// (spans of the same file).
+fn excerpt_of(sources: &Sources, span: Span, more: &[Span], long_lines: &mut HashMap<FileId, bool>) -> Excerpt {
+    let Some(file) = sources.get(span.file) else {
+        return Excerpt::whole("", Default::default());
+    };
+    let long = *long_lines
+        .entry(span.file)
+        .or_insert_with(|| excerpt::has_long_lines(&file.text));
+    if !long {
+        return Excerpt::whole(&file.name, file.text.clone());
+    }
+    let spans: Vec<(usize, usize)> = [span].iter().chain(more).map(|s| (s.start, s.end)).collect();
+    Excerpt::around(&file.name, file.text.clone(), &spans)
 }
 
 impl fmt::Display for Report {

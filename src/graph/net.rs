@@ -50,6 +50,13 @@ pub fn prefix_for(count: u64) -> Option<u8> {
     (0..=32u8).rev().find(|p| (1u64 << (32 - p)) >= count)
 }
 
+/// The address `n` places after the network address, when the prefix holds
+/// it (checked: prefixes at the top of the address space never wrap).
+pub fn nth(net: &Ipv4Net, n: u64) -> Option<Ipv4Addr> {
+    let n = u32::try_from(n).ok().filter(|_| n < size(net))?;
+    start(net).checked_add(n).map(Ipv4Addr::from)
+}
+
 pub fn start(net: &Ipv4Net) -> u32 {
     u32::from(net.network())
 }
@@ -164,6 +171,16 @@ mod tests {
         assert_eq!(usable(&n("10.0.0.0/24")), 251);
         assert_eq!(usable(&n("10.40.0.0/22")), 1019);
         assert_eq!(usable(&n("10.0.0.0/29")), 3);
+    }
+
+    #[test]
+    fn nth_stays_inside_the_prefix() {
+        assert_eq!(nth(&n("255.255.255.0/24"), 10), Some(Ipv4Addr::new(255, 255, 255, 10)));
+        assert_eq!(nth(&n("255.255.255.248/29"), 10), None);
+        assert_eq!(nth(&n("255.255.255.255/32"), 0), Some(Ipv4Addr::BROADCAST));
+        assert_eq!(nth(&n("255.255.255.255/32"), 1), None);
+        assert_eq!(nth(&n("0.0.0.0/0"), u64::from(u32::MAX)), Some(Ipv4Addr::BROADCAST));
+        assert_eq!(nth(&n("0.0.0.0/0"), 1 << 32), None);
     }
 
     #[test]

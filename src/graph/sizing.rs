@@ -55,33 +55,36 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Addresses the node subnet must hold, the 5 Azure reserves included.
-    pub fn required_ip_count(&self) -> u64 {
-        let nodes = self.max_nodes + self.surge_nodes;
-        let per_node = match self.plugin {
-            Plugin::AzureCni => 1 + self.max_pods,
-            Plugin::Kubenet | Plugin::Calico => 1,
-        };
-        nodes * per_node + self.internal_lb_ips + net::AZURE_RESERVED_PER_SUBNET
+    /// Addresses the node subnet must hold, the 5 Azure reserves included;
+    /// `None` when the count does not fit in 64 bits (the rules bound every
+    /// input long before that, but sizing runs before the rules).
+    pub fn required_ip_count(&self) -> Option<u64> {
+        let nodes = self.max_nodes.checked_add(self.surge_nodes)?;
+        nodes
+            .checked_mul(self.addresses_per_node()?)?
+            .checked_add(self.internal_lb_ips)?
+            .checked_add(net::AZURE_RESERVED_PER_SUBNET)
     }
 
     /// The smallest subnet (longest prefix) that holds the plan, never
-    /// smaller than Azure's /29 minimum.
-    pub fn required_prefix(&self) -> u8 {
-        net::prefix_for(self.required_ip_count())
-            .unwrap_or(0)
-            .min(net::MIN_SUBNET_PREFIX)
+    /// smaller than Azure's /29 minimum; `None` when no IPv4 prefix does.
+    pub fn required_prefix(&self) -> Option<u8> {
+        net::prefix_for(self.required_ip_count()?).map(|p| p.min(net::MIN_SUBNET_PREFIX))
+    }
+
+    /// VNET addresses one node takes: itself and, with Azure CNI, its pods.
+    fn addresses_per_node(&self) -> Option<u64> {
+        match self.plugin {
+            Plugin::AzureCni => self.max_pods.checked_add(1),
+            Plugin::Kubenet | Plugin::Calico => Some(1),
+        }
     }
 
     /// How many nodes (the autoscaler maximum, surge excluded) the subnet
     /// and, for kubenet, the pod range and route table can carry.
     pub fn max_nodes_supported(&self, subnet: &Ipv4Net, pod_cidr: Option<&Ipv4Net>) -> u64 {
         let free = net::usable(subnet).saturating_sub(self.internal_lb_ips);
-        let per_node = match self.plugin {
-            Plugin::AzureCni => 1 + self.max_pods,
-            Plugin::Kubenet | Plugin::Calico => 1,
-        };
-        let mut nodes = free / per_node;
+        let mut nodes = self.addresses_per_node().map_or(0, |per_node| free / per_node);
         if self.plugin.uses_pod_cidr() {
             nodes = nodes.min(KUBENET_MAX_NODES);
             if let Some(p) = pod_cidr {
@@ -119,8 +122,8 @@ mod tests {
     fn worked_example_from_aks_ip_planning() {
         // 50 nodes + 1 surge, 30 pods: 51 + 51 x 30 = 1,581, plus 5 reserved.
         let p = plan(Plugin::AzureCni, 50, 30);
-        assert_eq!(p.required_ip_count(), 1586);
-        assert_eq!(p.required_prefix(), 21);
+        assert_eq!(p.required_ip_count(), Some(1586));
+        assert_eq!(p.required_prefix(), Some(21));
     }
 
     #[test]
@@ -148,9 +151,25 @@ mod tests {
             ),
         ];
         for (p, count, prefix) in cases {
-            assert_eq!(p.required_ip_count(), count, "{p:?}");
-            assert_eq!(p.required_prefix(), prefix, "{p:?}");
+            assert_eq!(p.required_ip_count(), Some(count), "{p:?}");
+            assert_eq!(p.required_prefix(), Some(prefix), "{p:?}");
         }
+    }
+
+    #[test]
+    fn huge_plans_have_no_size_instead_of_overflowing() {
+        let p = plan(Plugin::AzureCni, 1_000_000_000_000_000_000, 30);
+        assert_eq!(p.required_ip_count(), None);
+        assert_eq!(p.required_prefix(), None);
+        let p = plan(Plugin::AzureCni, 10, u64::MAX);
+        assert_eq!(p.required_ip_count(), None);
+        assert_eq!(p.max_nodes_supported(&"10.0.0.0/8".parse().unwrap(), None), 0);
+        // Fits in 64 bits, but not in IPv4.
+        let p = plan(Plugin::Kubenet, 1 << 33, 110);
+        assert_eq!(p.required_ip_count(), Some((1 << 33) + 6));
+        assert_eq!(p.required_prefix(), None);
+        let p = plan(Plugin::Kubenet, u64::MAX, 110);
+        assert_eq!(p.required_ip_count(), None);
     }
 
     #[test]

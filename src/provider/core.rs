@@ -191,7 +191,7 @@ pub fn duplicate_id(
     let Some(id) = id_of(prior).or_else(|| id_of(planned)).filter(|_| !planned.is_null()) else {
         return vec![];
     };
-    if kind.is_declaration_only() || store.first_with_id(&id) {
+    if kind.is_declaration_only() || store.first_with_id(&id, prior.is_null()) {
         return vec![];
     }
     let at = address_for(kind, planned.as_map().unwrap_or(&Attrs::new()));

@@ -49,8 +49,9 @@ pub type Snapshot = BTreeMap<String, Entry>;
 #[derive(Debug, Default)]
 pub struct PlanStore {
     objects: Mutex<Snapshot>,
-    /// IDs of resources planned in this walk (for `duplicate-id`).
-    planned_ids: Mutex<std::collections::HashSet<String>>,
+    /// IDs of resources planned in this walk, and whether a create claimed
+    /// them (for `duplicate-id`).
+    planned_ids: Mutex<std::collections::HashMap<String, bool>>,
 }
 
 impl PlanStore {
@@ -58,14 +59,26 @@ impl PlanStore {
         Self::default()
     }
 
-    /// Notes that a resource with `id` is planned in this walk; `false` when
-    /// another resource of the walk was planned with the same ID already
-    /// (Azure compares IDs without case). Terraform plans each resource
-    /// once per walk, except the create half of a replacement, which the
-    /// caller does not note again.
-    pub fn first_with_id(&self, id: &str) -> bool {
+    /// Notes that a resource with `id` is planned in this walk (`create`:
+    /// as a new object, else as the object its prior state names); `false`
+    /// when another resource of the walk claims the same ID (Azure compares
+    /// IDs without case): two creates, or a create and an existing object.
+    /// Plans of one existing object agree on its ID; the create half of a
+    /// replacement is not noted again by the caller.
+    pub fn first_with_id(&self, id: &str, create: bool) -> bool {
         let mut ids = self.planned_ids.lock().unwrap_or_else(|e| e.into_inner());
-        ids.insert(id.to_ascii_lowercase())
+        match ids.insert(id.to_ascii_lowercase(), create) {
+            None => true,
+            Some(earlier) => !earlier && !create,
+        }
+    }
+
+    /// Forgets that `id` was planned: its resource was applied, which ends
+    /// its part in this walk (the gRPC tests also drive several walks
+    /// through one process).
+    pub fn applied(&self, id: &str) {
+        let mut ids = self.planned_ids.lock().unwrap_or_else(|e| e.into_inner());
+        ids.remove(&id.to_ascii_lowercase());
     }
 
     /// Records `entry` under `id` (replacing what an earlier plan of it

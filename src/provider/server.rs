@@ -300,6 +300,15 @@ impl pb::provider_server::Provider for ProviderService {
             cross::check(&self.plans, kind, &prior, &planned, None, &c.cx).await;
         }
         let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.backend.as_ref(), &c.cx).await;
+        for v in [&prior, &planned, &state] {
+            if let Some(id) = v
+                .as_map()
+                .and_then(|m| m.get("id"))
+                .and_then(crate::graph::Value::as_str)
+            {
+                self.plans.applied(id);
+            }
+        }
         finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
         Ok(Response::new(out))
     }

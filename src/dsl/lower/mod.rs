@@ -9,7 +9,7 @@ mod scope;
 
 use super::ast::{File, Item, Span};
 use super::error::{LoadError, Problem, Sources};
-use super::{parser, Options, Program, SpanMap};
+use super::{parser, Files, Options, Program, SpanMap};
 use crate::graph::{Graph, Kind};
 use scope::{for_each_ref, Named, Scope};
 use std::cmp::Reverse;
@@ -18,9 +18,10 @@ use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
 /// Loads `path` with everything it includes.
-pub fn load(path: &Path, opts: &Options) -> Result<Program, LoadError> {
+pub fn load(path: &Path, opts: &Options, fs: &Files) -> Result<Program, LoadError> {
     let mut l = Loader {
         opts,
+        fs,
         sources: Sources::default(),
         problems: Vec::new(),
         graph: Graph::new(),
@@ -31,7 +32,7 @@ pub fn load(path: &Path, opts: &Options) -> Result<Program, LoadError> {
     let path = normalize(path);
     if let Some(file) = l.read(&path, None) {
         if let Some(params) = l.root_params(&file) {
-            l.stack.push(canonical(&path));
+            l.stack.push(l.fs.canonical(&path));
             let scope = Scope {
                 params,
                 ..Scope::default()
@@ -52,6 +53,8 @@ pub fn load(path: &Path, opts: &Options) -> Result<Program, LoadError> {
 /// The state of one load.
 pub(crate) struct Loader<'o> {
     opts: &'o Options,
+    /// Where files are read from.
+    fs: &'o Files,
     sources: Sources,
     problems: Vec<Problem>,
     graph: Graph,
@@ -65,11 +68,11 @@ pub(crate) struct Loader<'o> {
 impl Loader<'_> {
     /// Reads and parses a file once; problems are reported at `from`.
     fn read(&mut self, path: &Path, from: Option<Span>) -> Option<Rc<File>> {
-        let key = canonical(path);
+        let key = self.fs.canonical(path);
         if let Some(f) = self.files.get(&key) {
             return f.clone();
         }
-        let parsed = match std::fs::read_to_string(path) {
+        let parsed = match self.fs.read(path) {
             Ok(text) => {
                 let id = self.sources.add(path.display().to_string(), text);
                 let text = self.sources.get(id).expect("just added").text.clone();
@@ -147,7 +150,7 @@ impl Loader<'_> {
     /// Lowers one `module "PATH" as NAME { … }`.
     fn instantiate(&mut self, scope: &Scope, m: &super::ast::ModuleUse, from: &Path) {
         let path = normalize(&from.parent().unwrap_or(Path::new(".")).join(&m.path));
-        let key = canonical(&path);
+        let key = self.fs.canonical(&path);
         if let Some(i) = self.stack.iter().position(|p| *p == key) {
             let chain: Vec<String> = self.stack[i..]
                 .iter()
@@ -300,8 +303,4 @@ fn normalize(p: &Path) -> PathBuf {
         }
     }
     out
-}
-
-fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }

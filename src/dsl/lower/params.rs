@@ -34,7 +34,7 @@ impl Loader<'_> {
         let mut given = Given::new();
         let empty = Scope::default();
         for path in &self.opts.var_files {
-            let text = match std::fs::read_to_string(path) {
+            let text = match self.fs.read(path) {
                 Ok(t) => t,
                 Err(e) => {
                     self.problems.push(Problem::error(

@@ -94,7 +94,24 @@ fn rule_name(r: &Rule) -> String {
     .to_string()
 }
 
-pub(super) fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem {
+/// True when the text at `at` reads like a malformed number (`1e30`,
+/// `1.5`, `0x10`, `--1`) rather than an IP address or a CIDR.
+fn looks_numeric(src: &str, at: usize) -> bool {
+    let start = src[..at.min(src.len())]
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || "._-+".contains(c)))
+        .map_or(0, |i| i + 1);
+    let rest = src.get(start..).unwrap_or("");
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "._-+".contains(c)))
+        .unwrap_or(rest.len());
+    let token = &rest[..end];
+    token.trim_start_matches('-').starts_with(|c: char| c.is_ascii_digit())
+        && token.matches('.').count() <= 1
+        && !rest[end..].starts_with('/')
+        && token.parse::<i64>().is_err()
+}
+
+pub(super) fn syntax_error(e: pest::error::Error<Rule>, src: &str, file: FileId) -> Problem {
     let (start, end) = match e.location {
         pest::error::InputLocation::Pos(p) => (p, p),
         pest::error::InputLocation::Span((s, t)) => (s, t),
@@ -123,7 +140,12 @@ pub(super) fn syntax_error(e: pest::error::Error<Rule>, file: FileId) -> Problem
         }
         pest::error::ErrorVariant::CustomError { message } => message.clone(),
     };
-    let help = if message.contains("`]`") {
+    let at = src.get(start..).and_then(|s| s.chars().next());
+    let help = if at.is_some_and(|c| !c.is_ascii()) {
+        "names are ASCII letters, digits, `_` and `-`; other text goes in a string \"…\""
+    } else if looks_numeric(src, start) {
+        "numbers are whole decimal numbers such as 30 or -1: no fractions, exponents or hex"
+    } else if message.contains("`]`") {
         "is a `]` missing? lists are written `[a, b]`"
     } else if message.contains("`}`") {
         "is a `}` missing? blocks and objects are written `{ name = value }`"

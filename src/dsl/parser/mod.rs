@@ -57,7 +57,7 @@ fn run(rule: Rule, src: &str, file: FileId) -> Result<Pair<'_, Rule>, Problem> {
             pest::set_error_detail(true);
             let e = HkParser::parse(rule, src).expect_err("the same input fails again");
             pest::set_error_detail(false);
-            Err(syntax_error(e, file))
+            Err(syntax_error(e, src, file))
         }
     }
 }

@@ -81,10 +81,10 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
         }
     });
     util::derive(attrs, "dns_service_ip", &["service_cidr"], |a| {
-        match util::s(a, "service_cidr").and_then(|s| net::parse_cidr(s).ok()) {
-            Some(n) if net::size(&n) > 10 => Value::str(Ipv4Addr::from(net::start(&n) + 10).to_string()),
-            _ => Value::Null,
-        }
+        util::s(a, "service_cidr")
+            .and_then(|s| net::parse_cidr(s).ok())
+            .and_then(|n| net::nth(&n, 10))
+            .map_or(Value::Null, |ip| Value::str(ip.to_string()))
     });
     util::reported(attrs, "resource_guid");
     let mut inputs = PLAN.to_vec();
@@ -95,12 +95,11 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             .and_then(Value::as_list)
             .and_then(|l| l.first())
             .and_then(Value::as_str);
-        match (plan_of(a), first.and_then(|s| net::parse_cidr(s).ok())) {
-            (Some(p), Some(range)) if p.required_prefix() >= range.prefix_len() => Value::str(
-                Ipv4Net::new(range.network(), p.required_prefix())
-                    .expect("prefix ≤ 32")
-                    .to_string(),
-            ),
+        let prefix = plan_of(a).and_then(|p| p.required_prefix());
+        match (prefix, first.and_then(|s| net::parse_cidr(s).ok())) {
+            (Some(p), Some(range)) if p >= range.prefix_len() => {
+                Ipv4Net::new(range.network(), p).map_or(Value::Null, |n| Value::str(n.to_string()))
+            }
             _ => Value::Null,
         }
     });
@@ -113,7 +112,10 @@ const PLAN: [&str; 5] = ["plugin", "max_nodes", "surge_nodes", "max_pods", "inte
 /// `required_ip_count` and `max_nodes_supported` from the plan and the node subnet.
 pub(super) fn sizing_attrs(attrs: &mut Attrs) {
     util::set_computed(attrs, "required_ip_count", &PLAN, |a| {
-        plan_of(a).map_or(Value::Null, |p| Value::Number(p.required_ip_count() as i64))
+        plan_of(a)
+            .and_then(|p| p.required_ip_count())
+            .and_then(|n| i64::try_from(n).ok())
+            .map_or(Value::Null, Value::Number)
     });
     let mut inputs = PLAN.to_vec();
     inputs.extend(["node_subnet_cidr", "pod_cidr"]);
@@ -121,7 +123,9 @@ pub(super) fn sizing_attrs(attrs: &mut Attrs) {
         let subnet = util::s(a, "node_subnet_cidr").and_then(|s| net::parse_cidr(s).ok());
         let pods = util::s(a, "pod_cidr").and_then(|s| net::parse_cidr(s).ok());
         match (plan_of(a), subnet) {
-            (Some(p), Some(sn)) => Value::Number(p.max_nodes_supported(&sn, pods.as_ref()) as i64),
+            (Some(p), Some(sn)) => {
+                Value::Number(i64::try_from(p.max_nodes_supported(&sn, pods.as_ref())).unwrap_or(i64::MAX))
+            }
             _ => Value::Null,
         }
     });
@@ -190,41 +194,35 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     util::cidr_list(r, "avoid", d);
     let plan = plan_of(&r.attrs).filter(|_| !d.has_errors());
 
-    // Sizing.
-    if let (Some(p), None) = (plan, subnet) {
+    // Sizing (within the bounds above, the counts always fit).
+    let sized = plan.and_then(|p| Some((p, p.required_ip_count()?, p.required_prefix()?)));
+    if let (Some((p, need, prefix)), None) = (sized, subnet) {
         if r.get("node_subnet_cidr").is_null() {
             if let Some((i, first)) = space.first() {
                 d.push(
                     Diagnostic::error(
                         "subnet-too-small",
                         format!(
-                            "{} needs {} addresses (/{}); its first range {first} holds {}",
+                            "{} needs {need} addresses (/{prefix}); its first range {first} holds {}",
                             r.address,
-                            p.required_ip_count(),
-                            p.required_prefix(),
                             net::usable(first)
                         ),
                     )
                     .at(&r.address, AttrPath::attr("address_space").index(*i))
-                    .hint(sizing_hint(&p)),
+                    .hint(sizing_hint(&p, need, prefix)),
                 );
             }
         }
     }
-    if let (Some(p), Some(sn)) = (plan, subnet) {
-        let need = p.required_ip_count();
+    if let (Some((p, need, prefix)), Some(sn)) = (sized, subnet) {
         if net::size(&sn) < need {
             d.push(
                 Diagnostic::error(
                     "subnet-too-small",
-                    format!(
-                        "needs {need} addresses (/{}); {sn} holds {}",
-                        p.required_prefix(),
-                        net::usable(&sn)
-                    ),
+                    format!("needs {need} addresses (/{prefix}); {sn} holds {}", net::usable(&sn)),
                 )
                 .at(&r.address, AttrPath::attr("node_subnet_cidr"))
-                .hint(sizing_hint(&p)),
+                .hint(sizing_hint(&p, need, prefix)),
             );
         }
     }
@@ -243,7 +241,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     // Kubenet pod range and route table.
     match (plugin, plan) {
         (Some(pl), Some(p)) if pl.uses_pod_cidr() => {
-            let nodes = p.max_nodes + p.surge_nodes;
+            let nodes = p.max_nodes.saturating_add(p.surge_nodes);
             if nodes > sizing::KUBENET_MAX_NODES {
                 d.push(
                     Diagnostic::error(
@@ -301,6 +299,18 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
         if let Some(ip) = dns_ip {
             dns_service_ip_rules(r, &sc, ip, d);
+        } else if r.get("dns_service_ip").is_null() && net::nth(&sc, 10).is_none() {
+            d.push(
+                Diagnostic::error(
+                    "service-cidr-too-small",
+                    format!(
+                        "service_cidr {sc} holds {} addresses: no .10 address for the cluster DNS service",
+                        net::size(&sc)
+                    ),
+                )
+                .at(&r.address, AttrPath::attr("service_cidr"))
+                .hint("use a /28 or larger, or set dns_service_ip inside service_cidr"),
+            );
         }
     }
     let mut own: Vec<(&str, Ipv4Net)> = Vec::new();
@@ -344,18 +354,16 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     }
 }
 
-fn sizing_hint(p: &Plan) -> String {
-    let nodes = p.max_nodes + p.surge_nodes;
+fn sizing_hint(p: &Plan, need: u64, prefix: u8) -> String {
+    let nodes = p.max_nodes.saturating_add(p.surge_nodes);
     match p.plugin {
         Plugin::AzureCni => format!(
-            "azure_cni pre-allocates 1 + max_pods addresses per node: ({} + {} surge) x (1 + {}) + {} internal LB + 5 reserved = {}; use a /{} or lower max_nodes/max_pods",
-            p.max_nodes, p.surge_nodes, p.max_pods, p.internal_lb_ips, p.required_ip_count(), p.required_prefix()
+            "azure_cni pre-allocates 1 + max_pods addresses per node: ({} + {} surge) x (1 + {}) + {} internal LB + 5 reserved = {need}; use a /{prefix} or lower max_nodes/max_pods",
+            p.max_nodes, p.surge_nodes, p.max_pods, p.internal_lb_ips
         ),
         _ => format!(
-            "{nodes} nodes + {} internal LB + 5 reserved = {}; use a /{}",
-            p.internal_lb_ips,
-            p.required_ip_count(),
-            p.required_prefix()
+            "{nodes} nodes + {} internal LB + 5 reserved = {need}; use a /{prefix}",
+            p.internal_lb_ips
         ),
     }
 }
@@ -369,7 +377,7 @@ fn dns_service_ip_rules(r: &Resource, sc: &Ipv4Net, ip: Ipv4Addr, d: &mut Diagno
         Some(format!(
             "dns_service_ip {ip} is the network address of service_cidr {sc}"
         ))
-    } else if x == net::start(sc) + 1 {
+    } else if net::nth(sc, 1) == Some(ip) {
         Some(format!(
             "dns_service_ip {ip} is the first address of service_cidr {sc}, taken by the `kubernetes` service"
         ))
@@ -381,12 +389,15 @@ fn dns_service_ip_rules(r: &Resource, sc: &Ipv4Net, ip: Ipv4Addr, d: &mut Diagno
         None
     };
     if let Some(m) = msg {
-        let conventional = Ipv4Addr::from(net::start(sc) + 10);
+        let hint = match net::nth(sc, 10) {
+            Some(ip) => format!("the convention is the .10 address: {ip}"),
+            None => format!("service_cidr {sc} has no .10 address; use a /28 or larger"),
+        };
         d.push(
             Diagnostic::error("invalid-dns-service-ip", m)
                 .at(&r.address, at)
                 .related(&r.address, AttrPath::attr("service_cidr"), format!("{sc}"))
-                .hint(format!("the convention is the .10 address: {conventional}")),
+                .hint(hint),
         );
     }
 }

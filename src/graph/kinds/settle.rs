@@ -94,7 +94,10 @@ pub fn cluster_network(address: &Address, prior: &Attrs, config: &Attrs, planned
     }
 
     let Some(p) = plan_of(planned) else { return };
-    let need = p.required_ip_count();
+    // Sizing that overflows is reported by the bounds rules.
+    let (Some(need), Some(prefix)) = (p.required_ip_count(), p.required_prefix()) else {
+        return;
+    };
     if net::size(&subnet) < need {
         let at = PLAN_INPUTS
             .into_iter()
@@ -104,8 +107,7 @@ pub fn cluster_network(address: &Address, prior: &Attrs, config: &Attrs, planned
             Diagnostic::error(
                 "subnet-too-small",
                 format!(
-                    "{address} needs {need} addresses (/{}); its node subnet {old}, fixed since the cluster was created, holds {}",
-                    p.required_prefix(),
+                    "{address} needs {need} addresses (/{prefix}); its node subnet {old}, fixed since the cluster was created, holds {}",
                     net::usable(&subnet)
                 ),
             )
