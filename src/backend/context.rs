@@ -98,3 +98,38 @@ impl OpCtx {
         self.check(op, noun, id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_wait_ends_early_on_cancel_and_at_the_deadline() {
+        let token = CancellationToken::new();
+        let cx = OpCtx::new("s").with_cancel(token.clone());
+        assert!(cx.check(Op::Creating, "x", "id").is_ok());
+        let waiting = {
+            let cx = cx.clone();
+            tokio::spawn(async move { cx.wait(Duration::from_secs(3600), Op::Creating, "x", "id").await })
+        };
+        token.cancel();
+        let e = waiting.await.unwrap().unwrap_err();
+        assert!(matches!(e, BackendError::Cancelled { .. }), "{e}");
+        assert!(cx.is_done());
+
+        let cx = OpCtx::new("s").with_timeout(Duration::from_millis(1));
+        let e = cx
+            .wait(Duration::from_secs(3600), Op::Deleting, "x", "id")
+            .await
+            .unwrap_err();
+        assert!(matches!(e, BackendError::DeadlineExceeded { .. }), "{e}");
+        // The earlier deadline wins.
+        let later = OpCtx::new("s")
+            .with_timeout(Duration::from_millis(1))
+            .with_timeout(Duration::from_secs(3600));
+        assert!(later
+            .wait(Duration::from_secs(3600), Op::Deleting, "x", "id")
+            .await
+            .is_err());
+    }
+}

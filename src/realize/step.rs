@@ -5,7 +5,7 @@
 //! nothing; a failed step reads the fabric back and records what is really
 //! there; a delete of another stack's object forgets it without touching it.
 
-use crate::backend::{merge, noun, Backend, BackendError, ErrorCode, Observed, Op, OpCtx, Owner};
+use crate::backend::{merge, noun, Backend, BackendError, ErrorCode, Observed, OpCtx, Owner};
 use crate::graph::{Attrs, Kind, Value};
 
 /// The state after a step: the object's attributes (`None`: nothing to
@@ -150,14 +150,5 @@ pub async fn check_create(b: &dyn Backend, cx: &OpCtx, kind: Kind, id: &str, rep
             noun(kind)
         )),
         _ => None,
-    }
-}
-
-/// The operation a step is, for messages.
-pub fn op_of(prior: bool, planned: bool) -> Op {
-    match (prior, planned) {
-        (false, _) => Op::Creating,
-        (true, true) => Op::Updating,
-        (true, false) => Op::Deleting,
     }
 }
