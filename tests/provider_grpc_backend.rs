@@ -166,6 +166,18 @@ async fn import_of_every_kind_then_missing_and_malformed_ids() {
     let errs = errors(&r.diagnostics);
     assert!(errs.len() == 1 && errs[0].0.contains("non-existent"), "{errs:?}");
 
+    // The object's kind is checked, not only the ID's shape: a selectorless
+    // Service is not a load balancer, a hub is not a cluster network.
+    for (kind, id, found) in [
+        (Kind::LbService, id_of(&service), "hybridk8s_external_service"),
+        (Kind::ClusterNetwork, id_of(&hub), "hybridk8s_hub_network"),
+    ] {
+        let r = import(&mut h, kind, &id).await;
+        assert!(r.imported_resources.is_empty());
+        let errs = errors(&r.diagnostics);
+        assert!(errs.len() == 1 && errs[0].0.contains(found), "{errs:?}");
+    }
+
     let r = import(&mut h, Kind::Peering, "not-an-id").await;
     assert!(r.imported_resources.is_empty());
     assert_eq!(errors(&r.diagnostics).len(), 1, "{:?}", r.diagnostics);
