@@ -279,7 +279,7 @@ async fn foreign_subnet_and_peering_on_an_imported_hub_survive_apply_and_destroy
     let left: Vec<Address> = f.stack_state("net").await.unwrap().resources.into_keys().collect();
     assert_eq!(
         left,
-        [hub.address.clone()],
+        std::slice::from_ref(&hub.address),
         "the state still records the hub, as the fabric has it"
     );
 }

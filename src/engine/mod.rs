@@ -23,6 +23,7 @@
 pub mod apply;
 mod json;
 pub mod plan;
+mod refresh;
 mod report;
 pub mod sample;
 pub mod state;

@@ -107,14 +107,12 @@ pub(crate) fn unmark(body: &mut J) {
     let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else {
         return;
     };
-    for (field, key) in [("annotations", STACK_ANNOTATION)] {
-        let empty = meta.get_mut(field).and_then(J::as_object_mut).is_some_and(|m| {
-            m.remove(key);
-            m.is_empty()
-        });
-        if empty {
-            meta.remove(field);
-        }
+    let empty = meta.get_mut("annotations").and_then(J::as_object_mut).is_some_and(|m| {
+        m.remove(STACK_ANNOTATION);
+        m.is_empty()
+    });
+    if empty {
+        meta.remove("annotations");
     }
 }
 

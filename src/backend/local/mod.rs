@@ -22,6 +22,7 @@ mod records;
 pub mod stack;
 mod tags;
 mod vnet;
+mod vnet_row;
 
 use super::{noun, Backend, BackendError, ErrorCode, Observed, Op, OpCtx, PeeringView};
 use crate::graph::{Attrs, Kind};

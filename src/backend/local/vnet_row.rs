@@ -1,0 +1,176 @@
+//! A VNET row as the local fabric stores it: its subnets and tags, Azure's
+//! checks on the body of a PUT, and the write.
+
+use super::records::{strings_from_json, strings_to_json};
+use super::tags::{self, Tags};
+use super::{hub, Fail};
+use crate::backend::owner::{Owner, SUBNETS_TAG};
+use crate::backend::ErrorCode;
+use crate::graph::net;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// A VNET as the fabric stores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VnetRow {
+    pub id: String,
+    /// `hub` or `cluster`.
+    pub role: String,
+    pub resource_group: String,
+    pub name: String,
+    pub location: String,
+    pub address_space: Vec<String>,
+    pub dns_servers: Vec<String>,
+    pub gateway: String,
+    /// `(name, cidr)` in declaration order.
+    pub subnets: Vec<(String, String)>,
+    /// Azure tags: the owner mark and the list of subnets hybridk8s manages.
+    pub tags: Tags,
+}
+
+impl VnetRow {
+    pub fn owner(&self) -> Owner {
+        Owner::from_tags(&self.tags)
+    }
+
+    /// The subnets hybridk8s manages here (named in the `hybridk8s-subnets` tag).
+    pub fn managed_subnets(&self) -> Vec<String> {
+        self.tags
+            .get(SUBNETS_TAG)
+            .map(|s| s.split(',').filter(|n| !n.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Subnets someone else made: neither managed nor one hybridk8s
+    /// identifies by name (the node subnet, `GatewaySubnet`).
+    pub fn foreign_subnets(&self, known: &[String]) -> Vec<(String, String)> {
+        let managed = self.managed_subnets();
+        self.subnets
+            .iter()
+            .filter(|(n, _)| !managed.iter().chain(known).any(|m| m.eq_ignore_ascii_case(n)))
+            .cloned()
+            .collect()
+    }
+}
+
+pub fn get(tx: &Transaction, id: &str) -> Result<Option<VnetRow>, Fail> {
+    let row = tx
+        .query_row(
+            "SELECT id, role, resource_group, name, location, address_space, dns_servers, gateway, tags
+             FROM vnets WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(VnetRow {
+                    id: r.get(0)?,
+                    role: r.get(1)?,
+                    resource_group: r.get(2)?,
+                    name: r.get(3)?,
+                    location: r.get(4)?,
+                    address_space: strings_from_json(&r.get::<_, String>(5)?),
+                    dns_servers: strings_from_json(&r.get::<_, String>(6)?),
+                    gateway: r.get(7)?,
+                    subnets: Vec::new(),
+                    tags: tags::from_json(&r.get::<_, String>(8)?),
+                })
+            },
+        )
+        .optional()?;
+    let Some(mut row) = row else { return Ok(None) };
+    let mut st = tx.prepare_cached("SELECT name, cidr FROM subnets WHERE vnet_id = ?1 ORDER BY ord")?;
+    row.subnets = st
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(row))
+}
+
+fn invalid(message: impl Into<String>) -> Fail {
+    Fail::refused(ErrorCode::InvalidRequest, message)
+}
+
+/// Azure's checks on a VNET body: ranges parse, subnets are /29 or larger,
+/// inside the address space, not overlapping a sibling; a gateway has its
+/// GatewaySubnet.
+pub fn validate(row: &VnetRow) -> Result<(), Fail> {
+    if row.address_space.is_empty() {
+        return Err(invalid(format!("virtual network {} has no address space", row.name)));
+    }
+    let mut space = Vec::new();
+    for s in &row.address_space {
+        space.push(net::parse_cidr(s).map_err(invalid)?);
+    }
+    let mut subnets = Vec::new();
+    for (name, cidr) in &row.subnets {
+        let bad = |why: String| {
+            Fail::refused(
+                ErrorCode::NetcfgInvalidSubnet,
+                format!("Subnet '{name}' is not valid in virtual network '{}': {why}", row.name),
+            )
+        };
+        let n = net::parse_cidr(cidr).map_err(bad)?;
+        if n.prefix_len() > net::MIN_SUBNET_PREFIX {
+            return Err(bad(format!("{n} is smaller than a /{}", net::MIN_SUBNET_PREFIX)));
+        }
+        if !space.iter().any(|s| s.contains(&n)) {
+            return Err(bad(format!(
+                "its address range {n} is outside the address space {}",
+                row.address_space.join(", ")
+            )));
+        }
+        if subnets
+            .iter()
+            .any(|(_, other): &(_, &String)| other.eq_ignore_ascii_case(name))
+        {
+            return Err(invalid(format!("subnet name '{name}' is used twice in {}", row.name)));
+        }
+        subnets.push((n, name));
+    }
+    if let Some(((a, an), (b, bn))) = net::find_overlaps(&subnets).into_iter().next() {
+        return Err(Fail::refused(
+            ErrorCode::NetcfgInvalidSubnet,
+            format!(
+                "Subnet '{bn}' is not valid in virtual network '{}' because its address range {b} overlaps subnet '{an}' ({a})",
+                row.name
+            ),
+        ));
+    }
+    if !crate::graph::kinds::hub::GATEWAYS.contains(&row.gateway.as_str()) {
+        return Err(invalid(format!("unknown gateway kind `{}`", row.gateway)));
+    }
+    if row.gateway != "none" && !row.subnets.iter().any(|(n, _)| n == hub::GATEWAY_SUBNET) {
+        return Err(Fail::refused(
+            ErrorCode::GatewaySubnetMissing,
+            format!(
+                "a {} gateway needs a subnet named GatewaySubnet in virtual network '{}'",
+                row.gateway, row.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub fn write_row(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
+    tx.execute(
+        "INSERT INTO vnets (id, role, resource_group, name, location, address_space, dns_servers, gateway, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET location = excluded.location, address_space = excluded.address_space,
+             dns_servers = excluded.dns_servers, gateway = excluded.gateway, tags = excluded.tags",
+        params![
+            row.id,
+            row.role,
+            row.resource_group,
+            row.name,
+            row.location,
+            strings_to_json(&row.address_space),
+            strings_to_json(&row.dns_servers),
+            row.gateway,
+            tags::to_json(&row.tags)
+        ],
+    )?;
+    tx.execute("DELETE FROM subnets WHERE vnet_id = ?1", [&row.id])?;
+    for (i, (name, cidr)) in row.subnets.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO subnets (vnet_id, name, cidr, ord) VALUES (?1, ?2, ?3, ?4)",
+            params![row.id, name, cidr, i as i64],
+        )?;
+    }
+    Ok(())
+}
