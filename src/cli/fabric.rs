@@ -249,18 +249,34 @@ fn confirm(destroy: bool) -> anyhow::Result<bool> {
     Ok(line.trim() == "yes")
 }
 
-pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
-    let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
+/// The existing fabric (a missing one is an error ending in `nothing`), the
+/// stack the command is about, and its lock: for commands that change one
+/// stack's state without an apply.
+async fn lock_existing(
+    fabric: &FabricArgs,
+    stack: &StackArgs,
+    nothing: &str,
+) -> anyhow::Result<(
+    crate::backend::local::LocalFabric,
+    String,
+    crate::backend::local::StackLock,
+)> {
     let path = stacks::db_path(fabric);
     if !path.is_file() {
-        bail!("there is no fabric at {}: nothing to import from", path.display());
+        bail!("there is no fabric at {}: {nothing}", path.display());
     }
+    let fabric = open_write(fabric)?;
+    let name = sole_stack(&fabric, &path, stack).await?;
+    let lock = fabric
+        .lock_stack(&name, crate::backend::local::stack::DEFAULT_LOCK_TIMEOUT)
+        .await?;
+    Ok((fabric, name, lock))
+}
+
+pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
+    let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     runtime()?.block_on(async {
-        let fabric = open_write(fabric)?;
-        let name = sole_stack(&fabric, &path, stack).await?;
-        let lock = fabric
-            .lock_stack(&name, crate::backend::local::stack::DEFAULT_LOCK_TIMEOUT)
-            .await?;
+        let (fabric, name, lock) = lock_existing(fabric, stack, "nothing to import from").await?;
         let state = lock.state().await?;
         if state.resources.contains_key(&address) {
             bail!("{address} is already managed by stack `{name}`; `state show {address}` shows it");
@@ -321,16 +337,8 @@ pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyh
 
 pub fn state_rm(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
-    let path = stacks::db_path(fabric);
-    if !path.is_file() {
-        bail!("there is no fabric at {}: no stack to remove from", path.display());
-    }
     runtime()?.block_on(async {
-        let fabric = open_write(fabric)?;
-        let name = sole_stack(&fabric, &path, stack).await?;
-        let lock = fabric
-            .lock_stack(&name, crate::backend::local::stack::DEFAULT_LOCK_TIMEOUT)
-            .await?;
+        let (fabric, name, lock) = lock_existing(fabric, stack, "no stack to remove from").await?;
         let state = lock.state().await?;
         let Some(e) = state.resources.get(&address) else {
             lock.release().await?;
