@@ -34,11 +34,13 @@ fn index() -> String {
          (subnet sizing, overlaps with on-premises and peered ranges, gateway transit, DNS limits, endpoint reachability).\n\n\
          ## Example\n\n```terraform\nterraform {\n  required_providers {\n    hybridk8s = { source = \"hybridk8s/hybridk8s\" }\n  }\n}\n\n\
          provider \"hybridk8s\" {\n  backend    = \"local\"\n  state_path = \".hybridk8s/fabric.db\"\n}\n```\n\n\
-         ## Argument reference\n\n\
-         - `backend` (Optional) `local` (default): the embedded fabric in one SQLite file. Environment: `HYBRIDK8S_BACKEND`.\n\
-         - `state_path` (Optional) Path of the local fabric database. Default `.hybridk8s/fabric.db`. Environment: `HYBRIDK8S_STATE`.\n\
-         - `subscription_id` (Optional) Subscription used in resource IDs. Environment: `ARM_SUBSCRIPTION_ID`.\n\n## Resources and data sources\n\n",
+         ## Argument reference\n\n",
     );
+    // From the provider schema, so the page says what the provider accepts.
+    for a in &crate::provider::schema::provider_schema().attrs {
+        let _ = writeln!(s, "- `{}` (Optional) {}", a.name, a.description);
+    }
+    s.push_str("\n## Resources and data sources\n\n");
     for kind in Kind::ALL {
         let what = if kind.is_declaration_only() {
             "data source"
