@@ -141,6 +141,34 @@ async fn a_gateway_in_use_by_a_peering_is_not_deleted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_a_gateway_in_use_is_refused_at_plan_with_the_way_out() {
+    let (_dir, fabric, b) = open();
+    let lock = fabric.lock_stack("dev", Duration::from_secs(5)).await.unwrap();
+    let mut g = peered("vpn", true);
+    apply(&g, &lock, &b).await;
+    edit(&mut g, "hub.hub", "gateway", Value::str("expressroute"));
+    let e = hybridk8s::engine::plan(&g, &lock.state().await.unwrap(), b.clone())
+        .await
+        .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("from vpn to expressroute") && msg.contains("peering.aks_hub"),
+        "{msg}"
+    );
+    // The way out: the peering stops using the gateway, then the switch.
+    edit(&mut g, "hub.hub", "gateway", Value::str("vpn"));
+    edit(&mut g, "peering.aks_hub", "use_remote_gateways", Value::Bool(false));
+    apply(&g, &lock, &b).await;
+    edit(&mut g, "hub.hub", "gateway", Value::str("expressroute"));
+    apply(&g, &lock, &b).await;
+    edit(&mut g, "peering.aks_hub", "use_remote_gateways", Value::Bool(true));
+    apply(&g, &lock, &b).await;
+    let d = fabric.dump().await.unwrap();
+    assert_eq!(d["gateways"][0]["kind"], "expressroute", "{d:#}");
+    lock.release().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn address_ranges_are_added_in_place_and_the_peering_synced() {
     let (_dir, fabric, b) = open();
     let lock = fabric.lock_stack("dev", Duration::from_secs(5)).await.unwrap();

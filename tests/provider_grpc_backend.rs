@@ -268,3 +268,28 @@ async fn hub_look_up_finds_the_hub_or_names_what_is_missing() {
         "{errs:?}"
     );
 }
+
+#[tokio::test]
+async fn switching_a_gateway_that_peerings_use_fails_at_plan_on_the_attribute() {
+    let mut h = start().await;
+    configure(&mut h).await;
+    let cluster = create(&mut h, Kind::ClusterNetwork, &cluster("10.40.0.0/16", &[])).await;
+    let hub_state = create(&mut h, Kind::Hub, &hub("10.20.0.0/22", "vpn")).await;
+    create(
+        &mut h,
+        Kind::Peering,
+        &peering(&id_of(&cluster), &id_of(&hub_state), true),
+    )
+    .await;
+    let r = plan(&mut h, Kind::Hub, &hub_state, &hub("10.20.0.0/22", "expressroute")).await;
+    let errs = errors(&r.diagnostics);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].0.contains("from vpn to expressroute") && errs[0].0.contains("/virtualNetworkPeerings/"),
+        "{errs:?}"
+    );
+    assert_eq!(errs[0].1, ["gateway"]);
+    // Keeping the gateway plans clean.
+    let r = plan(&mut h, Kind::Hub, &hub_state, &hub("10.20.0.0/22", "vpn")).await;
+    assert!(errors(&r.diagnostics).is_empty(), "{:?}", r.diagnostics);
+}

@@ -198,6 +198,7 @@ pub async fn plan_with(
                 .push("a previous apply's create was refused: the object there is not this stack's".into());
         }
     }
+    rejected.extend(gateways_in_use(&plans, desired));
     if rejected.has_errors() {
         rejected.sort();
         return Err(EngineError::Rejected(rejected));
@@ -244,6 +245,54 @@ pub async fn plan_with(
         serial: state.serial,
         resources: plans,
     })
+}
+
+/// A hub whose gateway is switched (vpn ↔ expressroute: the old gateway is
+/// deleted, a new one made) while peerings of the configuration use it:
+/// Azure refuses to delete a gateway in use, and the hub is updated before
+/// its peerings, so the switch needs those peerings off first. Removing the
+/// gateway is the `no-remote-gateway` rule's.
+fn gateways_in_use(plans: &[ResourcePlan], desired: &Graph) -> crate::graph::Diagnostics {
+    let mut d = crate::graph::Diagnostics::default();
+    let gateway = |a: &Option<Attrs>| {
+        a.as_ref()
+            .and_then(|a| a.get("gateway"))
+            .and_then(Value::as_str)
+            .unwrap_or("none")
+            .to_string()
+    };
+    for p in plans
+        .iter()
+        .filter(|p| p.kind == Kind::Hub && p.action == Action::Update)
+    {
+        let (old, new) = (gateway(&p.before), gateway(&p.after));
+        let Some(id) = p.id() else { continue };
+        if old == "none" || new == "none" || old == new {
+            continue;
+        }
+        let users: Vec<String> = desired
+            .of_kind(Kind::Peering)
+            .filter(|r| r.str("hub_id").is_some_and(|h| h.eq_ignore_ascii_case(id)))
+            .filter(|r| r.bool("use_remote_gateways") == Some(true))
+            .map(|r| r.address.to_string())
+            .collect();
+        if users.is_empty() {
+            continue;
+        }
+        d.push(
+            crate::graph::Diagnostic::error(
+                "gateway-in-use",
+                format!(
+                    "{} switches its gateway from {old} to {new}: the {old} gateway is deleted while {} use it (use_remote_gateways), which Azure refuses",
+                    p.address,
+                    users.join(", ")
+                ),
+            )
+            .at(&p.address, crate::graph::AttrPath::attr("gateway"))
+            .hint("apply use_remote_gateways = false on those peerings first, then switch the gateway, then turn it back on"),
+        );
+    }
+    d
 }
 
 fn plan_one(

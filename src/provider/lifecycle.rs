@@ -142,6 +142,58 @@ pub async fn check_create(kind: Kind, planned: &Attrs, b: &dyn Backend, cx: &OpC
     }
 }
 
+/// At plan time, for a hub whose gateway is switched (vpn ↔ expressroute):
+/// an error at `gateway` when peerings in the fabric use the old one
+/// (`use_remote_gateways`). Azure refuses to delete a gateway in use, and
+/// Terraform updates the hub before its peerings.
+pub async fn check_gateway_switch(
+    kind: Kind,
+    prior: &Value,
+    planned: &Value,
+    b: &dyn Backend,
+    cx: &OpCtx,
+) -> Vec<Diagnostic> {
+    let gateway = |v: &Value| {
+        v.as_map()
+            .and_then(|m| m.get("gateway"))
+            .and_then(Value::as_str)
+            .unwrap_or("none")
+            .to_string()
+    };
+    let (old, new) = (gateway(prior), gateway(planned));
+    let Some(hub) = id_of(prior) else { return vec![] };
+    if kind != Kind::Hub || old == "none" || new == "none" || old == new {
+        return vec![];
+    }
+    let Ok(sides) = b.peerings_of(cx, hub).await else {
+        return vec![];
+    };
+    let mut users = Vec::new();
+    for s in sides {
+        let Ok(back) = b.peerings_of(cx, &s.remote_vnet_id).await else {
+            continue;
+        };
+        users.extend(
+            back.into_iter()
+                .filter(|p| p.remote_vnet_id.eq_ignore_ascii_case(hub) && p.use_remote_gateways)
+                .map(|p| format!("{}/virtualNetworkPeerings/{}", s.remote_vnet_id, p.name)),
+        );
+    }
+    if users.is_empty() {
+        return vec![];
+    }
+    let at = address_for(kind, planned.as_map().unwrap_or(&Attrs::new()));
+    vec![Diagnostic::error(
+        "gateway-in-use",
+        format!(
+            "switching the gateway from {old} to {new} deletes the {old} gateway, which peering(s) {} use (use_remote_gateways); Azure refuses deleting a gateway in use",
+            users.join(", ")
+        ),
+    )
+    .at(&at, crate::graph::AttrPath::attr("gateway"))
+    .hint("apply use_remote_gateways = false on those peerings first, then switch the gateway, then turn it back on")]
+}
+
 /// Imports an existing object by its ID (the kind's typed ID is checked first).
 pub async fn import(kind: Kind, id: &str, b: &dyn Backend, cx: &OpCtx) -> Outcome {
     match realize::import(b, cx, kind, id).await {

@@ -246,6 +246,11 @@ impl pb::provider_server::Provider for ProviderService {
             plan.diagnostics.extend(cross);
         }
         if let (Some(c), Some(planned)) = (c.as_ref(), plan.planned.as_map()) {
+            if !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
+                let switch =
+                    lifecycle::check_gateway_switch(kind, &prior, &plan.planned, c.backend.as_ref(), &c.cx).await;
+                plan.diagnostics.extend(switch);
+            }
             let replacing = out.planned_private == core::REPLACING;
             if prior.is_null() && !replacing && !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
                 let taken = lifecycle::check_create(kind, planned, c.backend.as_ref(), &c.cx).await;
