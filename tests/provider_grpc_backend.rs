@@ -8,41 +8,6 @@ mod harness;
 use harness::*;
 use hybridk8s::backend::PeeringId;
 
-fn peering(cluster_id: &str, hub_id: &str, use_remote_gateways: bool) -> Value {
-    obj(&[
-        ("cluster_id", Value::str(cluster_id)),
-        ("hub_id", Value::str(hub_id)),
-        ("use_remote_gateways", Value::Bool(use_remote_gateways)),
-    ])
-}
-
-fn external_service(cluster_id: &str, endpoint: &str) -> Value {
-    obj(&[
-        ("cluster_id", Value::str(cluster_id)),
-        ("name", Value::str("external-random-api")),
-        ("endpoints", Value::list_of_str([endpoint])),
-        (
-            "ports",
-            Value::List(vec![obj(&[
-                ("port", Value::Number(80)),
-                ("target_port", Value::Number(8080)),
-            ])]),
-        ),
-    ])
-}
-
-fn errors(d: &[pb::Diagnostic]) -> Vec<(String, Vec<String>)> {
-    d.iter()
-        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-        .map(|d| {
-            (
-                d.summary.clone(),
-                d.attribute.as_ref().map(attr_names).unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn remote_gateways_of_a_hub_without_gateway_fail_at_plan_on_the_attribute() {
     let mut h = start().await;
@@ -122,7 +87,12 @@ async fn import_of_every_kind_then_missing_and_malformed_ids() {
     let hub = create(&mut h, Kind::Hub, &hub("10.20.0.0/22", "vpn")).await;
     let peering = create(&mut h, Kind::Peering, &peering(&cid, &id_of(&hub), true)).await;
     assert_eq!(peering.as_map().unwrap()["peering_state"], Value::str("Connected"));
-    let service = create(&mut h, Kind::ExternalService, &external_service(&cid, "10.1.8.4")).await;
+    let service = create(
+        &mut h,
+        Kind::ExternalService,
+        &external_service(&cid, "external-random-api", "10.1.8.4"),
+    )
+    .await;
     let dns = obj(&[
         ("cluster_id", Value::str(&cid)),
         ("nameservers", Value::list_of_str(["10.1.0.4"])),

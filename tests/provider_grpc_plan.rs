@@ -12,18 +12,6 @@ use harness::*;
 use hybridk8s::provider::cty::{encode_msgpack, CtyType};
 use hybridk8s::provider::schema::data_source_schema;
 
-fn errors(d: &[pb::Diagnostic]) -> Vec<(String, Vec<String>)> {
-    d.iter()
-        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
-        .map(|d| {
-            (
-                d.summary.clone(),
-                d.attribute.as_ref().map(attr_names).unwrap_or_default(),
-            )
-        })
-        .collect()
-}
-
 /// The one error of a plan, its summary and path.
 fn one_error(d: &[pb::Diagnostic]) -> (String, Vec<String>) {
     let errs = errors(d);
@@ -73,29 +61,6 @@ fn net(space: &str, extra: &[(&str, Value)]) -> Value {
     let mut all = vec![("service_cidr", Value::str("172.16.0.0/16"))];
     all.extend_from_slice(extra);
     cluster(space, &all)
-}
-
-fn peering(cluster_id: &str, hub_id: &str, use_remote_gateways: bool) -> Value {
-    obj(&[
-        ("cluster_id", Value::str(cluster_id)),
-        ("hub_id", Value::str(hub_id)),
-        ("use_remote_gateways", Value::Bool(use_remote_gateways)),
-    ])
-}
-
-fn external_service(cluster_id: &str, endpoint: &str) -> Value {
-    obj(&[
-        ("cluster_id", Value::str(cluster_id)),
-        ("name", Value::str("random-api")),
-        ("endpoints", Value::list_of_str([endpoint])),
-        (
-            "ports",
-            Value::List(vec![obj(&[
-                ("port", Value::Number(80)),
-                ("target_port", Value::Number(8080)),
-            ])]),
-        ),
-    ])
 }
 
 fn lb(cluster_id: &str, internal: bool) -> Value {
@@ -318,7 +283,7 @@ async fn reachability(
     let (hub, _) = plan_new(&mut h, Kind::Hub, &hub("10.20.0.0/22", "vpn")).await;
     let (c, _) = plan_new(&mut h, Kind::ClusterNetwork, &net("10.40.0.0/16", &[])).await;
     let (s, p) = (
-        external_service(&id_of(&c), endpoint),
+        external_service(&id_of(&c), "random-api", endpoint),
         peering(&id_of(&c), &id_of(&hub), use_remote_gateways),
     );
     if service_first {
@@ -402,7 +367,7 @@ async fn two_resources_with_one_id_fail_duplicate_id_on_the_second() {
         &plan_new(
             &mut h,
             Kind::ExternalService,
-            &external_service(&id_of(&c), "10.50.1.4"),
+            &external_service(&id_of(&c), "random-api", "10.50.1.4"),
         )
         .await
         .1,
@@ -411,7 +376,7 @@ async fn two_resources_with_one_id_fail_duplicate_id_on_the_second() {
         &plan_new(
             &mut h,
             Kind::ExternalService,
-            &external_service(&id_of(&c), "10.50.1.5"),
+            &external_service(&id_of(&c), "random-api", "10.50.1.5"),
         )
         .await
         .1,

@@ -209,3 +209,41 @@ pub async fn import(h: &mut Harness, kind: Kind, id: &str) -> pb::import_resourc
         .unwrap()
         .into_inner()
 }
+
+/// A peering of a cluster network to a hub.
+pub fn peering(cluster_id: &str, hub_id: &str, use_remote_gateways: bool) -> Value {
+    obj(&[
+        ("cluster_id", Value::str(cluster_id)),
+        ("hub_id", Value::str(hub_id)),
+        ("use_remote_gateways", Value::Bool(use_remote_gateways)),
+    ])
+}
+
+/// A selectorless Service `name` in front of one endpoint, port 80 → 8080.
+pub fn external_service(cluster_id: &str, name: &str, endpoint: &str) -> Value {
+    obj(&[
+        ("cluster_id", Value::str(cluster_id)),
+        ("name", Value::str(name)),
+        ("endpoints", Value::list_of_str([endpoint])),
+        (
+            "ports",
+            Value::List(vec![obj(&[
+                ("port", Value::Number(80)),
+                ("target_port", Value::Number(8080)),
+            ])]),
+        ),
+    ])
+}
+
+/// The errors of a response: summary and attribute path.
+pub fn errors(d: &[pb::Diagnostic]) -> Vec<(String, Vec<String>)> {
+    d.iter()
+        .filter(|d| d.severity == pb::diagnostic::Severity::Error as i32)
+        .map(|d| {
+            (
+                d.summary.clone(),
+                d.attribute.as_ref().map(attr_names).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
