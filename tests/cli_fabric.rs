@@ -50,6 +50,21 @@ impl Work {
         text(&out.stdout)
     }
 
+    /// Waits (up to 10 s) until the running apply's stack records `n`
+    /// resources; fails the test when it makes no progress.
+    fn wait_for_recorded(&self, n: usize) {
+        for _ in 0..400 {
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            if self.db().exists() {
+                let listed = self.hk(&["state", "list", "--stack", "hybrid.hk"]);
+                if text(&listed.stdout).lines().count() >= n {
+                    return;
+                }
+            }
+        }
+        panic!("the apply made no progress");
+    }
+
     fn db(&self) -> PathBuf {
         self.dir.path().join(".hybridk8s/fabric.db")
     }
@@ -368,22 +383,7 @@ fn a_killed_apply_leaves_a_database_that_converges() {
         .spawn()
         .unwrap();
     // Kill it once some resources exist.
-    let mut created = 0;
-    for _ in 0..400 {
-        std::thread::sleep(std::time::Duration::from_millis(25));
-        if w.db().exists() {
-            created = w
-                .hk(&["state", "list", "--stack", "hybrid.hk"])
-                .stdout
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            if created >= 3 {
-                break;
-            }
-        }
-    }
-    assert!(created >= 3, "the apply made no progress");
+    w.wait_for_recorded(3);
     unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
     let status = child.wait().unwrap();
     assert!(!status.success());
@@ -409,19 +409,7 @@ fn ctrl_c_stops_an_apply_and_the_state_matches_the_fabric() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut created = 0;
-    for _ in 0..400 {
-        std::thread::sleep(std::time::Duration::from_millis(25));
-        if w.db().exists() {
-            created = text(&w.hk(&["state", "list", "--stack", "hybrid.hk"]).stdout)
-                .lines()
-                .count();
-            if created >= 2 {
-                break;
-            }
-        }
-    }
-    assert!(created >= 2, "the apply made no progress");
+    w.wait_for_recorded(2);
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
