@@ -21,36 +21,52 @@ pub(super) enum Found {
     NotCreated,
 }
 
+/// Backend reads under way at once while planning.
+const READS_IN_FLIGHT: usize = 16;
+
+/// Runs `jobs` a few at a time; their answers in completion order.
+async fn bounded<T: Send + 'static>(
+    jobs: impl IntoIterator<Item = impl std::future::Future<Output = T> + Send + 'static>,
+) -> Result<Vec<T>, EngineError> {
+    let mut set = JoinSet::new();
+    let mut out = Vec::new();
+    let mut todo = jobs.into_iter();
+    loop {
+        while set.len() < READS_IN_FLIGHT {
+            let Some(job) = todo.next() else { break };
+            set.spawn(job);
+        }
+        let Some(done) = set.join_next().await else { break };
+        out.push(done.map_err(|e| EngineError::Internal(e.to_string()))?);
+    }
+    Ok(out)
+}
+
 /// Reads every object the state owns, a few at a time.
 pub(super) async fn refresh(
     state: &StackState,
     backend: &Arc<dyn Backend>,
     cx: &OpCtx,
 ) -> Result<HashMap<Address, Found>, EngineError> {
-    const READS_IN_FLIGHT: usize = 16;
     let mut out = HashMap::new();
-    let mut set: JoinSet<(Address, Result<Live, crate::backend::BackendError>)> = JoinSet::new();
-    let mut todo = state.resources.iter();
-    loop {
-        while set.len() < READS_IN_FLIGHT {
-            let Some((addr, e)) = todo.next() else { break };
-            match (&e.id, e.kind.is_declaration_only()) {
-                (_, true) => {
-                    out.insert(addr.clone(), Found::Ours(e.attrs.clone()));
-                }
-                (None, false) => {
-                    out.insert(addr.clone(), Found::Gone);
-                }
-                (Some(id), false) => {
-                    let (b, addr, kind, cx) = (backend.clone(), addr.clone(), e.kind, cx.clone());
-                    let mut prior = e.attrs.clone();
-                    prior.insert("id".into(), Value::str(id));
-                    set.spawn(async move { (addr, realize::refresh(&*b, &cx, kind, &prior).await) });
-                }
+    let mut reads = Vec::new();
+    for (addr, e) in &state.resources {
+        match (&e.id, e.kind.is_declaration_only()) {
+            (_, true) => {
+                out.insert(addr.clone(), Found::Ours(e.attrs.clone()));
+            }
+            (None, false) => {
+                out.insert(addr.clone(), Found::Gone);
+            }
+            (Some(id), false) => {
+                let (b, addr, kind, cx) = (backend.clone(), addr.clone(), e.kind, cx.clone());
+                let mut prior = e.attrs.clone();
+                prior.insert("id".into(), Value::str(id));
+                reads.push(async move { (addr, realize::refresh(&*b, &cx, kind, &prior).await) });
             }
         }
-        let Some(done) = set.join_next().await else { break };
-        let (addr, res) = done.map_err(|e| EngineError::Internal(e.to_string()))?;
+    }
+    for (addr, res) in bounded(reads).await? {
         let live = res.map_err(|source| EngineError::Refresh {
             address: addr.clone(),
             source,
@@ -80,25 +96,19 @@ pub(super) async fn conflicts(
     backend: &Arc<dyn Backend>,
     cx: &OpCtx,
 ) -> Result<(), EngineError> {
-    const READS_IN_FLIGHT: usize = 16;
-    let mut set: JoinSet<(Address, Option<String>)> = JoinSet::new();
-    let mut found = Vec::new();
-    let mut todo = plans
+    let reads = plans
         .iter()
         .filter(|p| p.action == Action::Create && !p.kind.is_declaration_only())
-        .filter_map(|p| Some((p.address.clone(), p.kind, p.id()?.to_string())));
-    loop {
-        while set.len() < READS_IN_FLIGHT {
-            let Some((addr, kind, id)) = todo.next() else { break };
+        .filter_map(|p| Some((p.address.clone(), p.kind, p.id()?.to_string())))
+        .map(|(addr, kind, id)| {
             let (b, cx) = (backend.clone(), cx.clone());
-            set.spawn(async move { (addr, realize::check_create(&*b, &cx, kind, &id, false).await) });
-        }
-        let Some(done) = set.join_next().await else { break };
-        let (addr, why) = done.map_err(|e| EngineError::Internal(e.to_string()))?;
-        if let Some(why) = why {
-            found.push((addr, why));
-        }
-    }
+            async move { (addr, realize::check_create(&*b, &cx, kind, &id, false).await) }
+        });
+    let mut found: Vec<(Address, String)> = bounded(reads)
+        .await?
+        .into_iter()
+        .filter_map(|(addr, why)| Some((addr, why?)))
+        .collect();
     if found.is_empty() {
         return Ok(());
     }
