@@ -247,11 +247,8 @@ pub async fn plan_with(
     })
 }
 
-/// A hub whose gateway is switched (vpn ↔ expressroute: the old gateway is
-/// deleted, a new one made) while peerings of the configuration use it:
-/// Azure refuses to delete a gateway in use, and the hub is updated before
-/// its peerings, so the switch needs those peerings off first. Removing the
-/// gateway is the `no-remote-gateway` rule's.
+/// A hub whose gateway is switched while peerings of the configuration
+/// use it (`kinds::hub::gateway_in_use`).
 fn gateways_in_use(plans: &[ResourcePlan], desired: &Graph) -> crate::graph::Diagnostics {
     let mut d = crate::graph::Diagnostics::default();
     let gateway = |a: &Option<Attrs>| {
@@ -267,7 +264,7 @@ fn gateways_in_use(plans: &[ResourcePlan], desired: &Graph) -> crate::graph::Dia
     {
         let (old, new) = (gateway(&p.before), gateway(&p.after));
         let Some(id) = p.id() else { continue };
-        if old == "none" || new == "none" || old == new {
+        if !kinds::hub::is_gateway_switch(&old, &new) {
             continue;
         }
         let users: Vec<String> = desired
@@ -276,21 +273,9 @@ fn gateways_in_use(plans: &[ResourcePlan], desired: &Graph) -> crate::graph::Dia
             .filter(|r| r.bool("use_remote_gateways") == Some(true))
             .map(|r| r.address.to_string())
             .collect();
-        if users.is_empty() {
-            continue;
+        if !users.is_empty() {
+            d.push(kinds::hub::gateway_in_use(&p.address, &old, &new, &users));
         }
-        d.push(
-            crate::graph::Diagnostic::error(
-                "gateway-in-use",
-                format!(
-                    "{} switches its gateway from {old} to {new}: the {old} gateway is deleted while {} use it (use_remote_gateways), which Azure refuses",
-                    p.address,
-                    users.join(", ")
-                ),
-            )
-            .at(&p.address, crate::graph::AttrPath::attr("gateway"))
-            .hint("apply use_remote_gateways = false on those peerings first, then switch the gateway, then turn it back on"),
-        );
     }
     d
 }

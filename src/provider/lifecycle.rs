@@ -162,7 +162,7 @@ pub async fn check_gateway_switch(
     };
     let (old, new) = (gateway(prior), gateway(planned));
     let Some(hub) = id_of(prior) else { return vec![] };
-    if kind != Kind::Hub || old == "none" || new == "none" || old == new {
+    if kind != Kind::Hub || !kinds::hub::is_gateway_switch(&old, &new) {
         return vec![];
     }
     let Ok(sides) = b.peerings_of(cx, hub).await else {
@@ -183,15 +183,7 @@ pub async fn check_gateway_switch(
         return vec![];
     }
     let at = address_for(kind, planned.as_map().unwrap_or(&Attrs::new()));
-    vec![Diagnostic::error(
-        "gateway-in-use",
-        format!(
-            "switching the gateway from {old} to {new} deletes the {old} gateway, which peering(s) {} use (use_remote_gateways); Azure refuses deleting a gateway in use",
-            users.join(", ")
-        ),
-    )
-    .at(&at, crate::graph::AttrPath::attr("gateway"))
-    .hint("apply use_remote_gateways = false on those peerings first, then switch the gateway, then turn it back on")]
+    vec![kinds::hub::gateway_in_use(&at, &old, &new, &users)]
 }
 
 /// Imports an existing object by its ID (the kind's typed ID is checked first).

@@ -213,3 +213,25 @@ pub fn subnet_rules(
         );
     }
 }
+
+/// True when a hub's gateway goes from `old` to `new` by deleting the old
+/// one for a new one (vpn ↔ expressroute). Going to or from `none` is not a
+/// switch (removing a gateway is the `no-remote-gateway` rule's).
+pub fn is_gateway_switch(old: &str, new: &str) -> bool {
+    old != "none" && new != "none" && old != new
+}
+
+/// The plan-time refusal of a gateway switch while `users` (peerings with
+/// `use_remote_gateways`) depend on the old gateway: Azure refuses to delete
+/// a gateway in use, and the hub is changed before its peerings.
+pub fn gateway_in_use(address: &crate::graph::Address, old: &str, new: &str, users: &[String]) -> Diagnostic {
+    Diagnostic::error(
+        "gateway-in-use",
+        format!(
+            "{address} switches its gateway from {old} to {new}: the {old} gateway is deleted while {} use it (use_remote_gateways), which Azure refuses",
+            users.join(", ")
+        ),
+    )
+    .at(address, AttrPath::attr("gateway"))
+    .hint("apply use_remote_gateways = false on those peerings first, then switch the gateway, then turn it back on")
+}
