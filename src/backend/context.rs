@@ -8,9 +8,50 @@
 //! matches what exists.
 
 use super::{BackendError, Op};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
+
+/// Reads shared by the calls of one refresh (a plan's reads): a remote GET
+/// made once per key, its answer given to every read that asks for the
+/// same key while the scope lives (a VNET GET answers for the VNET, its
+/// subnets and its peerings). Backends that have nothing to share ignore it.
+/// Writes never go through it.
+#[derive(Default)]
+pub struct ReadScope {
+    cells: Mutex<HashMap<String, Arc<OnceCell<Arc<[u8]>>>>>,
+}
+
+impl std::fmt::Debug for ReadScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.cells.lock().map_or(0, |c| c.len());
+        write!(f, "ReadScope({n} keys)")
+    }
+}
+
+impl ReadScope {
+    /// The bytes for `key`: fetched by the first caller (concurrent callers
+    /// wait for it), then shared. A failed fetch is not remembered.
+    pub async fn get_or_fetch<E, F, Fut>(&self, key: &str, fetch: F) -> Result<Arc<[u8]>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Arc<[u8]>, E>>,
+    {
+        let cell = {
+            let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+            cells.entry(key.to_string()).or_default().clone()
+        };
+        cell.get_or_try_init(fetch).await.cloned()
+    }
+
+    /// Forgets `key` (after a write to what it names).
+    pub fn forget(&self, key: &str) {
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        cells.remove(key);
+    }
+}
 
 /// Who is acting, until when, and whether to stop. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -18,6 +59,7 @@ pub struct OpCtx {
     stack: Arc<str>,
     deadline: Option<Instant>,
     cancel: CancellationToken,
+    reads: Option<Arc<ReadScope>>,
 }
 
 impl OpCtx {
@@ -27,7 +69,26 @@ impl OpCtx {
             stack: Arc::from(stack.into()),
             deadline: None,
             cancel: CancellationToken::new(),
+            reads: None,
         }
+    }
+
+    /// The same context, sharing reads through a new [`ReadScope`] (one
+    /// refresh: every read made with this context or its clones).
+    pub fn with_read_scope(mut self) -> Self {
+        self.reads = Some(Arc::new(ReadScope::default()));
+        self
+    }
+
+    /// The same context without shared reads (a write must see the fabric).
+    pub fn without_read_scope(mut self) -> Self {
+        self.reads = None;
+        self
+    }
+
+    /// The shared reads of this context, when it has a scope.
+    pub fn read_scope(&self) -> Option<&ReadScope> {
+        self.reads.as_deref()
     }
 
     /// The same context, cancelled by `token` as well.

@@ -27,6 +27,7 @@
 //! answer [`BackendError::DeclarationOnly`]. The engine never calls the
 //! backend for it and keeps it in the stack state only.
 
+pub mod azure;
 pub mod context;
 pub mod id;
 pub mod local;

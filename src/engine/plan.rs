@@ -149,7 +149,13 @@ pub fn diff(kind: Kind, before: &Attrs, after: &Attrs) -> Vec<AttrChange> {
 /// Plans `desired` for the stack whose state is `state`, refreshing every
 /// owned object from `backend`. Reads only; changes nothing.
 pub async fn plan(desired: &Graph, state: &StackState, backend: Arc<dyn Backend>) -> Result<Plan, EngineError> {
-    plan_with(desired, state, backend, &OpCtx::new(state.name.clone())).await
+    plan_with(
+        desired,
+        state,
+        backend,
+        &OpCtx::new(state.name.clone()).with_read_scope(),
+    )
+    .await
 }
 
 /// [`plan`] with an operation context (cancellation, deadline).
