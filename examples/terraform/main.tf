@@ -5,6 +5,12 @@ terraform {
   }
 }
 
+variable "backend" {
+  type        = string
+  description = "Where resources are realized: local (the embedded fabric) or azure (ARM, credentials from ARM_*)."
+  default     = "local"
+}
+
 variable "state_path" {
   type        = string
   description = "Local fabric database."
@@ -12,7 +18,7 @@ variable "state_path" {
 }
 
 provider "hybridk8s" {
-  backend    = "local"
+  backend    = var.backend
   state_path = var.state_path
 }
 

@@ -109,6 +109,9 @@ pub struct Workspace {
     pub dir: PathBuf,
     pub cli_config: PathBuf,
     pub terraform: Terraform,
+    /// Set on every run, after the test environment is cleaned (e.g. the
+    /// `ARM_*` variables of an ARM emulator).
+    pub env: Vec<(String, String)>,
 }
 
 /// The seed topology in HCL, as the repository holds it.
@@ -139,6 +142,7 @@ impl Workspace {
             dir,
             cli_config,
             terraform,
+            env: Vec::new(),
             _tmp: tmp,
         };
         ws.write_main(&example_main_tf());
@@ -171,6 +175,9 @@ impl Workspace {
             .env_remove("TF_REATTACH_PROVIDERS")
             .env_remove("HYBRIDK8S_STATE")
             .env_remove("ARM_SUBSCRIPTION_ID");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
         c
     }
 
