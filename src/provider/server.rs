@@ -166,8 +166,14 @@ impl pb::provider_server::Provider for ProviderService {
         };
         let attrs = core::attrs_of(&v);
         let mut diags = diagnostics(&config::validate(&attrs));
-        if diags.is_empty() {
-            let config = ProviderConfig::from_env(&attrs);
+        let resolved = match ProviderConfig::from_env(&attrs) {
+            Ok(c) => Some(c),
+            Err(d) => {
+                diags.extend(diagnostics(&d));
+                None
+            }
+        };
+        if let (true, Some(config)) = (diags.is_empty(), resolved) {
             // Opening a fabric is file I/O (and may wait for another process's lock).
             let (factory, c) = (self.factory.clone(), config.clone());
             let built = tokio::task::spawn_blocking(move || factory(&c))
