@@ -27,6 +27,53 @@ pub struct FabricArgs {
     pub state: Option<PathBuf>,
 }
 
+/// Where resources are realized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendKind {
+    /// The embedded fabric in the `--state` file.
+    Local,
+    /// Azure Resource Manager, configured by the `ARM_*` variables (as
+    /// azurerm); the stack state and locks stay in the `--state` file.
+    Azure,
+}
+
+/// Which backend realizes resources.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BackendArgs {
+    /// Where resources are realized: `local` (the embedded fabric) or
+    /// `azure` (Azure Resource Manager, from the ARM_* variables).
+    #[arg(long = "backend", env = "HYBRIDK8S_BACKEND", value_enum, default_value = "local")]
+    pub backend: BackendKind,
+}
+
+/// How to reach the chosen backend, resolved before anything is read (a
+/// missing `ARM_*` setting fails first).
+enum Target {
+    Local,
+    Azure(crate::backend::azure::AzureConfig),
+}
+
+impl Target {
+    fn resolve(args: &BackendArgs) -> anyhow::Result<Target> {
+        Ok(match args.backend {
+            BackendKind::Local => Target::Local,
+            BackendKind::Azure => Target::Azure(
+                crate::backend::azure::AzureConfig::from_env().map_err(|e| anyhow::anyhow!("--backend azure: {e}"))?,
+            ),
+        })
+    }
+
+    /// The backend over `fabric` (the local file: the whole fabric, or
+    /// the stack state and records next to Azure).
+    fn backend(&self, fabric: LocalFabric) -> anyhow::Result<Arc<dyn Backend>> {
+        match self {
+            Target::Local => Ok(Arc::new(fabric)),
+            Target::Azure(cfg) => crate::backend::azure::config::backend(cfg.clone(), fabric)
+                .map_err(|e| anyhow::anyhow!("opening the azure backend: {e}")),
+        }
+    }
+}
+
 /// Which stack (the standalone state of one program) to use.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StackArgs {
@@ -77,9 +124,11 @@ pub fn plan(
     program: &ProgramArgs,
     fabric: &FabricArgs,
     stack: &StackArgs,
+    backend: &BackendArgs,
     json: bool,
     detailed: bool,
 ) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let Some((p, _)) = load_checked(program)? else {
         return Ok(ExitCode::from(1));
     };
@@ -91,7 +140,7 @@ pub fn plan(
             eprintln!("warning: {}", legacy_message(&name, &legacy));
         }
         let state = fabric.stack_state(&name).await?;
-        anyhow::Ok(engine::plan(&p.graph, &state, Arc::new(fabric)).await?)
+        anyhow::Ok(engine::plan(&p.graph, &state, target.backend(fabric)?).await?)
     })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&plan.to_json())?);
@@ -109,8 +158,10 @@ pub fn apply(
     program: &ProgramArgs,
     fabric: &FabricArgs,
     stack: &StackArgs,
+    backend: &BackendArgs,
     how: &ApplyArgs,
 ) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let Some((p, _)) = load_checked(program)? else {
         return Ok(ExitCode::from(1));
     };
@@ -123,7 +174,7 @@ pub fn apply(
         eprintln!("error: {}", legacy_message(&name, &legacy));
         return Ok(ExitCode::from(1));
     }
-    run_apply(fabric, &name, how, false, move |state, backend| {
+    run_apply(fabric, &target, &name, how, false, move |state, backend| {
         Box::pin(async move { Ok(engine::plan(&p.graph, &state, backend).await?) })
     })
 }
@@ -137,7 +188,14 @@ async fn legacy_stack(fabric: &LocalFabric, file: &Path, name: &str, s: &StackAr
     Ok((!fabric.stack_exists(name).await? && fabric.stack_exists(&legacy).await?).then_some(legacy))
 }
 
-pub fn destroy(file: &Path, fabric: &FabricArgs, stack: &StackArgs, how: &ApplyArgs) -> anyhow::Result<ExitCode> {
+pub fn destroy(
+    file: &Path,
+    fabric: &FabricArgs,
+    stack: &StackArgs,
+    backend: &BackendArgs,
+    how: &ApplyArgs,
+) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let opened = open_read(fabric)?;
     let name = program_stack(file, &opened.path, stack);
     let missing = runtime()?.block_on(async {
@@ -166,7 +224,7 @@ pub fn destroy(file: &Path, fabric: &FabricArgs, stack: &StackArgs, how: &ApplyA
         eprintln!("error: {msg}");
         return Ok(ExitCode::from(1));
     }
-    run_apply(fabric, &name, how, true, |state, backend| {
+    run_apply(fabric, &target, &name, how, true, |state, backend| {
         Box::pin(async move { Ok(engine::destroy_plan(&state, backend).await?) })
     })
 }
@@ -177,6 +235,7 @@ type PlanFuture = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Res
 /// Lock, plan, show, confirm, apply with progress, report.
 fn run_apply(
     fabric: &FabricArgs,
+    target: &Target,
     name: &str,
     how: &ApplyArgs,
     destroy: bool,
@@ -186,7 +245,7 @@ fn run_apply(
     runtime()?.block_on(async {
         let fabric = open_write(fabric)?;
         let lock = fabric.lock_stack(name, Duration::from_secs(how.lock_timeout)).await?;
-        let backend: Arc<dyn Backend> = Arc::new(fabric.clone());
+        let backend = target.backend(fabric.clone())?;
         let plan = planner(lock.state().await?, backend.clone()).await?;
         print!("{}", show::plan_text(&plan, st));
         if !plan.has_changes() {
@@ -273,7 +332,14 @@ async fn lock_existing(
     Ok((fabric, name, lock))
 }
 
-pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
+pub fn import(
+    address: &str,
+    id: &str,
+    fabric: &FabricArgs,
+    stack: &StackArgs,
+    backend: &BackendArgs,
+) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     runtime()?.block_on(async {
         let (fabric, name, lock) = lock_existing(fabric, stack, "nothing to import from").await?;
@@ -282,7 +348,8 @@ pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -
             bail!("{address} is already managed by stack `{name}`; `state show {address}` shows it");
         }
         let cx = crate::backend::OpCtx::new(name.clone());
-        let attrs = crate::realize::import(&fabric, &cx, address.kind, id)
+        let backend = target.backend(fabric.clone())?;
+        let attrs = crate::realize::import(backend.as_ref(), &cx, address.kind, id)
             .await
             .with_context(|| format!("importing {address}"))?;
         let entry = StateEntry {
@@ -335,7 +402,8 @@ pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyh
     })
 }
 
-pub fn state_rm(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
+pub fn state_rm(address: &str, fabric: &FabricArgs, stack: &StackArgs, backend: &BackendArgs) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     runtime()?.block_on(async {
         let (fabric, name, lock) = lock_existing(fabric, stack, "no stack to remove from").await?;
@@ -346,7 +414,8 @@ pub fn state_rm(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow
         };
         if let (Some(id), false) = (&e.id, e.kind.is_declaration_only()) {
             let cx = crate::backend::OpCtx::new(name.clone());
-            if let Err(err) = crate::backend::Backend::release(&fabric, &cx, address.kind, id).await {
+            let backend = target.backend(fabric.clone())?;
+            if let Err(err) = backend.release(&cx, address.kind, id).await {
                 // An object already gone has no mark to take off.
                 if !matches!(
                     err,

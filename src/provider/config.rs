@@ -179,17 +179,10 @@ pub fn default_factory() -> BackendFactory {
 }
 
 /// The `azure` backend over the local file at `state_path` (stack state,
-/// locks and records stay there), shared by the provider and the CLI.
-#[cfg(feature = "azure")]
-pub fn open_azure(config: &AzureConfig, state_path: &Path) -> Result<Arc<dyn Backend>, String> {
+/// locks and records stay there).
+fn open_azure(config: &AzureConfig, state_path: &Path) -> Result<Arc<dyn Backend>, String> {
     let objects = LocalFabric::open(state_path).map_err(|e| e.to_string())?;
-    crate::backend::azure::config::open(config.clone(), objects)
-}
-
-/// Without the `azure` feature there is no Azure backend to open.
-#[cfg(not(feature = "azure"))]
-pub fn open_azure(_: &AzureConfig, _: &Path) -> Result<Arc<dyn Backend>, String> {
-    Err("this build of hybridk8s lacks the cargo feature `azure`; rebuild with `--features azure` or use backend = \"local\"".into())
+    crate::backend::azure::config::backend(config.clone(), objects)
 }
 
 #[cfg(test)]

@@ -472,8 +472,26 @@ fn method_secret(method: &str) -> &'static str {
     }
 }
 
-/// Opens the `azure` backend over `objects` (the local file that keeps the
-/// stack state and lock).
+/// The `azure` backend over `objects` (the local file that keeps the stack
+/// state, locks and records): what the provider and the CLI build. Without
+/// the `azure` feature it says so.
+pub fn backend(
+    config: AzureConfig,
+    objects: crate::backend::local::LocalFabric,
+) -> Result<std::sync::Arc<dyn crate::backend::Backend>, String> {
+    #[cfg(feature = "azure")]
+    {
+        open(config, objects)
+    }
+    #[cfg(not(feature = "azure"))]
+    {
+        let _ = (config, objects);
+        Err("this build of hybridk8s lacks the cargo feature `azure` (rebuild with `--features azure`); use the local backend".into())
+    }
+}
+
+/// Opens the `azure` backend over `objects` (temporary: the backend itself
+/// replaces this).
 #[cfg(feature = "azure")]
 pub fn open(
     config: AzureConfig,

@@ -6,7 +6,7 @@
 mod completeness;
 mod dns;
 mod ids;
-mod names;
+pub mod names;
 mod peering;
 mod ranges;
 mod services;

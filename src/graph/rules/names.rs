@@ -135,6 +135,19 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
     }
 }
 
+/// The names of a VNET looked up by name (the hub data source): errors at
+/// `name` and `resource_group`, so that no ID is built from them otherwise.
+pub fn check_lookup(r: &Resource) -> Diagnostics {
+    let mut d = Diagnostics::default();
+    if let Some(n) = r.str("name") {
+        name(r, NameRule::VirtualNetwork, n, AttrPath::attr("name"), &mut d);
+    }
+    if let Some(n) = r.str("resource_group") {
+        name(r, NameRule::ResourceGroup, n, AttrPath::attr("resource_group"), &mut d);
+    }
+    d
+}
+
 /// The name, resource group and location of a VNET.
 fn network(r: &Resource, d: &mut Diagnostics) {
     if let Some(n) = r.str("name") {
