@@ -402,7 +402,12 @@ pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyh
     })
 }
 
-pub fn state_rm(address: &str, fabric: &FabricArgs, stack: &StackArgs, backend: &BackendArgs) -> anyhow::Result<ExitCode> {
+pub fn state_rm(
+    address: &str,
+    fabric: &FabricArgs,
+    stack: &StackArgs,
+    backend: &BackendArgs,
+) -> anyhow::Result<ExitCode> {
     let target = Target::resolve(backend)?;
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     runtime()?.block_on(async {

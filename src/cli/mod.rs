@@ -211,7 +211,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fabric,
         } => fabric::state_show(&address, &fabric, &stack),
         Command::State {
-            command: StateCommand::Rm { address, stack, backend },
+            command:
+                StateCommand::Rm {
+                    address,
+                    stack,
+                    backend,
+                },
             fabric,
         } => fabric::state_rm(&address, &fabric, &stack, &backend),
         Command::Import {

@@ -166,7 +166,10 @@ mod tests {
     fn short_names_display_names_and_typos() {
         assert!(matches!(lookup("westeurope"), Lookup::Known(r) if r.display_name == "West Europe"));
         for spelled in ["West Europe", "WestEurope", "west-europe", "WESTEUROPE"] {
-            assert!(matches!(lookup(spelled), Lookup::Spelled(r) if r.name == "westeurope"), "{spelled}");
+            assert!(
+                matches!(lookup(spelled), Lookup::Spelled(r) if r.name == "westeurope"),
+                "{spelled}"
+            );
         }
         assert_eq!(
             lookup("westeruope"),

@@ -263,7 +263,8 @@ pub async fn read_data_source(
                     )],
                 );
             };
-            let names = crate::graph::rules::names::check_lookup(&Resource::new(address_for(Kind::Hub, &cfg), cfg.clone()));
+            let names =
+                crate::graph::rules::names::check_lookup(&Resource::new(address_for(Kind::Hub, &cfg), cfg.clone()));
             if !names.is_empty() {
                 return (Value::Null, names.0);
             }

@@ -352,7 +352,7 @@ fn identifier(setting: Setting, s: String) -> Result<String, ConfigError> {
     } else {
         Err(ConfigError::Invalid {
             setting,
-            message: format!("`{s}` is not an ID: expected a GUID (letters, digits, `-`, `.` and `_` only)"),
+            message: format!("`{s}` is not a tenant or client ID: expected a GUID or a domain name (letters, digits, `-`, `.` and `_` only)"),
         })
     }
 }

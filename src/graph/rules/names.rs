@@ -190,8 +190,7 @@ fn subnet(r: &Resource, n: &str, path: AttrPath, reserved: bool, d: &mut Diagnos
 
 fn name(r: &Resource, rule: NameRule, n: &str, path: AttrPath, d: &mut Diagnostics) {
     let Some(broken) = rule.broken(n) else { return };
-    let derived = path.head() == Some("name") && r.kind() == Kind::Peering
-        || path.head() == Some("hub_peering_name");
+    let derived = r.kind() == Kind::Peering && defaults_of(r).iter().any(|d| d == n);
     let mut diag = Diagnostic::error("invalid-name", format!("{} `{n}` {broken}", rule.noun())).at(&r.address, path);
     diag = if derived {
         diag.hint("a peering's default name joins both network names (`<cluster>-to-<hub>`): set it explicitly")
@@ -199,6 +198,16 @@ fn name(r: &Resource, rule: NameRule, n: &str, path: AttrPath, d: &mut Diagnosti
         diag.hint("rename it: Azure refuses the name, and it is part of the resource ID")
     };
     d.push(diag);
+}
+
+/// The names a peering gets when none is set: `<cluster>-to-<hub>` and
+/// `<hub>-to-<cluster>`.
+fn defaults_of(r: &Resource) -> Vec<String> {
+    let last = |k: &str| r.str(k).and_then(|id| id.rsplit('/').next());
+    match (last("cluster_id"), last("hub_id")) {
+        (Some(c), Some(h)) => vec![format!("{c}-to-{h}"), format!("{h}-to-{c}")],
+        _ => Vec::new(),
+    }
 }
 
 fn location(r: &Resource, l: &str, d: &mut Diagnostics) {
@@ -239,7 +248,11 @@ mod tests {
             (ResourceGroup, "réseau_(prod).v1", None),
             (ResourceGroup, "rg.", Some("ends with `.`")),
             (ResourceGroup, "", Some("is 0 characters long")),
-            (ResourceGroup, &"r".repeat(91), Some("is 91 characters long: Azure allows 1 to 90")),
+            (
+                ResourceGroup,
+                &"r".repeat(91),
+                Some("is 91 characters long: Azure allows 1 to 90"),
+            ),
             (ResourceGroup, "a/b", Some("holds `/`")),
             (VirtualNetwork, "k8s-dev-vnet", None),
             (VirtualNetwork, "a", Some("is 1 character long: Azure allows 2 to 64")),
@@ -260,7 +273,10 @@ mod tests {
             let got = rule.broken(name);
             match want {
                 None => assert_eq!(got, None, "{rule:?} {name}"),
-                Some(w) => assert!(got.as_deref().is_some_and(|g| g.contains(w)), "{rule:?} {name}: {got:?}"),
+                Some(w) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(w)),
+                    "{rule:?} {name}: {got:?}"
+                ),
             }
         }
     }
