@@ -339,3 +339,198 @@ fn guids() {
     );
     assert!(subscription_or_local(Some("x")).is_err());
 }
+
+mod cli {
+    use super::{CLIENT, SECRET, SUB};
+    use std::process::{Command, Output};
+
+    /// The CLI with no `ARM_*` variable but `env`.
+    fn hk(args: &[&str], env: &[(&str, &str)]) -> Output {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hybridk8s"));
+        c.args(args);
+        if !matches!(args[0], "check" | "compile") {
+            c.arg("--state").arg(dir.path().join("fabric.db"));
+        }
+        c.current_dir(env!("CARGO_MANIFEST_DIR")).env("NO_COLOR", "1");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ARM_") || k == "AZURE_AUTHORITY_HOST" || k == "HYBRIDK8S_BACKEND" {
+                c.env_remove(k);
+            }
+        }
+        c.envs(env.iter().copied()).output().unwrap()
+    }
+
+    fn stderr(o: &Output) -> String {
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    }
+
+    #[test]
+    fn backend_azure_says_which_variables_to_set() {
+        let out = hk(&["plan", "examples/hybrid.hk", "--backend", "azure"], &[]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out).contains("--backend azure: `subscription_id` (ARM_SUBSCRIPTION_ID) is not set"),
+            "{}",
+            stderr(&out)
+        );
+
+        let out = hk(
+            &["apply", "examples/hybrid.hk", "--backend", "azure", "--auto-approve"],
+            &[("ARM_SUBSCRIPTION_ID", SUB), ("ARM_USE_CLI", "false")],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.contains("no Azure credential is configured") && err.contains("ARM_CLIENT_SECRET"),
+            "{err}"
+        );
+
+        let out = hk(
+            &["destroy", "examples/hybrid.hk", "--auto-approve"],
+            &[
+                ("HYBRIDK8S_BACKEND", "azure"),
+                ("ARM_SUBSCRIPTION_ID", SUB),
+                ("ARM_CLIENT_ID", CLIENT),
+                ("ARM_CLIENT_SECRET", SECRET),
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains("`tenant_id` (ARM_TENANT_ID) is not set"), "{err}");
+        assert!(!err.contains(SECRET), "{err}");
+    }
+
+    #[test]
+    fn the_subscription_of_every_id_is_arm_subscription_id() {
+        let out = hk(&["compile", "examples/hybrid.hk"], &[("ARM_SUBSCRIPTION_ID", SUB)]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let graph = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            graph.contains(&format!("/subscriptions/{SUB}/resourceGroups/net-rg/")),
+            "{graph}"
+        );
+        assert!(!graph.contains("/subscriptions/00000000-"), "{graph}");
+
+        for args in [
+            &["check", "examples/hybrid.hk"][..],
+            &["plan", "examples/hybrid.hk"][..],
+        ] {
+            let out = hk(args, &[("ARM_SUBSCRIPTION_ID", "my-sub")]);
+            assert_eq!(out.status.code(), Some(1), "{args:?}");
+            assert!(
+                stderr(&out).contains("`my-sub` is not a subscription ID"),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+}
+
+mod provider {
+    use super::SUB;
+    use hybridk8s::graph::Value;
+    use hybridk8s::provider::cty::{encode_msgpack, CtyType};
+    use hybridk8s::provider::schema::provider_schema;
+    use hybridk8s::provider::testing::tfplugin5 as pb;
+    use hybridk8s::provider::{default_factory, ProviderService};
+    use pb::provider_server::Provider;
+
+    async fn configure(pairs: &[(&str, &str)]) -> Vec<pb::Diagnostic> {
+        let ty = CtyType::of_schema(provider_schema());
+        let attrs = provider_schema()
+            .attrs
+            .iter()
+            .map(|a| {
+                let v = pairs
+                    .iter()
+                    .find(|(k, _)| *k == a.name)
+                    .map_or(Value::Null, |(_, v)| Value::str(*v));
+                (a.name.to_string(), v)
+            })
+            .collect();
+        let config = pb::DynamicValue {
+            msgpack: encode_msgpack(&Value::Map(attrs), &ty).unwrap(),
+            json: vec![],
+        };
+        let service = ProviderService::new(default_factory());
+        service
+            .configure(tonic::Request::new(pb::configure::Request {
+                terraform_version: "1.11.4".into(),
+                config: Some(config),
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics
+    }
+
+    fn path(d: &pb::Diagnostic) -> Vec<String> {
+        use pb::attribute_path::step::Selector;
+        d.attribute
+            .iter()
+            .flat_map(|p| &p.steps)
+            .filter_map(|s| match &s.selector {
+                Some(Selector::AttributeName(a)) => Some(a.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Attributes beat the environment, so these hold whatever the
+    /// process environment says.
+    #[tokio::test]
+    async fn configure_reports_wrong_settings_at_their_attribute() {
+        let cases: &[(&[(&str, &str)], &str, &str)] = &[
+            (
+                &[("backend", "azure"), ("subscription_id", "nope")],
+                "subscription_id",
+                "is not a subscription ID",
+            ),
+            (
+                &[("backend", "local"), ("subscription_id", "nope")],
+                "subscription_id",
+                "is not a subscription ID",
+            ),
+            (
+                &[
+                    ("backend", "azure"),
+                    ("subscription_id", SUB),
+                    ("tenant_id", "a/b"),
+                    ("client_secret", "shh-secret"),
+                ],
+                "tenant_id",
+                "is not a tenant or client ID",
+            ),
+            (
+                &[("backend", "azure"), ("subscription_id", SUB), ("environment", "mars")],
+                "environment",
+                "is not an Azure cloud",
+            ),
+            (
+                &[
+                    ("backend", "azure"),
+                    ("subscription_id", SUB),
+                    ("resource_manager_endpoint", "ftp://x"),
+                ],
+                "resource_manager_endpoint",
+                "must start with https:// or http://",
+            ),
+        ];
+        for (pairs, attr, text) in cases {
+            let d = configure(pairs).await;
+            assert_eq!(d.len(), 1, "{pairs:?}: {d:?}");
+            assert_eq!(path(&d[0]), [attr.to_string()], "{pairs:?}");
+            assert!(d[0].summary.contains(text), "{}", d[0].summary);
+            assert!(!d[0].summary.contains("shh-secret"));
+        }
+    }
+
+    #[test]
+    fn secrets_are_sensitive_in_the_schema() {
+        for a in &provider_schema().attrs {
+            let secret = matches!(a.name, "client_secret" | "oidc_token");
+            assert_eq!(a.sensitive, secret, "{}", a.name);
+        }
+    }
+}

@@ -166,12 +166,13 @@ impl pb::provider_server::Provider for ProviderService {
         };
         let attrs = core::attrs_of(&v);
         let mut diags = diagnostics(&config::validate(&attrs));
-        let resolved = match ProviderConfig::from_env(&attrs) {
-            Ok(c) => Some(c),
-            Err(d) => {
+        let resolved = match diags.is_empty().then(|| ProviderConfig::from_env(&attrs)) {
+            Some(Ok(c)) => Some(c),
+            Some(Err(d)) => {
                 diags.extend(diagnostics(&d));
                 None
             }
+            None => None,
         };
         if let (true, Some(config)) = (diags.is_empty(), resolved) {
             // Opening a fabric is file I/O (and may wait for another process's lock).
