@@ -18,6 +18,9 @@ fn resolve(attrs: &[(&str, AttrValue)], env: &[(&str, &str)]) -> Result<AzureCon
     AzureConfig::resolve(|k| attrs.get(k).cloned(), |k| env.get(k).cloned())
 }
 
+/// Environment variables of one case.
+type Env<'a> = &'a [(&'a str, &'a str)];
+
 fn s(v: &str) -> AttrValue {
     AttrValue::Str(v.to_string())
 }
@@ -41,7 +44,8 @@ fn credentials_in_azurerm_precedence() {
         client_id: CLIENT.into(),
         token,
     };
-    let cases: Vec<(&str, Vec<(&str, &str)>, CredentialSource)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, CredentialSource);
+    let cases: Vec<Case> = vec![
         (
             "nothing set: the Azure CLI",
             with(&[]),
@@ -165,7 +169,7 @@ fn attributes_beat_the_environment() {
 #[test]
 fn clouds_and_explicit_endpoints() {
     let base = [("ARM_SUBSCRIPTION_ID", SUB)];
-    let cases: &[(&[(&str, &str)], Cloud, &str, &str)] = &[
+    let cases: &[(Env, Cloud, &str, &str)] = &[
         (
             &[],
             Cloud::Public,
@@ -481,7 +485,7 @@ mod provider {
     /// process environment says.
     #[tokio::test]
     async fn configure_reports_wrong_settings_at_their_attribute() {
-        let cases: &[(&[(&str, &str)], &str, &str)] = &[
+        let cases: &[(super::Env, &str, &str)] = &[
             (
                 &[("backend", "azure"), ("subscription_id", "nope")],
                 "subscription_id",
