@@ -1,12 +1,14 @@
 //! The `hybridk8s` command line: check, compile and format DSL programs;
 //! plan, apply and destroy them on the embedded fabric or in Azure.
 
+mod backend;
 mod compile;
 mod fabric;
 mod show;
 mod stacks;
 
-pub use fabric::{ApplyArgs, BackendArgs, BackendKind, FabricArgs, StackArgs};
+pub use backend::{BackendArgs, BackendKind};
+pub use fabric::{ApplyArgs, FabricArgs, StackArgs};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
