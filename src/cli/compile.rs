@@ -19,13 +19,22 @@ pub fn parse_vars(vars: &[String]) -> anyhow::Result<Vec<(String, String)>> {
         .collect()
 }
 
+/// The context IDs are built in: the subscription of `ARM_SUBSCRIPTION_ID`
+/// when set (a GUID, checked), else the embedded fabric's, for either backend.
+pub fn cli_ctx() -> anyhow::Result<Ctx> {
+    let var = crate::backend::azure::config::SUBSCRIPTION_ID.env;
+    let subscription_id = crate::backend::azure::config::subscription_or_local(std::env::var(var).ok().as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Ctx { subscription_id })
+}
+
 /// Loads and checks a program. Diagnostics go to stderr; `None` when it
 /// did not load or has errors.
 pub fn load_checked(args: &ProgramArgs) -> anyhow::Result<Option<(Program, Diagnostics)>> {
     let opts = dsl::Options {
         vars: parse_vars(&args.vars)?,
         var_files: args.var_files.clone(),
-        ctx: Ctx::default(),
+        ctx: cli_ctx()?,
     };
     let program = match dsl::load(&args.file, &opts) {
         Ok(p) => p,

@@ -4,6 +4,7 @@
 //! The read-only ones (plan, state, dump) create no file: a missing fabric
 //! reads as an empty one.
 
+use super::backend::{BackendArgs, Target};
 use super::compile::load_checked;
 use super::show::{self, Style};
 use super::stacks::{self, legacy_message, open_read, open_write, program_stack};
@@ -77,9 +78,11 @@ pub fn plan(
     program: &ProgramArgs,
     fabric: &FabricArgs,
     stack: &StackArgs,
+    backend: &BackendArgs,
     json: bool,
     detailed: bool,
 ) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let Some((p, _)) = load_checked(program)? else {
         return Ok(ExitCode::from(1));
     };
@@ -91,7 +94,7 @@ pub fn plan(
             eprintln!("warning: {}", legacy_message(&name, &legacy));
         }
         let state = fabric.stack_state(&name).await?;
-        anyhow::Ok(engine::plan(&p.graph, &state, Arc::new(fabric)).await?)
+        anyhow::Ok(engine::plan(&p.graph, &state, target.backend(fabric)?).await?)
     })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&plan.to_json())?);
@@ -109,8 +112,10 @@ pub fn apply(
     program: &ProgramArgs,
     fabric: &FabricArgs,
     stack: &StackArgs,
+    backend: &BackendArgs,
     how: &ApplyArgs,
 ) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let Some((p, _)) = load_checked(program)? else {
         return Ok(ExitCode::from(1));
     };
@@ -123,7 +128,7 @@ pub fn apply(
         eprintln!("error: {}", legacy_message(&name, &legacy));
         return Ok(ExitCode::from(1));
     }
-    run_apply(fabric, &name, how, false, move |state, backend| {
+    run_apply(fabric, &target, &name, how, false, move |state, backend| {
         Box::pin(async move { Ok(engine::plan(&p.graph, &state, backend).await?) })
     })
 }
@@ -137,7 +142,14 @@ async fn legacy_stack(fabric: &LocalFabric, file: &Path, name: &str, s: &StackAr
     Ok((!fabric.stack_exists(name).await? && fabric.stack_exists(&legacy).await?).then_some(legacy))
 }
 
-pub fn destroy(file: &Path, fabric: &FabricArgs, stack: &StackArgs, how: &ApplyArgs) -> anyhow::Result<ExitCode> {
+pub fn destroy(
+    file: &Path,
+    fabric: &FabricArgs,
+    stack: &StackArgs,
+    backend: &BackendArgs,
+    how: &ApplyArgs,
+) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let opened = open_read(fabric)?;
     let name = program_stack(file, &opened.path, stack);
     let missing = runtime()?.block_on(async {
@@ -166,7 +178,7 @@ pub fn destroy(file: &Path, fabric: &FabricArgs, stack: &StackArgs, how: &ApplyA
         eprintln!("error: {msg}");
         return Ok(ExitCode::from(1));
     }
-    run_apply(fabric, &name, how, true, |state, backend| {
+    run_apply(fabric, &target, &name, how, true, |state, backend| {
         Box::pin(async move { Ok(engine::destroy_plan(&state, backend).await?) })
     })
 }
@@ -177,6 +189,7 @@ type PlanFuture = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Res
 /// Lock, plan, show, confirm, apply with progress, report.
 fn run_apply(
     fabric: &FabricArgs,
+    target: &Target,
     name: &str,
     how: &ApplyArgs,
     destroy: bool,
@@ -186,7 +199,7 @@ fn run_apply(
     runtime()?.block_on(async {
         let fabric = open_write(fabric)?;
         let lock = fabric.lock_stack(name, Duration::from_secs(how.lock_timeout)).await?;
-        let backend: Arc<dyn Backend> = Arc::new(fabric.clone());
+        let backend = target.backend(fabric.clone())?;
         let plan = planner(lock.state().await?, backend.clone()).await?;
         print!("{}", show::plan_text(&plan, st));
         if !plan.has_changes() {
@@ -273,7 +286,14 @@ async fn lock_existing(
     Ok((fabric, name, lock))
 }
 
-pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
+pub fn import(
+    address: &str,
+    id: &str,
+    fabric: &FabricArgs,
+    stack: &StackArgs,
+    backend: &BackendArgs,
+) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     runtime()?.block_on(async {
         let (fabric, name, lock) = lock_existing(fabric, stack, "nothing to import from").await?;
@@ -282,7 +302,8 @@ pub fn import(address: &str, id: &str, fabric: &FabricArgs, stack: &StackArgs) -
             bail!("{address} is already managed by stack `{name}`; `state show {address}` shows it");
         }
         let cx = crate::backend::OpCtx::new(name.clone());
-        let attrs = crate::realize::import(&fabric, &cx, address.kind, id)
+        let backend = target.backend(fabric.clone())?;
+        let attrs = crate::realize::import(backend.as_ref(), &cx, address.kind, id)
             .await
             .with_context(|| format!("importing {address}"))?;
         let entry = StateEntry {
@@ -335,7 +356,13 @@ pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyh
     })
 }
 
-pub fn state_rm(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
+pub fn state_rm(
+    address: &str,
+    fabric: &FabricArgs,
+    stack: &StackArgs,
+    backend: &BackendArgs,
+) -> anyhow::Result<ExitCode> {
+    let target = Target::resolve(backend)?;
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     runtime()?.block_on(async {
         let (fabric, name, lock) = lock_existing(fabric, stack, "no stack to remove from").await?;
@@ -346,7 +373,8 @@ pub fn state_rm(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow
         };
         if let (Some(id), false) = (&e.id, e.kind.is_declaration_only()) {
             let cx = crate::backend::OpCtx::new(name.clone());
-            if let Err(err) = crate::backend::Backend::release(&fabric, &cx, address.kind, id).await {
+            let backend = target.backend(fabric.clone())?;
+            if let Err(err) = backend.release(&cx, address.kind, id).await {
                 // An object already gone has no mark to take off.
                 if !matches!(
                     err,

@@ -1,11 +1,13 @@
 //! The `hybridk8s` command line: check, compile and format DSL programs;
-//! plan, apply and destroy them on the embedded fabric.
+//! plan, apply and destroy them on the embedded fabric or in Azure.
 
+mod backend;
 mod compile;
 mod fabric;
 mod show;
 mod stacks;
 
+pub use backend::{BackendArgs, BackendKind};
 pub use fabric::{ApplyArgs, FabricArgs, StackArgs};
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -66,6 +68,8 @@ pub enum Command {
         fabric: FabricArgs,
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        backend: BackendArgs,
         /// The plan as JSON, for machines.
         #[arg(long)]
         json: bool,
@@ -82,6 +86,8 @@ pub enum Command {
         #[command(flatten)]
         stack: StackArgs,
         #[command(flatten)]
+        backend: BackendArgs,
+        #[command(flatten)]
         how: ApplyArgs,
     },
     /// Delete everything the program's stack owns.
@@ -92,6 +98,8 @@ pub enum Command {
         fabric: FabricArgs,
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        backend: BackendArgs,
         #[command(flatten)]
         how: ApplyArgs,
     },
@@ -112,6 +120,8 @@ pub enum Command {
         fabric: FabricArgs,
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        backend: BackendArgs,
     },
     /// Inspect the embedded fabric itself.
     Fabric {
@@ -141,6 +151,8 @@ pub enum StateCommand {
         address: String,
         #[command(flatten)]
         stack: StackArgs,
+        #[command(flatten)]
+        backend: BackendArgs,
     },
 }
 
@@ -174,21 +186,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             program,
             fabric,
             stack,
+            backend,
             json,
             detailed_exitcode,
-        } => fabric::plan(&program, &fabric, &stack, json, detailed_exitcode),
+        } => fabric::plan(&program, &fabric, &stack, &backend, json, detailed_exitcode),
         Command::Apply {
             program,
             fabric,
             stack,
+            backend,
             how,
-        } => fabric::apply(&program, &fabric, &stack, &how),
+        } => fabric::apply(&program, &fabric, &stack, &backend, &how),
         Command::Destroy {
             file,
             fabric,
             stack,
+            backend,
             how,
-        } => fabric::destroy(&file, &fabric, &stack, &how),
+        } => fabric::destroy(&file, &fabric, &stack, &backend, &how),
         Command::State {
             command: StateCommand::List { stack },
             fabric,
@@ -198,15 +213,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             fabric,
         } => fabric::state_show(&address, &fabric, &stack),
         Command::State {
-            command: StateCommand::Rm { address, stack },
+            command:
+                StateCommand::Rm {
+                    address,
+                    stack,
+                    backend,
+                },
             fabric,
-        } => fabric::state_rm(&address, &fabric, &stack),
+        } => fabric::state_rm(&address, &fabric, &stack, &backend),
         Command::Import {
             address,
             id,
             fabric,
             stack,
-        } => fabric::import(&address, &id, &fabric, &stack),
+            backend,
+        } => fabric::import(&address, &id, &fabric, &stack, &backend),
         Command::Fabric {
             command: FabricCommand::Dump { json: _ },
             fabric,

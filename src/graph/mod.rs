@@ -7,6 +7,7 @@ pub mod diag;
 pub mod kinds;
 pub mod manifests;
 pub mod net;
+pub mod regions;
 pub mod rules;
 pub mod schema;
 pub mod sizing;

@@ -263,6 +263,11 @@ pub async fn read_data_source(
                     )],
                 );
             };
+            let names =
+                crate::graph::rules::names::check_lookup(&Resource::new(address_for(Kind::Hub, &cfg), cfg.clone()));
+            if !names.is_empty() {
+                return (Value::Null, names.0);
+            }
             let Some(b) = b else {
                 return (Value::Null, vec![not_configured()]);
             };

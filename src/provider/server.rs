@@ -166,8 +166,15 @@ impl pb::provider_server::Provider for ProviderService {
         };
         let attrs = core::attrs_of(&v);
         let mut diags = diagnostics(&config::validate(&attrs));
-        if diags.is_empty() {
-            let config = ProviderConfig::from_env(&attrs);
+        let resolved = match diags.is_empty().then(|| ProviderConfig::from_env(&attrs)) {
+            Some(Ok(c)) => Some(c),
+            Some(Err(d)) => {
+                diags.extend(diagnostics(&d));
+                None
+            }
+            None => None,
+        };
+        if let (true, Some(config)) = (diags.is_empty(), resolved) {
             // Opening a fabric is file I/O (and may wait for another process's lock).
             let (factory, c) = (self.factory.clone(), config.clone());
             let built = tokio::task::spawn_blocking(move || factory(&c))

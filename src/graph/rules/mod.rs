@@ -6,6 +6,7 @@
 mod completeness;
 mod dns;
 mod ids;
+pub mod names;
 mod peering;
 mod ranges;
 mod services;
@@ -98,6 +99,7 @@ pub fn check_graph(graph: &Graph) -> Diagnostics {
     services::check(&topo, &mut d);
     dns::check(&topo, &mut d);
     ids::check(&topo, &mut d);
+    names::check(&topo, &mut d);
     d
 }
 
