@@ -191,6 +191,27 @@ pub enum BackendError {
     /// The backend cannot answer this question (an optional read).
     #[error("{op} {what}: not supported by this backend")]
     Unsupported { op: Op, what: &'static str },
+    /// ARM answered an error that is not one of the [`ErrorCode`]s: Azure's
+    /// code and message as given, with the HTTP status (0 when the error
+    /// came from a long-running operation's status document).
+    #[error("{op} {noun} {id:?}: {code}: {message}")]
+    Azure {
+        op: Op,
+        noun: &'static str,
+        id: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// ARM could not be reached or understood (a credential that yields no
+    /// token, a connection dropped on every retry, a body that does not parse).
+    #[error("{op} {noun} {id:?}: {cause}")]
+    Remote {
+        op: Op,
+        noun: &'static str,
+        id: String,
+        cause: String,
+    },
     /// The storage under the fabric failed (SQLite, I/O).
     #[error("{op} {noun} {id:?}: storage: {cause}")]
     Storage {
@@ -208,6 +229,32 @@ impl BackendError {
             BackendError::Refused { code, .. } => Some(*code),
             _ => None,
         }
+    }
+}
+
+impl ErrorCode {
+    /// The code Azure answers with this name, when it is one of ours.
+    pub fn from_azure(code: &str) -> Option<ErrorCode> {
+        use ErrorCode::*;
+        [
+            VnetAddressSpacesOverlap,
+            RemoteVnetHasNoGateways,
+            RemotePeeringDoesNotExist,
+            RemotePeeringIsDisconnected,
+            RemotePeeringDoesNotAllowGatewayTransit,
+            UseRemoteGatewaysAlreadySet,
+            NetcfgInvalidSubnet,
+            NetcfgSubnetRangeOutsideVnet,
+            InUseGatewayCannotBeDeleted,
+            GatewaySubnetMissing,
+            InUseSubnetCannotBeDeleted,
+            InUseVnetCannotBeDeleted,
+            ResourceNotFound,
+            AlreadyExists,
+            InvalidRequest,
+        ]
+        .into_iter()
+        .find(|c| c.as_str().eq_ignore_ascii_case(code))
     }
 }
 

@@ -1,7 +1,167 @@
 //! `azure`: Azure Resource Manager through `azure_mgmt_network` and
 //! `azure_identity` (feature `azure`). [`config`] is plain data and always
 //! compiled.
+//!
+//! The same contract as the local fabric, on real ARM: VNETs are written
+//! GET-modify-PUT (subnets and peerings others made are kept), a hub's
+//! gateway is its own object (`virtualNetworkGateways/<hub>-<kind>-gateway`
+//! with a Standard static public IP), a peering is both sides as one unit
+//! (hub side first), every long-running operation is followed by one
+//! poller ([`lro`]) and every request retried by one policy ([`retry`]).
+//! Kubernetes kinds live in the local fabric's file until the Kubernetes
+//! plane exists; their cluster VNET is checked in ARM.
+//!
+//! Owner marks: tags on VNETs (as everywhere). ARM peerings carry no tags,
+//! so a peering's mark is a tag on its cluster-side VNET:
+//! `hybridk8s-peering-<name>` = the stack.
 
 pub mod config;
 
 pub use config::{AzureConfig, Cloud, CredentialSource, OidcToken, Secret};
+
+#[cfg(feature = "azure")]
+mod client;
+#[cfg(feature = "azure")]
+mod credential;
+#[cfg(feature = "azure")]
+mod error;
+#[cfg(feature = "azure")]
+mod gateway;
+#[cfg(feature = "azure")]
+mod k8s;
+#[cfg(feature = "azure")]
+mod locks;
+#[cfg(feature = "azure")]
+mod lro;
+#[cfg(feature = "azure")]
+mod ops;
+#[cfg(feature = "azure")]
+mod peering;
+#[cfg(feature = "azure")]
+mod retry;
+#[cfg(feature = "azure")]
+mod vnet;
+#[cfg(feature = "azure")]
+mod vnet_body;
+
+#[cfg(feature = "azure")]
+pub use backend::{open, AzureBackend};
+
+#[cfg(feature = "azure")]
+mod backend {
+    use super::client::Arm;
+    use super::locks::VnetLocks;
+    use super::{k8s, peering, vnet, AzureConfig};
+    use crate::backend::local::LocalFabric;
+    use crate::backend::{Backend, BackendError, Observed, Op, OpCtx, Owner, PeeringView};
+    use crate::graph::{Attrs, Kind};
+    use async_trait::async_trait;
+    use std::sync::Arc;
+
+    /// The Azure backend: ARM for networks, the local fabric's file for
+    /// Kubernetes objects. Cheap to share (`Arc<dyn Backend>`).
+    pub struct AzureBackend {
+        pub(crate) arm: Arm,
+        pub(crate) objects: LocalFabric,
+        pub(crate) locks: VnetLocks,
+    }
+
+    impl AzureBackend {
+        /// No network, no token: the credential is built now, the first
+        /// token is fetched by the first call that needs one.
+        pub fn new(config: AzureConfig, objects: LocalFabric) -> Result<AzureBackend, String> {
+            Ok(AzureBackend {
+                arm: Arm::new(&config)?,
+                objects: objects.objects_only(),
+                locks: VnetLocks::default(),
+            })
+        }
+    }
+
+    /// The Azure backend as the CLI and the provider hold it.
+    pub fn open(config: AzureConfig, objects: LocalFabric) -> Result<Arc<dyn Backend>, String> {
+        Ok(Arc::new(AzureBackend::new(config, objects)?))
+    }
+
+    fn declaration_only(op: Op, kind: Kind) -> BackendError {
+        BackendError::DeclarationOnly { op, kind }
+    }
+
+    #[async_trait]
+    impl Backend for AzureBackend {
+        async fn read(
+            &self,
+            cx: &OpCtx,
+            kind: Kind,
+            id: &str,
+            prior: Option<&Attrs>,
+        ) -> Result<Option<Observed>, BackendError> {
+            match kind {
+                Kind::Onprem => Err(declaration_only(Op::Retrieving, kind)),
+                Kind::Hub | Kind::ClusterNetwork => vnet::read(self, cx, kind, id, prior).await,
+                Kind::Peering => peering::read(self, cx, id, prior).await,
+                Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::read(self, cx, kind, id).await,
+            }
+        }
+
+        async fn create(&self, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
+            match kind {
+                Kind::Onprem => Ok(Observed {
+                    attrs: attrs.clone(),
+                    owner: Owner::Stack(cx.stack().to_string()),
+                }),
+                Kind::Hub | Kind::ClusterNetwork => vnet::create(self, cx, kind, attrs).await,
+                Kind::Peering => peering::create(self, cx, attrs).await,
+                Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::create(self, cx, kind, attrs).await,
+            }
+        }
+
+        async fn update(&self, cx: &OpCtx, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Observed, BackendError> {
+            match kind {
+                Kind::Onprem => Ok(Observed {
+                    attrs: attrs.clone(),
+                    owner: Owner::Stack(cx.stack().to_string()),
+                }),
+                Kind::Hub | Kind::ClusterNetwork => vnet::update(self, cx, kind, prior, attrs).await,
+                Kind::Peering => peering::update(self, cx, prior, attrs).await,
+                Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {
+                    k8s::update(self, cx, kind, prior, attrs).await
+                }
+            }
+        }
+
+        async fn delete(&self, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+            match kind {
+                Kind::Onprem => Ok(()),
+                Kind::Hub | Kind::ClusterNetwork => vnet::delete(self, cx, kind, prior).await,
+                Kind::Peering => peering::delete(self, cx, prior).await,
+                Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::delete(self, cx, kind, prior).await,
+            }
+        }
+
+        async fn peerings_of(&self, cx: &OpCtx, vnet_id: &str) -> Result<Vec<PeeringView>, BackendError> {
+            peering::peerings_of(self, cx, vnet_id).await
+        }
+
+        async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+            self.mark(cx, kind, id, true).await
+        }
+
+        async fn release(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
+            self.mark(cx, kind, id, false).await
+        }
+    }
+
+    impl AzureBackend {
+        async fn mark(&self, cx: &OpCtx, kind: Kind, id: &str, claim: bool) -> Result<(), BackendError> {
+            match kind {
+                Kind::Onprem => Err(declaration_only(Op::Importing, kind)),
+                Kind::Hub | Kind::ClusterNetwork => vnet::claim(self, cx, kind, id, claim).await,
+                Kind::Peering => peering::claim(self, cx, id, claim).await,
+                Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {
+                    k8s::claim(self, cx, kind, id, claim).await
+                }
+            }
+        }
+    }
+}

@@ -111,6 +111,9 @@ fn id_of(attrs: &Attrs) -> String {
 #[derive(Clone)]
 pub struct LocalFabric {
     inner: Arc<Inner>,
+    /// Kubernetes objects only: their cluster network lives elsewhere (ARM),
+    /// so writes do not look for it in this file.
+    objects_only: bool,
 }
 
 struct Inner {
@@ -139,6 +142,7 @@ impl LocalFabric {
                 pool: db::Pool::new(path, conn),
                 delay,
             }),
+            objects_only: false,
         })
     }
 
@@ -166,6 +170,7 @@ impl LocalFabric {
                 pool: db::Pool::new(uri, conn),
                 delay: Duration::ZERO,
             }),
+            objects_only: false,
         })
     }
 
@@ -181,6 +186,22 @@ impl LocalFabric {
             Some(p) => Self::open(p),
             None => Self::open_default(),
         }
+    }
+
+    /// The same file, holding Kubernetes objects for a backend whose
+    /// networks live elsewhere (the `azure` backend checks the cluster
+    /// network in ARM): writes of objects skip the check of the cluster
+    /// network in this file.
+    pub fn objects_only(self) -> Self {
+        LocalFabric {
+            objects_only: true,
+            ..self
+        }
+    }
+
+    /// True for [`LocalFabric::objects_only`].
+    pub fn is_objects_only(&self) -> bool {
+        self.objects_only
     }
 
     /// The database file.

@@ -1,0 +1,76 @@
+//! Kubernetes kinds (`dns_upstream`, `external_service`, `lb_service`) with
+//! the `azure` backend: until the Kubernetes plane exists they live in the
+//! local fabric's file (the one holding the CLI stacks), delegated to as
+//! is; their cluster network is ARM's, so it is checked there first (a
+//! write to a cluster that does not exist is `ResourceNotFound`, the
+//! objects of a cluster that is gone read as gone).
+
+use super::backend::AzureBackend;
+use crate::backend::{noun, Backend, BackendError, ErrorCode, KubernetesObjectId, Observed, Op, OpCtx};
+use crate::graph::{Attrs, Kind, Value};
+
+/// Whether the cluster VNET of the object exists in ARM.
+async fn cluster_exists(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, id: &str) -> Result<bool, BackendError> {
+    let k: KubernetesObjectId = id.parse()?;
+    Ok(b.get_vnet(cx, &k.cluster)
+        .await
+        .map_err(|e| e.at(op, noun(kind), id))?
+        .is_some())
+}
+
+fn id_of(a: &Attrs) -> String {
+    a.get("id")
+        .and_then(Value::as_str)
+        .unwrap_or("(unknown id)")
+        .to_string()
+}
+
+async fn need_cluster(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, attrs: &Attrs) -> Result<(), BackendError> {
+    let id = id_of(attrs);
+    let cluster = attrs.get("cluster_id").and_then(Value::as_str).unwrap_or_default();
+    if !cluster_exists(b, &cx.clone().without_read_scope(), op, kind, &id).await? {
+        return Err(BackendError::Refused {
+            op,
+            noun: noun(kind),
+            id,
+            code: ErrorCode::ResourceNotFound,
+            message: format!("cluster network {cluster} was not found"),
+        });
+    }
+    Ok(())
+}
+
+pub async fn read(b: &AzureBackend, cx: &OpCtx, kind: Kind, id: &str) -> Result<Option<Observed>, BackendError> {
+    if !cluster_exists(b, cx, Op::Retrieving, kind, id).await? {
+        return Ok(None);
+    }
+    b.objects.read(cx, kind, id, None).await
+}
+
+pub async fn create(b: &AzureBackend, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
+    need_cluster(b, cx, Op::Creating, kind, attrs).await?;
+    b.objects.create(cx, kind, attrs).await
+}
+
+pub async fn update(
+    b: &AzureBackend,
+    cx: &OpCtx,
+    kind: Kind,
+    prior: &Attrs,
+    attrs: &Attrs,
+) -> Result<Observed, BackendError> {
+    need_cluster(b, cx, Op::Updating, kind, attrs).await?;
+    b.objects.update(cx, kind, prior, attrs).await
+}
+
+pub async fn delete(b: &AzureBackend, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+    b.objects.delete(cx, kind, prior).await
+}
+
+pub async fn claim(b: &AzureBackend, cx: &OpCtx, kind: Kind, id: &str, claim: bool) -> Result<(), BackendError> {
+    if claim {
+        b.objects.claim(cx, kind, id).await
+    } else {
+        b.objects.release(cx, kind, id).await
+    }
+}
