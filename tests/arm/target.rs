@@ -210,7 +210,7 @@ pub fn key(id: &str) -> String {
 }
 
 /// The VNET ID and subnet name of a subnet ID.
-pub fn split_child<'a>(id: &'a str, child: Child) -> Option<(&'a str, &'a str)> {
+pub fn split_child(id: &str, child: Child) -> Option<(&str, &str)> {
     let lower = id.to_ascii_lowercase();
     let marker = format!("/{}/", child.segment().to_ascii_lowercase());
     let at = lower.rfind(&marker)?;
