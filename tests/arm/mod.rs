@@ -341,6 +341,12 @@ impl ArmEmulator {
     pub fn tokens_issued(&self) -> usize {
         self.shared.tokens_issued.load(Ordering::SeqCst)
     }
+
+    /// The bearer tokens the emulator has issued (to check that no log
+    /// holds one).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.state().tokens.iter().cloned().collect()
+    }
 }
 
 impl Drop for ArmEmulator {

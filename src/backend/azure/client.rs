@@ -103,7 +103,10 @@ pub fn from_core(e: azure_core::Error) -> ArmError {
     let text = chain(&e);
     match e.kind() {
         ErrorKind::Io => ArmError::Io(text),
-        ErrorKind::Credential => ArmError::Credential(text),
+        ErrorKind::Credential => ArmError::Credential(match entra_answer(&e) {
+            Some(answer) => format!("{text}: {answer}"),
+            None => text,
+        }),
         ErrorKind::DataConversion => ArmError::Decode(text),
         ErrorKind::HttpResponse { status, error_code } => ArmError::Status {
             status: u16::from(*status),
@@ -112,6 +115,20 @@ pub fn from_core(e: azure_core::Error) -> ArmError {
             retry_after: None,
         },
         _ => ArmError::Io(text),
+    }
+}
+
+/// What Microsoft Entra answered to a refused token request (`invalid_client:
+/// AADSTS7000215: …`): `azure_identity` keeps it only inside the error.
+fn entra_answer(e: &azure_core::Error) -> Option<String> {
+    use oauth2::basic::BasicErrorResponse;
+    use oauth2::RequestTokenError;
+    match e.downcast_ref::<RequestTokenError<azure_core::Error, BasicErrorResponse>>()? {
+        RequestTokenError::ServerResponse(r) => Some(match r.error_description() {
+            Some(d) => format!("{}: {d}", r.error()),
+            None => r.error().to_string(),
+        }),
+        _ => None,
     }
 }
 

@@ -217,22 +217,11 @@ pub fn backend(
 ) -> Result<std::sync::Arc<dyn crate::backend::Backend>, String> {
     #[cfg(feature = "azure")]
     {
-        open(config, objects)
+        super::open(config, objects)
     }
     #[cfg(not(feature = "azure"))]
     {
         let _ = (config, objects);
         Err("this build of hybridk8s lacks the cargo feature `azure` (rebuild with `--features azure`); use the local backend".into())
     }
-}
-
-/// Opens the `azure` backend over `objects` (temporary: the backend itself
-/// replaces this).
-#[cfg(feature = "azure")]
-pub fn open(
-    config: AzureConfig,
-    objects: crate::backend::local::LocalFabric,
-) -> Result<std::sync::Arc<dyn crate::backend::Backend>, String> {
-    let _ = (config, objects);
-    Err("the azure backend is not built yet".into())
 }

@@ -38,6 +38,14 @@ const RETRYABLE_CODES: [&str; 4] = [
     "RetryableErrorDueToAnotherOperation",
 ];
 
+/// The codes of an operation that ended `Failed` for a passing reason on
+/// Azure's side: the write is sent again (a PUT or DELETE is idempotent).
+const TRANSIENT_OPERATION_CODES: [&str; 3] = [
+    "InternalServerError",
+    "NetworkingInternalOperationError",
+    "ServerTimeout",
+];
+
 impl ArmError {
     /// True when trying again (after a pause) may succeed.
     pub fn retryable(&self) -> bool {
@@ -45,7 +53,10 @@ impl ArmError {
             ArmError::Status { status, code, .. } => {
                 *status == 429 || *status >= 500 || RETRYABLE_CODES.iter().any(|c| c.eq_ignore_ascii_case(code))
             }
-            ArmError::Operation { code, .. } => RETRYABLE_CODES.iter().any(|c| c.eq_ignore_ascii_case(code)),
+            ArmError::Operation { code, .. } => RETRYABLE_CODES
+                .iter()
+                .chain(&TRANSIENT_OPERATION_CODES)
+                .any(|c| c.eq_ignore_ascii_case(code)),
             ArmError::Io(_) => true,
             ArmError::Credential(_) | ArmError::Decode(_) | ArmError::Deadline | ArmError::Cancelled => false,
         }

@@ -1,0 +1,333 @@
+//! `hybridk8s --backend azure` against the ARM emulator: the example applied
+//! with only the backend and the `ARM_*` variables changed; parity with
+//! Terraform on the emulator; convergence under injected faults; `kill -9`
+//! at random points of an apply; Azure's error surfaced; credentials and
+//! secrets.
+
+#![cfg(feature = "azure")]
+
+#[path = "arm/mod.rs"]
+mod arm;
+#[path = "terraform/harness.rs"]
+mod harness;
+
+use serde_json::{json, Value as J};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const CLI: &str = env!("CARGO_BIN_EXE_hybridk8s");
+const SECRET: &str = "s3cr3t-Value-that-must-never-be-printed";
+
+fn example() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/hybrid.hk")
+        .display()
+        .to_string()
+}
+
+fn emulator(opts: arm::Options) -> arm::ArmEmulator {
+    let emu = arm::ArmEmulator::start(arm::Options {
+        client_secret: SECRET.into(),
+        ..opts
+    });
+    emu.create_resource_group("net-rg", "westeurope");
+    emu.create_resource_group("k8s-dev-rg", "westeurope");
+    emu
+}
+
+struct Cli<'a> {
+    emu: &'a arm::ArmEmulator,
+    state: PathBuf,
+    extra: Vec<(String, String)>,
+}
+
+impl<'a> Cli<'a> {
+    fn new(emu: &'a arm::ArmEmulator, dir: &Path) -> Self {
+        Cli {
+            emu,
+            state: dir.join("fabric.db"),
+            extra: Vec::new(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(CLI);
+        c.args(args)
+            .arg("--backend")
+            .arg("azure")
+            .arg("--state")
+            .arg(&self.state)
+            .env("NO_COLOR", "1")
+            .env_remove("HYBRIDK8S_STATE")
+            .env_remove("HYBRIDK8S_BACKEND");
+        for (k, v) in self.emu.env().into_iter().chain(self.extra.clone()) {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    /// Runs and expects `code`; returns stdout + stderr.
+    fn expect(&self, args: &[&str], code: i32) -> String {
+        let out = self.run(args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(code), "hybridk8s {args:?}\n{text}");
+        assert!(!text.contains(SECRET), "the client secret was printed:\n{text}");
+        text
+    }
+}
+
+/// The emulator's objects without what differs between two runs of the
+/// same program (etags, GUIDs, the owner stack's name, operation state).
+fn normalized(emu: &arm::ArmEmulator) -> J {
+    fn strip(v: &mut J) {
+        match v {
+            J::Object(m) => {
+                m.remove("etag");
+                m.remove("resourceGuid");
+                if let Some(J::Object(tags)) = m.get_mut("tags") {
+                    for (k, v) in tags.iter_mut() {
+                        if k == "hybridk8s-stack" || k.starts_with("hybridk8s-peering-") {
+                            *v = J::String("<stack>".into());
+                        }
+                    }
+                }
+                m.values_mut().for_each(strip);
+            }
+            J::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut d = emu.dump();
+    strip(&mut d);
+    d
+}
+
+/// The example as planned: two VNETs (with their subnets), one gateway, both
+/// peering sides Connected and in sync, nothing else, no duplicates.
+fn assert_example_converged(emu: &arm::ArmEmulator, foreign: Option<&J>) {
+    let d = emu.dump();
+    let vnets = d["virtualNetworks"].as_array().cloned().unwrap_or_default();
+    let mine: Vec<&J> = vnets
+        .iter()
+        .filter(|v| v["tags"]["hybridk8s-managed-by"] == "hybridk8s")
+        .collect();
+    let mut names: Vec<&str> = mine.iter().map(|v| v["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["hub", "k8s-dev-vnet"], "{d:#}");
+    for v in &mine {
+        let sides = v["properties"]["virtualNetworkPeerings"].as_array().unwrap();
+        assert_eq!(sides.len(), 1, "one peering side per VNET: {v:#}");
+        assert_eq!(sides[0]["properties"]["peeringState"], "Connected", "{v:#}");
+        assert_eq!(sides[0]["properties"]["peeringSyncLevel"], "FullyInSync", "{v:#}");
+        assert_eq!(v["properties"]["provisioningState"], "Succeeded", "{v:#}");
+    }
+    let gateways = d["virtualNetworkGateways"].as_array().cloned().unwrap_or_default();
+    assert_eq!(gateways.len(), 1, "{gateways:#?}");
+    assert_eq!(gateways[0]["properties"]["gatewayType"], "ExpressRoute");
+    let ips = d["publicIPAddresses"].as_array().cloned().unwrap_or_default();
+    assert_eq!(ips.len(), 1, "{ips:#?}");
+    if let Some(f) = foreign {
+        let id = f["id"].as_str().unwrap();
+        assert_eq!(emu.get(id).as_ref(), Some(f), "the other tool's VNET is untouched");
+    }
+}
+
+#[test]
+fn the_example_applies_to_arm_with_only_the_backend_switched() {
+    let emu = emulator(arm::Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(&emu, dir.path());
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 0);
+    assert!(out.contains("Apply complete"), "{out}");
+    assert_example_converged(&emu, None);
+    let out = cli.expect(&["plan", &example(), "--detailed-exitcode"], 0);
+    assert!(out.contains("No changes"), "{out}");
+
+    // Parity: the same topology through Terraform on a second emulator.
+    let emu_tf = emulator(arm::Options::default());
+    let mut ws = harness::Workspace::new(harness::newest());
+    ws.env = emu_tf.env();
+    ws.env.push(("TF_VAR_backend".into(), "azure".into()));
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    let (a, b) = (normalized(&emu), normalized(&emu_tf));
+    assert_eq!(a, b, "the DSL and Terraform built different ARM objects");
+
+    let out = cli.expect(&["destroy", &example(), "--auto-approve"], 0);
+    assert!(out.contains("Destroy complete"), "{out}");
+    assert_eq!(emu.dump()["virtualNetworks"].as_array().map_or(0, Vec::len), 0);
+}
+
+#[test]
+fn an_apply_converges_with_thirty_percent_of_calls_failing() {
+    let emu = emulator(arm::Options {
+        op_polls: 2,
+        ..Default::default()
+    });
+    let foreign_id = format!(
+        "/subscriptions/{}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/shared-services",
+        emu.subscription_id()
+    );
+    emu.put(
+        &foreign_id,
+        json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.90.0.0/24"]}}}),
+    );
+    let foreign = emu.get(&foreign_id).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(&emu, dir.path());
+    emu.faults().fail_rate(0.3, 7);
+    emu.faults().fail_operation_next("virtualNetworks/k8s-dev-vnet");
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 0);
+    assert!(out.contains("Apply complete"), "{out}");
+    let failed: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.status >= 400 || r.status == 0)
+        .collect();
+    assert!(failed.len() >= 5, "faults were injected: {failed:?}");
+    emu.faults().clear();
+    assert_example_converged(&emu, Some(&foreign));
+    let out = cli.expect(&["plan", &example(), "--detailed-exitcode"], 0);
+    assert!(out.contains("No changes"), "{out}");
+}
+
+/// A small deterministic generator for the kill points.
+fn next(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+#[test]
+fn kill_9_at_twenty_points_of_an_apply_then_a_reapply_converges() {
+    let mut seed = 0x5eed_1234_u64;
+    let mut killed_midway = 0;
+    for round in 0..20 {
+        let emu = emulator(arm::Options {
+            latency: Duration::from_millis(15),
+            ..Default::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let cli = Cli::new(&emu, dir.path());
+        let mut child = cli
+            .command(&["apply", &example(), "--auto-approve"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for a random number of ARM calls, then SIGKILL.
+        let after = 2 + next(&mut seed) % 40;
+        let mut waited = 0;
+        while emu.requests().len() < after as usize && waited < 3000 {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+            waited += 1;
+        }
+        if child.try_wait().unwrap().is_none() {
+            killed_midway += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let out = cli.expect(&["apply", &example(), "--auto-approve"], 0);
+        assert!(
+            out.contains("Apply complete") || out.contains("No changes"),
+            "round {round} (killed after {after} calls):\n{out}"
+        );
+        assert_example_converged(&emu, None);
+        let out = cli.expect(&["plan", &example(), "--detailed-exitcode"], 0);
+        assert!(out.contains("No changes"), "round {round}:\n{out}");
+    }
+    assert!(
+        killed_midway >= 15,
+        "most kills landed mid-apply ({killed_midway} of 20)"
+    );
+}
+
+#[test]
+fn a_failed_operation_reports_azures_code_message_and_id() {
+    let emu = emulator(arm::Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(&emu, dir.path());
+    let (code, message) = (
+        "VnetProvisioningFailed",
+        "The virtual network hub could not be provisioned: the address space is reserved by policy.",
+    );
+    emu.faults()
+        .fail_operation_next_with("virtualNetworks/hub", code, message);
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 1);
+    let id = format!(
+        "/subscriptions/{}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/hub",
+        emu.subscription_id()
+    );
+    assert!(out.contains(&id), "{out}");
+    assert!(out.contains(code), "{out}");
+    assert!(out.contains(message), "{out}");
+    // The failure is recorded as what exists: the next apply converges.
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 0);
+    assert!(out.contains("Apply complete"), "{out}");
+    assert_example_converged(&emu, None);
+}
+
+#[test]
+fn a_missing_credential_says_which_variables_to_set() {
+    let emu = emulator(arm::Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli::new(&emu, dir.path());
+    cli.extra = vec![
+        ("ARM_CLIENT_SECRET".into(), String::new()),
+        ("ARM_USE_CLI".into(), "false".into()),
+    ];
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 1);
+    for var in ["ARM_CLIENT_SECRET", "ARM_USE_OIDC", "ARM_USE_MSI", "ARM_USE_CLI"] {
+        assert!(out.contains(var), "names {var}:\n{out}");
+    }
+    assert_eq!(emu.dump()["virtualNetworks"].as_array().map_or(0, Vec::len), 0);
+
+    let mut cli = Cli::new(&emu, dir.path());
+    cli.extra = vec![("ARM_SUBSCRIPTION_ID".into(), "not-a-guid".into())];
+    let out = cli.expect(&["plan", &example()], 1);
+    assert!(out.contains("ARM_SUBSCRIPTION_ID") && out.contains("GUID"), "{out}");
+}
+
+#[test]
+fn a_wrong_client_secret_is_refused_by_the_token_endpoint_and_not_printed() {
+    let emu = emulator(arm::Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli::new(&emu, dir.path());
+    let wrong = "wrong-secret-also-never-printed";
+    cli.extra = vec![("ARM_CLIENT_SECRET".into(), wrong.into())];
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 1);
+    assert!(!out.contains(wrong), "{out}");
+    assert!(out.contains("AADSTS7000215") || out.contains("invalid_client"), "{out}");
+    assert_eq!(emu.dump()["virtualNetworks"].as_array().map_or(0, Vec::len), 0);
+}
+
+#[test]
+fn terraform_trace_logs_hold_no_secret_and_no_token() {
+    let emu = emulator(arm::Options::default());
+    let mut ws = harness::Workspace::new(harness::newest());
+    ws.env = emu.env();
+    ws.env.push(("TF_VAR_backend".into(), "azure".into()));
+    ws.env.push(("TF_LOG".into(), "trace".into()));
+    ws.env.push(("HYBRIDK8S_LOG".into(), "trace".into()));
+    let (out, err) = ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    let all = format!("{out}{err}");
+    assert!(err.len() > 10_000, "trace logs were written ({} bytes)", err.len());
+    assert!(!all.contains(SECRET), "the client secret is in the logs");
+    let tokens = emu.issued_tokens();
+    assert!(!tokens.is_empty());
+    for t in tokens {
+        assert!(!all.contains(&t), "a bearer token is in the logs");
+    }
+}

@@ -1,0 +1,305 @@
+//! The provider's acceptance suite against the ARM emulator with
+//! `backend = "azure"` (the example's `var.backend`), for both Terraform
+//! versions: the real `azure_identity` client-secret flow, then apply, an
+//! empty re-plan, an in-place update, an address-space change that resyncs
+//! the peering, a replacement, import of every kind (and of a VNET created
+//! directly in the emulator, as another tool would), drift, destroy. A
+//! VNET of another tool in the same resource group is never touched.
+
+#![cfg(feature = "azure")]
+
+#[path = "arm/mod.rs"]
+mod arm;
+#[path = "terraform/harness.rs"]
+mod harness;
+
+use harness::{block_on, Terraform, Workspace};
+use hybridk8s::backend::local::LocalFabric;
+use serde_json::{json, Value as J};
+
+const ONE_OF_EACH_KIND: [&str; 6] = [
+    "hybridk8s_hub_network.hub",
+    "hybridk8s_cluster_network.aks",
+    "hybridk8s_peering.aks_hub",
+    "hybridk8s_dns_upstream.aks_dns",
+    "hybridk8s_external_service.random_api",
+    "hybridk8s_lb_service.nginx",
+];
+
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "main.tf has no `{from}`");
+    text.replacen(from, to, 1)
+}
+
+fn emulator() -> arm::ArmEmulator {
+    let emu = arm::ArmEmulator::start(arm::Options::default());
+    emu.create_resource_group("net-rg", "westeurope");
+    emu.create_resource_group("k8s-dev-rg", "westeurope");
+    emu
+}
+
+fn workspace(terraform: Terraform, emu: &arm::ArmEmulator) -> Workspace {
+    let mut ws = Workspace::new(terraform);
+    ws.env = emu.env();
+    ws.env.push(("TF_VAR_backend".into(), "azure".into()));
+    ws
+}
+
+fn vnet_id(emu: &arm::ArmEmulator, rg: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}",
+        emu.subscription_id()
+    )
+}
+
+/// The VNETs of the emulator by name.
+fn vnets(emu: &arm::ArmEmulator) -> Vec<J> {
+    emu.dump()["virtualNetworks"].as_array().cloned().unwrap_or_default()
+}
+
+fn vnet<'a>(all: &'a [J], name: &str) -> &'a J {
+    all.iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no VNET {name} in {all:#?}"))
+}
+
+/// Every peering side is Connected and fully in sync.
+fn peerings_connected(emu: &arm::ArmEmulator) -> usize {
+    let mut n = 0;
+    for v in vnets(emu) {
+        for p in v["properties"]["virtualNetworkPeerings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            assert_eq!(p["properties"]["peeringState"], "Connected", "{p:#}");
+            assert_eq!(p["properties"]["peeringSyncLevel"], "FullyInSync", "{p:#}");
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The ARM writes (PUT, PATCH, DELETE) the emulator saw since the last clear.
+fn writes(emu: &arm::ArmEmulator) -> Vec<String> {
+    emu.requests()
+        .into_iter()
+        .filter(|r| matches!(r.method.as_str(), "PUT" | "PATCH" | "DELETE") && !r.path.contains("/oauth2/"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+fn ids(ws: &Workspace) -> Vec<(String, String)> {
+    let (out, _) = ws.expect(&["show", "-json"], 0);
+    let j: J = serde_json::from_str(&out).expect("show -json");
+    j["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r["mode"] == "managed")
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["values"]["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn lifecycle(terraform: Terraform) {
+    let emu = emulator();
+    // Another tool's VNET in the hub's resource group.
+    let foreign_id = vnet_id(&emu, "net-rg", "shared-services");
+    emu.put(
+        &foreign_id,
+        json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.90.0.0/24"]}}}),
+    );
+    let foreign = emu.get(&foreign_id).unwrap();
+
+    let ws = workspace(terraform, &emu);
+    let main = harness::example_main_tf();
+    let (out, _) = ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    assert!(out.contains("Resources: 8 added, 0 changed, 0 destroyed"), "{out}");
+    assert!(emu.tokens_issued() >= 1, "the client-secret flow ran");
+    let all = vnets(&emu);
+    assert_eq!(all.len(), 3, "{all:#?}");
+    let cluster = vnet(&all, "k8s-dev-vnet");
+    assert_eq!(
+        cluster["properties"]["addressSpace"]["addressPrefixes"],
+        json!(["10.40.0.0/16"])
+    );
+    assert_eq!(cluster["tags"]["hybridk8s-managed-by"], "hybridk8s", "{cluster:#}");
+    let subnets = cluster["properties"]["subnets"].as_array().unwrap();
+    assert!(
+        subnets
+            .iter()
+            .any(|s| s["properties"]["addressPrefix"] == "10.40.0.0/21"),
+        "{subnets:#?}"
+    );
+    let hub = vnet(&all, "hub");
+    assert!(
+        hub["properties"]["subnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["name"] == "GatewaySubnet"),
+        "{hub:#}"
+    );
+    let gateways = emu.dump()["virtualNetworkGateways"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(gateways.len(), 1, "{gateways:#?}");
+    assert_eq!(gateways[0]["properties"]["gatewayType"], "ExpressRoute");
+    assert_eq!(peerings_connected(&emu), 2);
+
+    emu.clear_requests();
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+    assert_eq!(writes(&emu), Vec::<String>::new(), "a plan writes nothing");
+
+    // In place: more nodes still fit the /21.
+    ws.write_main(&edit(&main, "max_nodes       = 50", "max_nodes       = 60"));
+    let (out, _) = ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    assert!(out.contains("0 added, 1 changed, 0 destroyed"), "{out}");
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+
+    // An added range: in place, and the peering is synced on both sides.
+    let wider = edit(
+        &main,
+        "address_space   = [\"10.40.0.0/16\"]",
+        "address_space   = [\"10.40.0.0/16\", \"10.41.0.0/16\"]",
+    );
+    ws.write_main(&wider);
+    let guid = vnet(&vnets(&emu), "k8s-dev-vnet")["properties"]["resourceGuid"].clone();
+    let (out, _) = ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    assert!(out.contains("0 destroyed"), "{out}");
+    let all = vnets(&emu);
+    let cluster = vnet(&all, "k8s-dev-vnet");
+    assert_eq!(cluster["properties"]["resourceGuid"], guid, "the VNET stayed");
+    assert_eq!(
+        cluster["properties"]["addressSpace"]["addressPrefixes"],
+        json!(["10.40.0.0/16", "10.41.0.0/16"])
+    );
+    assert_eq!(peerings_connected(&emu), 2);
+    let hub_side = &vnet(&all, "hub")["properties"]["virtualNetworkPeerings"][0];
+    assert_eq!(
+        hub_side["properties"]["remoteVirtualNetworkAddressSpace"]["addressPrefixes"],
+        json!(["10.40.0.0/16", "10.41.0.0/16"]),
+        "{hub_side:#}"
+    );
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+    ws.write_main(&main);
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+
+    // Replace: a Service's name is its identity.
+    ws.write_main(&edit(
+        &main,
+        "name          = \"database\"",
+        "name          = \"database-v2\"",
+    ));
+    let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);
+    assert!(out.contains("1 to add, 0 to change, 1 to destroy"), "{out}");
+    ws.write_main(&main);
+
+    // Import: forget one resource of each kind, import each by its ID.
+    let ids = ids(&ws);
+    assert_eq!(ids.len(), 8, "{ids:?}");
+    let mut rm = vec!["state", "rm"];
+    rm.extend(ONE_OF_EACH_KIND);
+    ws.expect(&rm, 0);
+    for addr in ONE_OF_EACH_KIND {
+        let id = &ids.iter().find(|(a, _)| a == addr).unwrap().1;
+        let (out, _) = ws.expect(&["import", "-input=false", addr, id], 0);
+        assert!(out.contains("Import successful"), "{out}");
+    }
+    let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);
+    assert!(out.contains("0 to add,") && out.contains("0 to destroy"), "{out}");
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+
+    // Import of a VNET another tool created (no owner tags): it becomes this
+    // configuration's, its subnet kept.
+    let old_id = vnet_id(&emu, "k8s-dev-rg", "k8s-old-vnet");
+    emu.put(
+        &old_id,
+        json!({"location": "westeurope", "properties": {
+            "addressSpace": {"addressPrefixes": ["10.50.0.0/16"]},
+            "subnets": [{"name": "nodes", "properties": {"addressPrefix": "10.50.0.0/21"}}]}}),
+    );
+    let with_old = format!(
+        "{main}\nresource \"hybridk8s_cluster_network\" \"old\" {{\n  name             = \"k8s-old-vnet\"\n  resource_group   = \"k8s-dev-rg\"\n  location         = \"westeurope\"\n  address_space    = [\"10.50.0.0/16\"]\n  plugin           = \"azure_cni\"\n  max_nodes        = 50\n  max_pods         = 30\n  node_subnet_cidr = \"10.50.0.0/21\"\n  service_cidr     = \"172.16.0.0/16\"\n  dns_service_ip   = \"172.16.0.10\"\n}}\n"
+    );
+    ws.write_main(&with_old);
+    let (out, _) = ws.expect(&["import", "-input=false", "hybridk8s_cluster_network.old", &old_id], 0);
+    assert!(out.contains("Import successful"), "{out}");
+    let (out, _) = ws.expect(&["plan", "-input=false"], 0);
+    assert!(
+        out.contains("0 to add,") && out.contains("0 to destroy") || out.contains("No changes"),
+        "{out}"
+    );
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    let old = emu.get(&old_id).unwrap();
+    assert!(
+        old["tags"]["hybridk8s-stack"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("terraform:")),
+        "{old:#}"
+    );
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+
+    // Drift: a Service deleted behind Terraform's back is created again.
+    let cluster_id = &ids
+        .iter()
+        .find(|(a, _)| a == "hybridk8s_cluster_network.aks")
+        .unwrap()
+        .1;
+    block_on(async {
+        let fabric = LocalFabric::open(ws.fabric_path()).unwrap();
+        fabric
+            .delete_k8s_object(cluster_id, "default", "Service", "database")
+            .await
+            .unwrap();
+    });
+    let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);
+    assert!(
+        out.contains("hybridk8s_external_service.database will be created"),
+        "{out}"
+    );
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+
+    // Drift: the hub side of the peering is deleted in the portal; the
+    // cluster side is Disconnected, so the peering is replaced.
+    let hub_side_id = vnet(&vnets(&emu), "hub")["properties"]["virtualNetworkPeerings"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    emu.delete(&hub_side_id);
+    let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);
+    assert!(out.contains("hybridk8s_peering.aks_hub must be replaced"), "{out}");
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    assert_eq!(peerings_connected(&emu), 2);
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+
+    ws.write_main(&with_old);
+    let (out, _) = ws.expect(&["destroy", "-auto-approve", "-input=false"], 0);
+    assert!(out.contains("Destroy complete! Resources: 9 destroyed"), "{out}");
+    let left = vnets(&emu);
+    assert_eq!(left.len(), 1, "only the other tool's VNET is left: {left:#?}");
+    assert_eq!(left[0], foreign, "the other tool's VNET is untouched");
+    assert!(emu.dump()["virtualNetworkGateways"]
+        .as_array()
+        .is_none_or(Vec::is_empty));
+    assert!(emu.dump()["publicIPAddresses"].as_array().is_none_or(Vec::is_empty));
+}
+
+#[test]
+fn terraform_newest_on_arm() {
+    lifecycle(harness::newest());
+}
+
+#[test]
+fn terraform_1_0_3_on_arm() {
+    lifecycle(harness::v1_0_3());
+}
