@@ -81,6 +81,9 @@ impl<'a> Cli<'a> {
         );
         assert_eq!(out.status.code(), Some(code), "hybridk8s {args:?}\n{text}");
         assert!(!text.contains(SECRET), "the client secret was printed:\n{text}");
+        for t in self.emu.issued_tokens() {
+            assert!(!text.contains(&t), "a bearer token was printed:\n{text}");
+        }
         text
     }
 }

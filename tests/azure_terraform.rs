@@ -303,3 +303,82 @@ fn terraform_newest_on_arm() {
 fn terraform_1_0_3_on_arm() {
     lifecycle(harness::v1_0_3());
 }
+
+/// A hub the network team runs (made directly in ARM, with its VPN gateway):
+/// a `hybridk8s_hub_network` data source reads it from ARM, and a cluster is
+/// peered to it with gateway transit. The hub VNET and its gateway are not
+/// changed (only the peering side is added, and removed on destroy).
+#[test]
+fn a_cluster_peers_to_the_hub_the_network_team_runs() {
+    let emu = emulator();
+    let hub_id = vnet_id(&emu, "net-rg", "corp-hub");
+    emu.put(
+        &hub_id,
+        json!({"location": "westeurope", "tags": {"owner": "network-team"}, "properties": {
+            "addressSpace": {"addressPrefixes": ["10.20.0.0/22"]},
+            "subnets": [{"name": "GatewaySubnet", "properties": {"addressPrefix": "10.20.3.224/27"}}]}}),
+    );
+    let base = format!(
+        "/subscriptions/{}/resourceGroups/net-rg/providers/Microsoft.Network",
+        emu.subscription_id()
+    );
+    let pip = format!("{base}/publicIPAddresses/corp-vpn-pip");
+    emu.put(
+        &pip,
+        json!({"location": "westeurope", "sku": {"name": "Standard"}, "properties": {"publicIPAllocationMethod": "Static"}}),
+    );
+    let gw = format!("{base}/virtualNetworkGateways/corp-vpn");
+    emu.put(
+        &gw,
+        json!({"location": "westeurope", "properties": {
+            "gatewayType": "Vpn", "vpnType": "RouteBased", "sku": {"name": "VpnGw1", "tier": "VpnGw1"},
+            "ipConfigurations": [{"name": "default", "properties": {
+                "subnet": {"id": format!("{hub_id}/subnets/GatewaySubnet")}, "publicIPAddress": {"id": pip}}}]}}),
+    );
+    let hub_before = emu.get(&hub_id).unwrap();
+    let gw_before = emu.get(&gw).unwrap();
+
+    let ws = workspace(harness::newest(), &emu);
+    let main = harness::example_main_tf();
+    let start = main.find("resource \"hybridk8s_hub_network\" \"hub\"").unwrap();
+    let end = start + main[start..].find("\n}\n").unwrap() + 3;
+    let with_lookup = format!(
+        "{}data \"hybridk8s_hub_network\" \"hub\" {{\n  name           = \"corp-hub\"\n  resource_group = \"net-rg\"\n}}\n{}",
+        &main[..start],
+        &main[end..]
+    )
+    .replace("hub_id              = hybridk8s_hub_network.hub.id", "hub_id              = data.hybridk8s_hub_network.hub.id");
+    ws.write_main(&with_lookup);
+    let (out, _) = ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    assert!(out.contains("Resources: 7 added, 0 changed, 0 destroyed"), "{out}");
+    let hub_now = emu.get(&hub_id).unwrap();
+    assert_eq!(
+        hub_now["tags"], hub_before["tags"],
+        "the hub's tags are the network team's"
+    );
+    assert_eq!(hub_now["properties"]["subnets"], hub_before["properties"]["subnets"]);
+    assert_eq!(emu.get(&gw).unwrap(), gw_before, "the gateway is untouched");
+    let sides = hub_now["properties"]["virtualNetworkPeerings"].as_array().unwrap();
+    assert_eq!(sides.len(), 1, "{hub_now:#}");
+    assert_eq!(sides[0]["properties"]["allowGatewayTransit"], true);
+    assert_eq!(peerings_connected(&emu), 2);
+    ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+
+    // Overlap with the real hub's range is caught at plan, with nothing made.
+    ws.write_main(&with_lookup.replace(
+        "address_space   = [\"10.40.0.0/16\"]",
+        "address_space   = [\"10.40.0.0/16\", \"10.20.2.0/24\"]",
+    ));
+    let (_, err) = ws.expect(&["plan", "-input=false"], 1);
+    assert!(err.contains("10.20.0.0/22"), "{err}");
+    ws.write_main(&with_lookup);
+
+    ws.expect(&["destroy", "-auto-approve", "-input=false"], 0);
+    let hub_after = emu.get(&hub_id).unwrap();
+    assert_eq!(hub_after["tags"], hub_before["tags"]);
+    assert!(hub_after["properties"]["virtualNetworkPeerings"]
+        .as_array()
+        .is_none_or(Vec::is_empty));
+    assert_eq!(emu.get(&gw).unwrap(), gw_before);
+    assert_eq!(vnets(&emu).len(), 1, "only the network team's hub is left");
+}
