@@ -382,3 +382,30 @@ fn a_cluster_peers_to_the_hub_the_network_team_runs() {
     assert_eq!(emu.get(&gw).unwrap(), gw_before);
     assert_eq!(vnets(&emu).len(), 1, "only the network team's hub is left");
 }
+
+/// Configure makes no ARM call and fetches no token: a plan that needs
+/// nothing from Azure (only the on-premises declaration) leaves the
+/// emulator untouched, and a wrong subscription is Configure's diagnostic.
+#[test]
+fn configure_fetches_no_token() {
+    let emu = emulator();
+    let ws = workspace(harness::newest(), &emu);
+    let main = harness::example_main_tf();
+    let cut = main.find("resource \"hybridk8s_hub_network\"").unwrap();
+    ws.write_main(&format!(
+        "{}output \"corp_dns\" {{\n  value = data.hybridk8s_onprem_network.corp.dns_servers\n}}\n",
+        &main[..cut]
+    ));
+    emu.clear_requests();
+    let (out, _) = ws.expect(&["plan", "-input=false"], 0);
+    assert!(out.contains("corp_dns"), "{out}");
+    assert_eq!(emu.tokens_issued(), 0);
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+
+    let mut bad = workspace(harness::newest(), &emu);
+    bad.env
+        .push(("ARM_SUBSCRIPTION_ID".into(), "00000000-0000-0000-0000".into()));
+    bad.write_main(&std::fs::read_to_string(ws.dir.join("main.tf")).unwrap());
+    let (_, err) = bad.expect(&["plan", "-input=false"], 1);
+    assert!(err.contains("ARM_SUBSCRIPTION_ID") && err.contains("GUID"), "{err}");
+}
