@@ -334,3 +334,48 @@ fn terraform_trace_logs_hold_no_secret_and_no_token() {
         assert!(!all.contains(&t), "a bearer token is in the logs");
     }
 }
+
+#[test]
+fn fabric_dump_lists_what_hybridk8s_owns_across_pages() {
+    let emu = emulator(arm::Options {
+        page_size: 1,
+        ..Default::default()
+    });
+    for i in 0..3 {
+        let id = format!(
+            "/subscriptions/{}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/other-{i}",
+            emu.subscription_id()
+        );
+        emu.put(
+            &id,
+            json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": [format!("10.9{i}.0.0/24")]}}}),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(&emu, dir.path());
+    cli.expect(&["apply", &example(), "--auto-approve"], 0);
+    emu.clear_requests();
+    let out = cli.expect(&["fabric", "dump", "--json"], 0);
+    let d: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let vnets = d["virtual_networks"].as_array().unwrap();
+    let names: Vec<&str> = vnets
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["k8s-dev-vnet", "hub"], "{d:#}");
+    assert!(
+        vnets
+            .iter()
+            .all(|v| v["stack"].as_str().unwrap().ends_with("examples/hybrid.hk")),
+        "{d:#}"
+    );
+    assert_eq!(vnets[0]["peerings"][0]["peering_state"], "Connected");
+    let pages = emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/virtualNetworks"))
+        .count();
+    assert_eq!(pages, 5, "one GET per page of one VNET: {:?}", emu.requests());
+    let out = cli.expect(&["fabric", "dump", "--json", "--stack", "someone-else"], 0);
+    assert!(out.contains("\"virtual_networks\": []"), "{out}");
+}

@@ -158,11 +158,18 @@ pub enum StateCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum FabricCommand {
-    /// The whole fabric, sorted, as JSON.
+    /// The whole fabric, sorted, as JSON. With `--backend azure`: every
+    /// VNET of the subscription that carries hybridk8s' owner mark (all
+    /// pages of ARM's list), with its stack, subnets and peering sides.
     Dump {
         /// JSON output (the only format; accepted for clarity in scripts).
         #[arg(long)]
         json: bool,
+        /// With `--backend azure`: only the objects of this stack.
+        #[arg(long = "stack", value_name = "NAME")]
+        stack: Option<String>,
+        #[command(flatten)]
+        backend: BackendArgs,
     },
 }
 
@@ -229,8 +236,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             backend,
         } => fabric::import(&address, &id, &fabric, &stack, &backend),
         Command::Fabric {
-            command: FabricCommand::Dump { json: _ },
+            command:
+                FabricCommand::Dump {
+                    json: _,
+                    stack,
+                    backend,
+                },
             fabric,
-        } => fabric::dump(&fabric),
+        } => fabric::dump(&fabric, stack.as_deref(), &backend),
     }
 }

@@ -28,6 +28,8 @@ mod error;
 #[cfg(feature = "azure")]
 mod gateway;
 #[cfg(feature = "azure")]
+mod inventory;
+#[cfg(feature = "azure")]
 mod k8s;
 #[cfg(feature = "azure")]
 mod locks;
@@ -64,6 +66,7 @@ mod backend {
         pub(crate) arm: Arm,
         pub(crate) objects: LocalFabric,
         pub(crate) locks: VnetLocks,
+        pub(crate) subscription_id: String,
     }
 
     impl AzureBackend {
@@ -74,6 +77,7 @@ mod backend {
                 arm: Arm::new(&config)?,
                 objects: objects.objects_only(),
                 locks: VnetLocks::default(),
+                subscription_id: config.subscription_id.clone(),
             })
         }
     }
