@@ -166,9 +166,12 @@ pub async fn plan_with(
     cx: &OpCtx,
 ) -> Result<Plan, EngineError> {
     let order = desired.order().map_err(|d| EngineError::Cycle(d.summary))?;
+    let resolved = super::lookup::resolve(desired, state, &backend, cx).await?;
+    let desired = resolved.as_ref().unwrap_or(desired);
     let live = refresh(state, &backend, cx).await?;
     let mut addrs: BTreeSet<&Address> = state.resources.keys().collect();
-    addrs.extend(desired.iter().map(|r| &r.address));
+    // Lookups are read, never planned.
+    addrs.extend(desired.iter().filter(|r| !desired.is_lookup(&r.address)).map(|r| &r.address));
     let mut rejected = crate::graph::Diagnostics::default();
     let mut plans: Vec<ResourcePlan> = addrs
         .into_iter()
@@ -213,7 +216,7 @@ pub async fn plan_with(
     let index: HashMap<Address, usize> = plans.iter().enumerate().map(|(i, p)| (p.address.clone(), i)).collect();
     // A replaced resource takes its dependents along (dependencies first).
     for a in order {
-        let i = index[a];
+        let Some(&i) = index.get(a) else { continue };
         if !matches!(plans[i].action, Action::NoOp | Action::Update) {
             continue;
         }
