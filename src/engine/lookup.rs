@@ -7,7 +7,7 @@ use super::refresh::bounded;
 use super::state::StackState;
 use super::EngineError;
 use crate::backend::{Backend, OpCtx};
-use crate::graph::{lookup, rules, Address, Attrs, AttrPath, Diagnostic, Diagnostics, Graph};
+use crate::graph::{lookup, rules, Address, AttrPath, Attrs, Diagnostic, Diagnostics, Graph};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -34,7 +34,10 @@ pub async fn read(graph: &Graph, backend: &Arc<dyn Backend>, cx: &OpCtx) -> Resu
             out.diagnostics.push(
                 Diagnostic::error(
                     "unknown-lookup-name",
-                    format!("the name and resource group of {} are not known, so it cannot be looked up", r.address),
+                    format!(
+                        "the name and resource group of {} are not known, so it cannot be looked up",
+                        r.address
+                    ),
                 )
                 .at(&r.address, AttrPath::attr("name"))
                 .hint("give the lookup a name and resource group known before anything is applied"),
