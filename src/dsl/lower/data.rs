@@ -13,26 +13,28 @@ use crate::graph::{AttrPath, Attrs, Kind, Resource, Type, Value};
 use std::collections::HashMap;
 
 /// The kind a `data KIND …` block looks up, or why it cannot.
-pub(super) fn data_kind(kind: &Ident) -> Result<Kind, Problem> {
+pub(super) fn data_kind(kind: &Ident) -> Result<Kind, Box<Problem>> {
     let lookups: Vec<&str> = lookup::KINDS.iter().map(|k| k.keyword()).collect();
     match kind.name.parse::<Kind>() {
         Ok(k) if lookup::KINDS.contains(&k) => Ok(k),
-        Ok(k) => Err(Problem::error(
-            "dsl::unknown-lookup",
-            format!("a {k} cannot be looked up: only {} can", list(&lookups)),
-        )
-        .at(kind.span, format!("`data {k}` is not a lookup"))
-        .help(format!(
-            "declare it as a `{k} NAME {{ … }}` block to have hybridk8s manage it; `data` reads an existing {}",
-            list(&lookups)
-        ))),
+        Ok(k) => Err(Box::new(
+            Problem::error(
+                "dsl::unknown-lookup",
+                format!("a {k} cannot be looked up: only {} can", list(&lookups)),
+            )
+            .at(kind.span, format!("`data {k}` is not a lookup"))
+            .help(format!(
+                "declare it as a `{k} NAME {{ … }}` block to have hybridk8s manage it; `data` reads an existing {}",
+                list(&lookups)
+            )),
+        )),
         Err(_) => {
             let msg = format!("unknown lookup `data {}`", kind.name);
             let p = unknown_name("dsl::unknown-lookup", msg, &kind.name, kind.span, &lookups);
-            Err(p.help_opt(Some(format!(
+            Err(Box::new(p.help_opt(Some(format!(
                 "`data` reads an existing object: `data hub NAME {{ name = \"…\"  resource_group = \"…\" }}`; lookups are {}",
                 list(&lookups)
-            ))))
+            )))))
         }
     }
 }

@@ -131,7 +131,7 @@ impl Loader<'_> {
                 Item::Data(b) => match data::data_kind(&b.kind) {
                     Ok(k) => (&b.label, Named::Resource(crate::graph::Address::new(k, &b.label.name))),
                     Err(p) => {
-                        self.problems.push(p);
+                        self.problems.push(*p);
                         (&b.label, Named::Broken)
                     }
                 },
