@@ -59,7 +59,12 @@ fn parse_format_parse_round_trips_every_fixture() {
 
 #[test]
 fn the_shipped_examples_are_formatted() {
-    for p in ["examples/hybrid.hk", "examples/env.hk", "examples/environments.hk"] {
+    for p in [
+        "examples/hybrid.hk",
+        "examples/env.hk",
+        "examples/environments.hk",
+        "examples/existing-hub.hk",
+    ] {
         let src = std::fs::read_to_string(p).expect("read");
         assert_eq!(dsl::format(&src).expect("formats"), src, "{p} is not in canonical form");
     }

@@ -28,14 +28,19 @@ pub fn cli_ctx() -> anyhow::Result<Ctx> {
     Ok(Ctx { subscription_id })
 }
 
-/// Loads and checks a program. Diagnostics go to stderr; `None` when it
-/// did not load or has errors.
-pub fn load_checked(args: &ProgramArgs) -> anyhow::Result<Option<(Program, Diagnostics)>> {
-    let opts = dsl::Options {
+/// The load options of a program's arguments.
+pub fn load_options(args: &ProgramArgs) -> anyhow::Result<dsl::Options> {
+    Ok(dsl::Options {
         vars: parse_vars(&args.vars)?,
         var_files: args.var_files.clone(),
         ctx: cli_ctx()?,
-    };
+    })
+}
+
+/// Loads and checks a program (its lookups unknown: nothing is read).
+/// Diagnostics go to stderr; `None` when it did not load or has errors.
+pub fn load_checked(args: &ProgramArgs) -> anyhow::Result<Option<(Program, Diagnostics)>> {
+    let opts = load_options(args)?;
     let program = match dsl::load(&args.file, &opts) {
         Ok(p) => p,
         Err(e) => {

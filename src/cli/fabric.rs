@@ -5,7 +5,7 @@
 //! reads as an empty one.
 
 use super::backend::{BackendArgs, Target};
-use super::compile::load_checked;
+use super::compile::{load_checked, load_options};
 use super::show::{self, Style};
 use super::stacks::{self, legacy_message, open_read, open_write, program_stack};
 use super::ProgramArgs;
@@ -86,6 +86,7 @@ pub fn plan(
     let Some((p, _)) = load_checked(program)? else {
         return Ok(ExitCode::from(1));
     };
+    let opts = load_options(program)?;
     let opened = open_read(fabric)?;
     let name = program_stack(&program.file, &opened.path, stack);
     let plan = runtime()?.block_on(async {
@@ -94,7 +95,9 @@ pub fn plan(
             eprintln!("warning: {}", legacy_message(&name, &legacy));
         }
         let state = fabric.stack_state(&name).await?;
-        anyhow::Ok(engine::plan(&p.graph, &state, target.backend(fabric)?).await?)
+        let backend = target.backend(fabric)?;
+        let p = super::lookup::resolve(&program.file, &opts, p, &backend, &name).await?;
+        anyhow::Ok(engine::plan(&p.graph, &state, backend).await?)
     })?;
     if json {
         println!("{}", serde_json::to_string_pretty(&plan.to_json())?);
@@ -128,8 +131,12 @@ pub fn apply(
         eprintln!("error: {}", legacy_message(&name, &legacy));
         return Ok(ExitCode::from(1));
     }
+    let (file, opts) = (program.file.clone(), load_options(program)?);
     run_apply(fabric, &target, &name, how, false, move |state, backend| {
-        Box::pin(async move { Ok(engine::plan(&p.graph, &state, backend).await?) })
+        Box::pin(async move {
+            let p = super::lookup::resolve(&file, &opts, p, &backend, &state.name).await?;
+            Ok(engine::plan(&p.graph, &state, backend).await?)
+        })
     })
 }
 

@@ -4,6 +4,7 @@
 mod backend;
 mod compile;
 mod fabric;
+mod lookup;
 mod show;
 mod stacks;
 

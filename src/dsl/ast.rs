@@ -54,6 +54,9 @@ pub enum Item {
     Param(Param),
     Module(ModuleUse),
     Block(Block),
+    /// `data KIND LABEL { … }`: an object that exists already, looked up
+    /// (its span starts at `data`).
+    Data(Block),
 }
 
 impl Item {
@@ -61,7 +64,7 @@ impl Item {
         match self {
             Item::Param(p) => p.span,
             Item::Module(m) => m.span,
-            Item::Block(b) => b.span,
+            Item::Block(b) | Item::Data(b) => b.span,
         }
     }
 }
@@ -200,7 +203,7 @@ impl ClearSpans for Item {
                 m.name.span = Span::default();
                 m.args.iter_mut().for_each(ClearSpans::clear_spans);
             }
-            Item::Block(b) => {
+            Item::Block(b) | Item::Data(b) => {
                 b.span = Span::default();
                 b.kind.span = Span::default();
                 b.label.span = Span::default();

@@ -38,6 +38,10 @@ pub fn format_file(file: &File, src: &str) -> String {
                 let head = format!("{} {}", b.kind.name, b.label.name);
                 f.body(&head, &b.attrs, b.span.end);
             }
+            Item::Data(b) => {
+                let head = format!("data {} {}", b.kind.name, b.label.name);
+                f.body(&head, &b.attrs, b.span.end);
+            }
         }
         last = Some(f.trailing(item.span().end));
         f.out.push('\n');

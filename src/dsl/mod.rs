@@ -40,15 +40,26 @@ pub struct Program {
     pub spans: SpanMap,
 }
 
-/// Parses and lowers a program (modules included) into a graph.
+/// Parses and lowers a program (modules included) into a graph. Its `data`
+/// blocks are lookups not read yet (attributes unknown).
 pub fn load(path: &Path, opts: &Options) -> Result<Program, LoadError> {
-    lower::load(path, opts, &Files::Disk)
+    lower::load(path, opts, &Files::Disk, &Lookups::new())
 }
 
 /// Like [`load`], reading the program, its modules and var files from `files`.
 pub fn load_from(path: &Path, opts: &Options, files: &Files) -> Result<Program, LoadError> {
-    lower::load(path, opts, files)
+    lower::load(path, opts, files, &Lookups::new())
 }
+
+/// Like [`load_from`], with what the fabric observed of the program's
+/// lookups (`engine::lookup::read`): every reference to a looked-up
+/// object then reads the real values.
+pub fn load_resolved(path: &Path, opts: &Options, files: &Files, lookups: &Lookups) -> Result<Program, LoadError> {
+    lower::load(path, opts, files, lookups)
+}
+
+/// What the fabric observes of looked-up objects, by address.
+pub type Lookups = BTreeMap<crate::graph::Address, crate::graph::Attrs>;
 
 /// Where a load reads its files.
 #[derive(Debug, Clone, Default)]

@@ -22,6 +22,7 @@
 
 pub mod apply;
 mod json;
+pub mod lookup;
 pub mod plan;
 mod refresh;
 mod report;

@@ -15,6 +15,9 @@
 //!   apply would be refused, and hybridk8s never adopts;
 //! - an object of the state whose owner mark now names someone else is
 //!   not this stack's any more: planning stops and says so;
+//! - a lookup (`data hub …`) is read once (`engine::lookup`) and checked
+//!   by the rules with what was read; it has no action, is not in the stack
+//!   state, and a missing one is a plan error;
 //! - a resource replaced takes its dependents along: they are deleted before
 //!   it and created after it (a VNET cannot be deleted while peerings or
 //!   Kubernetes objects use it, and its replacement starts empty).
@@ -166,9 +169,17 @@ pub async fn plan_with(
     cx: &OpCtx,
 ) -> Result<Plan, EngineError> {
     let order = desired.order().map_err(|d| EngineError::Cycle(d.summary))?;
+    let resolved = super::lookup::resolve(desired, state, &backend, cx).await?;
+    let desired = resolved.as_ref().unwrap_or(desired);
     let live = refresh(state, &backend, cx).await?;
     let mut addrs: BTreeSet<&Address> = state.resources.keys().collect();
-    addrs.extend(desired.iter().map(|r| &r.address));
+    // Lookups are read, never planned.
+    addrs.extend(
+        desired
+            .iter()
+            .filter(|r| !desired.is_lookup(&r.address))
+            .map(|r| &r.address),
+    );
     let mut rejected = crate::graph::Diagnostics::default();
     let mut plans: Vec<ResourcePlan> = addrs
         .into_iter()
@@ -213,7 +224,7 @@ pub async fn plan_with(
     let index: HashMap<Address, usize> = plans.iter().enumerate().map(|(i, p)| (p.address.clone(), i)).collect();
     // A replaced resource takes its dependents along (dependencies first).
     for a in order {
-        let i = index[a];
+        let Some(&i) = index.get(a) else { continue };
         if !matches!(plans[i].action, Action::NoOp | Action::Update) {
             continue;
         }

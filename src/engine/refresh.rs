@@ -25,7 +25,7 @@ pub(super) enum Found {
 const READS_IN_FLIGHT: usize = 16;
 
 /// Runs `jobs` a few at a time; their answers in completion order.
-async fn bounded<T: Send + 'static>(
+pub(super) async fn bounded<T: Send + 'static>(
     jobs: impl IntoIterator<Item = impl std::future::Future<Output = T> + Send + 'static>,
 ) -> Result<Vec<T>, EngineError> {
     let mut set = JoinSet::new();

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod diag;
 pub mod kinds;
+pub mod lookup;
 pub mod manifests;
 pub mod net;
 pub mod regions;
@@ -88,6 +89,8 @@ impl Resource {
 pub struct Graph {
     resources: Vec<Resource>,
     by_address: HashMap<Address, usize>,
+    /// The resources that are looked up, not declared ([`lookup`]).
+    lookups: BTreeMap<Address, lookup::Resolution>,
 }
 
 impl Graph {
@@ -217,7 +220,9 @@ impl Graph {
 /// dependency order. Diagnostics come back sorted.
 pub fn check(graph: &Graph) -> Diagnostics {
     let mut diags = Diagnostics::default();
-    for r in graph.iter() {
+    // A looked-up object is what the fabric holds: only the rules across
+    // resources (and its names) concern it.
+    for r in graph.iter().filter(|r| !graph.is_lookup(&r.address)) {
         diags.extend(kinds::def(r.kind()).validate(r));
     }
     if let Err(d) = graph.order() {

@@ -16,13 +16,18 @@ pub fn graph_json(graph: &Graph) -> String {
         .into_iter()
         .map(|r| {
             let attrs: serde_json::Map<String, J> = r.attrs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
-            json!({
+            let mut j = json!({
                 "address": r.address.to_string(),
                 "kind": r.kind().keyword(),
                 "terraform_type": r.kind().terraform_type(),
                 "depends_on": r.depends_on.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
                 "attributes": attrs,
-            })
+            });
+            // A looked-up object (`data hub …`): read, never created.
+            if graph.is_lookup(&r.address) {
+                j["lookup"] = J::Bool(true);
+            }
+            j
         })
         .collect();
     let mut s = serde_json::to_string_pretty(&json!({ "format_version": "1", "resources": resources }))

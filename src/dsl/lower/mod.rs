@@ -3,13 +3,14 @@
 //! `params`, expressions evaluated in `eval`.
 
 mod block;
+mod data;
 mod eval;
 mod params;
 mod scope;
 
 use super::ast::{File, Item, Span};
 use super::error::{LoadError, Problem, Sources};
-use super::{parser, Files, Options, Program, SpanMap};
+use super::{parser, Files, Lookups, Options, Program, SpanMap};
 use crate::graph::{Graph, Kind};
 use scope::{for_each_ref, Named, Scope};
 use std::cmp::Reverse;
@@ -17,11 +18,13 @@ use std::collections::{BinaryHeap, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
-/// Loads `path` with everything it includes.
-pub fn load(path: &Path, opts: &Options, fs: &Files) -> Result<Program, LoadError> {
+/// Loads `path` with everything it includes; `lookups` holds what the
+/// fabric observed of the program's `data` blocks (by address), when read.
+pub fn load(path: &Path, opts: &Options, fs: &Files, lookups: &Lookups) -> Result<Program, LoadError> {
     let mut l = Loader {
         opts,
         fs,
+        lookups,
         sources: Sources::default(),
         problems: Vec::new(),
         graph: Graph::new(),
@@ -55,6 +58,8 @@ pub(crate) struct Loader<'o> {
     opts: &'o Options,
     /// Where files are read from.
     fs: &'o Files,
+    /// What the fabric observed of `data` blocks.
+    lookups: &'o Lookups,
     sources: Sources,
     problems: Vec<Problem>,
     graph: Graph,
@@ -116,7 +121,17 @@ impl Loader<'_> {
                         if p.help.is_none() {
                             p = p.help(format!("block types are {}", kinds.join(", ")));
                         }
+                        if b.kind.name == "data" {
+                            p = p.help("a lookup names what it looks up and its label: `data hub NAME { … }`");
+                        }
                         self.problems.push(p);
+                        (&b.label, Named::Broken)
+                    }
+                },
+                Item::Data(b) => match data::data_kind(&b.kind) {
+                    Ok(k) => (&b.label, Named::Resource(crate::graph::Address::new(k, &b.label.name))),
+                    Err(p) => {
+                        self.problems.push(*p);
                         (&b.label, Named::Broken)
                     }
                 },
@@ -141,6 +156,7 @@ impl Loader<'_> {
         for idx in order(&nodes, &scope, &mut self.problems) {
             match nodes[idx] {
                 Item::Block(b) => self.lower_block(&scope, b),
+                Item::Data(b) => self.lower_data(&scope, b),
                 Item::Module(m) => self.instantiate(&scope, m, path),
                 Item::Param(_) => {}
             }
@@ -196,7 +212,7 @@ fn order(nodes: &[&Item], scope: &Scope, problems: &mut Vec<Problem>) -> Vec<usi
         .iter()
         .enumerate()
         .map(|(i, n)| match n {
-            Item::Block(b) => (b.label.name.as_str(), i),
+            Item::Block(b) | Item::Data(b) => (b.label.name.as_str(), i),
             Item::Module(m) => (m.name.name.as_str(), i),
             Item::Param(p) => (p.name.name.as_str(), i),
         })
@@ -204,7 +220,7 @@ fn order(nodes: &[&Item], scope: &Scope, problems: &mut Vec<Problem>) -> Vec<usi
     let mut deps: Vec<Vec<(usize, Span)>> = vec![Vec::new(); nodes.len()];
     for (i, n) in nodes.iter().enumerate() {
         let attrs = match n {
-            Item::Block(b) => &b.attrs,
+            Item::Block(b) | Item::Data(b) => &b.attrs,
             Item::Module(m) => &m.args,
             Item::Param(_) => continue,
         };
@@ -265,7 +281,7 @@ fn cycle_problem(nodes: &[&Item], deps: &[Vec<(usize, Span)>], indegree: &[usize
         cur = next;
     };
     let name = |i: usize| match nodes[i] {
-        Item::Block(b) => match scope.names.get(&b.label.name) {
+        Item::Block(b) | Item::Data(b) => match scope.names.get(&b.label.name) {
             Some(Named::Resource(a)) => a.to_string(),
             _ => b.label.name.clone(),
         },

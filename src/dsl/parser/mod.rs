@@ -67,7 +67,7 @@ fn inner(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     p.into_inner().filter(|x| {
         !matches!(
             x.as_rule(),
-            Rule::COMMENT | Rule::kw_param | Rule::kw_module | Rule::kw_as
+            Rule::COMMENT | Rule::kw_param | Rule::kw_module | Rule::kw_as | Rule::kw_data
         )
     })
 }
@@ -117,6 +117,7 @@ impl P {
             Rule::param => Item::Param(self.parse_param(p)),
             Rule::module => Item::Module(self.parse_module(p)),
             Rule::block => Item::Block(self.parse_block(p)),
+            Rule::data => Item::Data(self.parse_block(p)),
             r => unreachable!("item: unexpected rule {r:?}"),
         }
     }
@@ -182,6 +183,7 @@ impl P {
         }
     }
 
+    /// A `block`, or a `data` block (the same shape after its keyword).
     fn parse_block(&mut self, p: Pair<'_, Rule>) -> Block {
         let span = self.span(&p);
         let mut it = inner(p);

@@ -78,10 +78,12 @@ impl<'g> Topology<'g> {
 
     /// Whether the cluster reaches on-premises: a peering using the remote
     /// gateway of a hub that has one (peering is not transitive otherwise).
+    /// A hub whose gateway is not known yet (a lookup not read) may have one.
     pub fn reaches_onprem(&self, cluster: &Resource) -> bool {
-        self.hubs_of(cluster)
-            .iter()
-            .any(|(p, h)| p.bool("use_remote_gateways") == Some(true) && h.str("gateway").is_some_and(|g| g != "none"))
+        self.hubs_of(cluster).iter().any(|(p, h)| {
+            p.bool("use_remote_gateways") == Some(true)
+                && (h.get("gateway").is_unknown() || h.str("gateway").is_some_and(|g| g != "none"))
+        })
     }
 }
 

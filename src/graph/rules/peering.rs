@@ -74,7 +74,11 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                     )
                     .at(&p.address, AttrPath::attr("use_remote_gateways"))
                     .related(&h.address, AttrPath::attr("gateway"), "gateway = none")
-                    .hint("set gateway = vpn or expressroute on the hub, or use_remote_gateways = false"),
+                    .hint(if t.graph.is_lookup(&h.address) {
+                        "the hub is looked up, not managed here: set use_remote_gateways = false, or peer to a hub that has a gateway"
+                    } else {
+                        "set gateway = vpn or expressroute on the hub, or use_remote_gateways = false"
+                    }),
                 );
             }
             if let Some(first) = remote_gw.insert(cid, p) {

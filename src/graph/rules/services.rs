@@ -110,7 +110,11 @@ fn endpoints(t: &Topology, r: &Resource, c: &Resource, d: &mut Diagnostics) {
         if own.iter().any(|(_, n)| n.contains(&ip)) {
             continue;
         }
-        if hubs.iter().any(|(_, h)| space(h).iter().any(|(_, n)| n.contains(&ip))) {
+        // A hub whose ranges are not known yet (a lookup not read) may hold it.
+        if hubs
+            .iter()
+            .any(|(_, h)| !h.get("address_space").is_wholly_known() || space(h).iter().any(|(_, n)| n.contains(&ip)))
+        {
             continue;
         }
         if let Some((addr, _)) = t.onprem.containing_ip(ip) {
