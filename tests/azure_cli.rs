@@ -379,3 +379,72 @@ fn fabric_dump_lists_what_hybridk8s_owns_across_pages() {
     let out = cli.expect(&["fabric", "dump", "--json", "--stack", "someone-else"], 0);
     assert!(out.contains("\"virtual_networks\": []"), "{out}");
 }
+
+/// The DSL's hub lookup on ARM: `examples/existing-hub.hk` peers a cluster
+/// to the hub the network team runs (made directly in ARM with its
+/// ExpressRoute gateway); the hub is read, never written.
+#[test]
+fn the_dsl_looks_up_the_hub_the_network_team_runs_in_arm() {
+    let emu = emulator(arm::Options::default());
+    let hub_id = format!(
+        "/subscriptions/{}/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/hub",
+        emu.subscription_id()
+    );
+    let base = format!(
+        "/subscriptions/{}/resourceGroups/net-rg/providers/Microsoft.Network",
+        emu.subscription_id()
+    );
+    emu.put(
+        &hub_id,
+        json!({"location": "westeurope", "tags": {"owner": "network-team"}, "properties": {
+            "addressSpace": {"addressPrefixes": ["10.20.0.0/22"]},
+            "subnets": [{"name": "GatewaySubnet", "properties": {"addressPrefix": "10.20.3.224/27"}}]}}),
+    );
+    let pip = format!("{base}/publicIPAddresses/er-pip");
+    emu.put(
+        &pip,
+        json!({"location": "westeurope", "sku": {"name": "Standard"}, "properties": {"publicIPAllocationMethod": "Static"}}),
+    );
+    let gw = format!("{base}/virtualNetworkGateways/er");
+    emu.put(
+        &gw,
+        json!({"location": "westeurope", "properties": {
+            "gatewayType": "ExpressRoute", "sku": {"name": "Standard", "tier": "Standard"},
+            "ipConfigurations": [{"name": "default", "properties": {
+                "subnet": {"id": format!("{hub_id}/subnets/GatewaySubnet")}, "publicIPAddress": {"id": pip}}}]}}),
+    );
+    let before = emu.get(&hub_id).unwrap();
+    let program = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/existing-hub.hk")
+        .display()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let cli = Cli::new(&emu, dir.path());
+    let out = cli.expect(&["apply", &program, "--auto-approve"], 0);
+    assert!(out.contains("Apply complete"), "{out}");
+    assert!(
+        !out.contains("hub.corp_hub will be"),
+        "the lookup is never planned:\n{out}"
+    );
+    let hub = emu.get(&hub_id).unwrap();
+    assert_eq!(hub["tags"], before["tags"]);
+    assert_eq!(hub["properties"]["subnets"], before["properties"]["subnets"]);
+    let sides = hub["properties"]["virtualNetworkPeerings"].as_array().unwrap();
+    assert_eq!(sides.len(), 1);
+    assert_eq!(sides[0]["properties"]["allowGatewayTransit"], true);
+    assert_eq!(sides[0]["properties"]["peeringState"], "Connected");
+    let out = cli.expect(&["plan", &program, "--detailed-exitcode"], 0);
+    assert!(out.contains("No changes"), "{out}");
+
+    // The real hub's range is avoided: a cluster range inside it fails at plan.
+    let clash = cli.expect(&["plan", &program, "--var", "cluster_cidr=10.20.0.0/16"], 1);
+    assert!(clash.contains("10.20.0.0/22"), "{clash}");
+
+    cli.expect(&["destroy", &program, "--auto-approve"], 0);
+    let after = emu.get(&hub_id).unwrap();
+    assert_eq!(after["tags"], before["tags"]);
+    assert!(after["properties"]["virtualNetworkPeerings"]
+        .as_array()
+        .is_none_or(Vec::is_empty));
+    assert_eq!(emu.dump()["virtualNetworks"].as_array().unwrap().len(), 1);
+}
