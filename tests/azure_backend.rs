@@ -453,3 +453,50 @@ async fn a_refresh_makes_one_get_per_vnet_and_gateway() {
     assert_eq!(gets.len(), unique.len(), "{gets:#?}");
     assert_eq!(gets.len(), 3, "hub, cluster, gateway: {gets:#?}");
 }
+
+#[tokio::test]
+async fn import_checks_the_kind_of_a_vnet() {
+    let w = world();
+    let (h, c) = (hub("vpn"), cluster());
+    w.backend.create(&cx(), Kind::Hub, &h.attrs).await.unwrap();
+    w.backend.create(&cx(), Kind::ClusterNetwork, &c.attrs).await.unwrap();
+    let hub_id = h.id().unwrap().to_string();
+    let cluster_id = c.id().unwrap().to_string();
+    let other = OpCtx::new("other");
+    for (kind, id) in [(Kind::ClusterNetwork, &hub_id), (Kind::Hub, &cluster_id)] {
+        let e = w.backend.import(&other, kind, id).await.unwrap_err();
+        assert!(matches!(e, BackendError::WrongKind { .. }), "{kind:?} {id}: {e}");
+    }
+    // A hub the network team made (its GatewaySubnet holds a gateway) is
+    // not a cluster network either; a plain VNET may become either.
+    let team = w.emu.vnet_id("net-rg", "team-hub");
+    w.emu.put(
+        &team,
+        json!({"location": "westeurope", "properties": {
+            "addressSpace": {"addressPrefixes": ["10.60.0.0/22"]},
+            "subnets": [{"name": "GatewaySubnet", "properties": {"addressPrefix": "10.60.3.224/27"}}]}}),
+    );
+    let base = format!("/subscriptions/{LOCAL_SUBSCRIPTION}/resourceGroups/net-rg/providers/Microsoft.Network");
+    let pip = format!("{base}/publicIPAddresses/team-pip");
+    w.emu.put(
+        &pip,
+        json!({"location": "westeurope", "sku": {"name": "Standard"}, "properties": {"publicIPAllocationMethod": "Static"}}),
+    );
+    w.emu.put(
+        &format!("{base}/virtualNetworkGateways/team-gw"),
+        json!({"location": "westeurope", "properties": {
+            "gatewayType": "Vpn", "vpnType": "RouteBased", "sku": {"name": "VpnGw1", "tier": "VpnGw1"},
+            "ipConfigurations": [{"name": "default", "properties": {
+                "subnet": {"id": format!("{team}/subnets/GatewaySubnet")}, "publicIPAddress": {"id": pip}}}]}}),
+    );
+    let e = w.backend.import(&other, Kind::ClusterNetwork, &team).await.unwrap_err();
+    assert!(matches!(e, BackendError::WrongKind { .. }), "{e}");
+    let plain = w.emu.vnet_id("net-rg", "plain");
+    w.emu.put(
+        &plain,
+        json!({"location": "westeurope", "properties": {"addressSpace": {"addressPrefixes": ["10.70.0.0/22"]}}}),
+    );
+    let got = w.backend.import(&other, Kind::ClusterNetwork, &plain).await.unwrap();
+    assert_eq!(got.owner, Owner::Stack("other".into()));
+    assert_eq!(w.emu.get(&plain).unwrap()["tags"]["hybridk8s-role"], "cluster_network");
+}

@@ -14,6 +14,9 @@ pub const STACK_TAG: &str = "hybridk8s-stack";
 /// Azure tag on a VNET listing (comma-separated) the subnets hybridk8s
 /// manages in it; every other subnet belongs to someone else and is kept.
 pub const SUBNETS_TAG: &str = "hybridk8s-subnets";
+/// Azure tag on a VNET naming what hybridk8s made of it (`hub` or
+/// `cluster_network`), so that an import under the other kind is refused.
+pub const ROLE_TAG: &str = "hybridk8s-role";
 /// The value of [`MANAGED_BY_TAG`] and [`MANAGED_BY_LABEL`].
 pub const MANAGED_BY: &str = "hybridk8s";
 /// Kubernetes label naming the tool (the recommended label).

@@ -8,7 +8,7 @@ use super::error::ArmError;
 use super::gateway;
 use super::peering;
 use super::vnet_body::{self, changed_body, marked, new_body, node_subnet_name, unmarked, Desired, View};
-use crate::backend::owner::SUBNETS_TAG;
+use crate::backend::owner::{ROLE_TAG, SUBNETS_TAG};
 use crate::backend::{noun, BackendError, ErrorCode, Observed, Op, OpCtx, Owner, VirtualNetworkId};
 use crate::graph::kinds::hub::GATEWAY_SUBNET;
 use crate::graph::{Attrs, Kind, Value};
@@ -94,6 +94,26 @@ async fn observe(
     })
 }
 
+/// What a VNET is, when that can be told: the role hybridk8s marked it
+/// with, else a hub when its `GatewaySubnet` holds a gateway (a cluster
+/// network never has one). A plain VNET may be either.
+fn made_as(v: &models::VirtualNetwork) -> Option<Kind> {
+    let view = View::of(v);
+    match view.tags.get(ROLE_TAG).map(String::as_str) {
+        Some("hub") => return Some(Kind::Hub),
+        Some("cluster_network") => return Some(Kind::ClusterNetwork),
+        _ => {}
+    }
+    let p = v.properties.as_ref()?;
+    let has_gateway = p.subnets.iter().any(|s| {
+        s.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(GATEWAY_SUBNET))
+            && s.properties.as_ref().is_some_and(|sp| !sp.ip_configurations.is_empty())
+    });
+    has_gateway.then_some(Kind::Hub)
+}
+
 pub async fn read(
     b: &AzureBackend,
     cx: &OpCtx,
@@ -106,6 +126,15 @@ pub async fn read(
     let Some(v) = b.get_vnet(cx, &vid).await.map_err(at)? else {
         return Ok(None);
     };
+    if let Some(found) = made_as(&v).filter(|f| *f != kind) {
+        return Err(BackendError::WrongKind {
+            op: Op::Retrieving,
+            noun: noun(kind),
+            id: id.to_string(),
+            expected: format!("a {}", kind.terraform_type()),
+            found: format!("a {}", found.terraform_type()),
+        });
+    }
     observe(b, cx, kind, &vid, &v, prior).await.map(Some).map_err(at)
 }
 
@@ -182,6 +211,7 @@ pub async fn create(b: &AzureBackend, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> 
         }
         let mut tags = marked(&Default::default(), cx.stack());
         tags.insert(SUBNETS_TAG.into(), d.subnet_names());
+        tags.insert(ROLE_TAG.into(), kind.keyword().into());
         let body = vnet_body::to_json(&new_body(&d, &tags), &d.dns_servers);
         b.put_vnet(&fresh, &vid, &body).await.map_err(at)?;
         if d.gateway != "none" {
@@ -244,6 +274,7 @@ pub async fn update(
         }
         let mut tags = marked(&view.tags, cx.stack());
         tags.insert(SUBNETS_TAG.into(), d.subnet_names());
+        tags.insert(ROLE_TAG.into(), kind.keyword().into());
         let body = changed_body(&old, &d, &known_subnets(kind, prior), &tags);
         b.put_vnet(&fresh, &vid, &vnet_body::to_json(&body, &d.dns_servers))
             .await
@@ -341,7 +372,9 @@ pub async fn claim(b: &AzureBackend, cx: &OpCtx, kind: Kind, id: &str, claim: bo
         }
     }
     let tags = if claim {
-        marked(&view.tags, cx.stack())
+        let mut t = marked(&view.tags, cx.stack());
+        t.insert(ROLE_TAG.into(), kind.keyword().into());
+        t
     } else {
         unmarked(&view.tags)
     };
