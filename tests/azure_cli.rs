@@ -448,3 +448,39 @@ fn the_dsl_looks_up_the_hub_the_network_team_runs_in_arm() {
         .is_none_or(Vec::is_empty));
     assert_eq!(emu.dump()["virtualNetworks"].as_array().unwrap().len(), 1);
 }
+
+/// Workload identity (`ARM_USE_OIDC`): the assertion from `ARM_OIDC_TOKEN`,
+/// or read again from `ARM_OIDC_TOKEN_FILE_PATH` for each token, goes to
+/// Entra in place of a secret; it is never printed, and a wrong one is
+/// refused.
+#[test]
+fn workload_identity_signs_in_with_the_federated_token() {
+    let emu = emulator(arm::Options::default());
+    let fed = emu.options().federated_token.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli::new(&emu, dir.path());
+    cli.extra = vec![
+        ("ARM_CLIENT_SECRET".into(), String::new()),
+        ("ARM_USE_OIDC".into(), "true".into()),
+        ("ARM_OIDC_TOKEN".into(), fed.clone()),
+    ];
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 0);
+    assert!(!out.contains(&fed), "the assertion was printed:\n{out}");
+    assert!(emu.tokens_issued() >= 1);
+    assert_example_converged(&emu, None);
+
+    let file = dir.path().join("federated-token");
+    std::fs::write(&file, "not-the-assertion").unwrap();
+    cli.extra = vec![
+        ("ARM_CLIENT_SECRET".into(), String::new()),
+        ("ARM_USE_OIDC".into(), "true".into()),
+        ("ARM_OIDC_TOKEN_FILE_PATH".into(), file.display().to_string()),
+    ];
+    // azure_identity's federated flow keeps only Entra's status.
+    let out = cli.expect(&["destroy", &example(), "--auto-approve"], 1);
+    assert!(out.contains("no access token for ARM") && out.contains("401"), "{out}");
+    std::fs::write(&file, &fed).unwrap();
+    let out = cli.expect(&["destroy", &example(), "--auto-approve"], 0);
+    assert!(!out.contains(&fed), "{out}");
+    assert_eq!(emu.dump()["virtualNetworks"].as_array().map_or(0, Vec::len), 0);
+}

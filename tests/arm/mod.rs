@@ -58,6 +58,9 @@ pub struct Options {
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
+    /// The workload-identity assertion the token endpoint accepts in place
+    /// of the secret (`client_assertion`, as a federated credential).
+    pub federated_token: String,
     /// A GUID.
     pub subscription_id: String,
     /// Items per page of a list (`nextLink` names the next page).
@@ -76,6 +79,7 @@ impl Default for Options {
             tenant_id: "72f988bf-86f1-41af-91ab-2d7cd011db47".into(),
             client_id: "3b5e1a9c-7d24-4f0e-9a61-c8d2f4b7e013".into(),
             client_secret: "emu~Q8x.client-secret_4f2Zk".into(),
+            federated_token: "eyJhbGciOiJSUzI1NiJ9.emu-federated-assertion.c2lnbmF0dXJl".into(),
             subscription_id: "5f3c9a1e-8b7d-4c2a-9e6f-1a2b3c4d5e6f".into(),
             page_size: 50,
             op_max_age: Duration::from_secs(1),

@@ -223,7 +223,16 @@ fn token(shared: &Shared, tenant: &str, body: &[u8]) -> Reply {
             ),
         );
     }
-    if field("client_secret") != o.client_secret {
+    let assertion = field("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+    if assertion && field("client_assertion") != o.federated_token {
+        return aad_error(
+            401,
+            "invalid_client",
+            700211,
+            "AADSTS700211: No matching federated identity record found for presented assertion issuer.".to_string(),
+        );
+    }
+    if !assertion && field("client_secret") != o.client_secret {
         return aad_error(
             401,
             "invalid_client",
