@@ -484,3 +484,65 @@ fn workload_identity_signs_in_with_the_federated_token() {
     assert!(!out.contains(&fed), "{out}");
     assert_eq!(emu.dump()["virtualNetworks"].as_array().map_or(0, Vec::len), 0);
 }
+
+/// The Azure CLI credential (the default when nothing else is set): the
+/// token comes from `az account get-access-token`. The `az` here is a small
+/// stand-in for a CLI logged in with a service principal: it signs in at
+/// the emulator's token endpoint with the principal's secret, which only it
+/// knows, and prints what `az` prints.
+#[test]
+fn the_azure_cli_credential_is_the_default() {
+    let emu = emulator(arm::Options::default());
+    let o = emu.options().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let calls = dir.path().join("az-calls");
+    let az = format!(
+        r#"#!/usr/bin/env python3
+import json, sys, time, urllib.parse, urllib.request
+open({calls:?}, "a").write(" ".join(sys.argv[1:]) + "\n")
+if sys.argv[1:3] != ["account", "get-access-token"]:
+    sys.exit("unexpected az call")
+args = sys.argv[3:]
+resource = args[args.index("--resource") + 1] if "--resource" in args else args[args.index("--scope") + 1]
+scope = resource.rstrip("/") + ("" if resource.endswith("/.default") else "/.default")
+form = urllib.parse.urlencode({{"grant_type": "client_credentials", "client_id": {client:?},
+    "client_secret": {secret:?}, "scope": scope}}).encode()
+url = {authority:?} + {tenant:?} + "/oauth2/v2.0/token"
+tok = json.load(urllib.request.urlopen(urllib.request.Request(url, data=form)))
+exp = int(time.time()) + tok["expires_in"]
+print(json.dumps({{"accessToken": tok["access_token"], "expiresOn": time.strftime("%Y-%m-%d %H:%M:%S.000000", time.localtime(exp)),
+    "expires_on": exp, "subscription": {sub:?}, "tenant": {tenant:?}, "tokenType": "Bearer"}}))
+"#,
+        calls = calls.display().to_string(),
+        client = o.client_id,
+        secret = o.client_secret,
+        authority = emu.authority_host(),
+        tenant = o.tenant_id,
+        sub = o.subscription_id,
+    );
+    std::fs::write(bin.join("az"), az).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("az"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut cli = Cli::new(&emu, dir.path());
+    cli.extra = vec![
+        ("ARM_CLIENT_SECRET".into(), String::new()),
+        ("ARM_CLIENT_ID".into(), String::new()),
+        ("PATH".into(), path),
+    ];
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 0);
+    assert!(out.contains("Apply complete"), "{out}");
+    assert_example_converged(&emu, None);
+    let asked = std::fs::read_to_string(&calls).unwrap();
+    assert!(
+        asked.lines().all(|l| l.starts_with("account get-access-token")),
+        "{asked}"
+    );
+    assert!(!asked.is_empty());
+    // The same with the CLI turned off: nothing is left to sign in with.
+    cli.extra.push(("ARM_USE_CLI".into(), "false".into()));
+    let out = cli.expect(&["plan", &example()], 1);
+    assert!(out.contains("ARM_USE_CLI"), "{out}");
+}
