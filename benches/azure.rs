@@ -14,7 +14,7 @@
 #[path = "../tests/arm/mod.rs"]
 mod arm;
 
-use hybridk8s::backend::azure::{AzureBackend, AzureConfig, Cloud, CredentialSource, Secret};
+use hybridk8s::backend::azure::AzureBackend;
 use hybridk8s::backend::local::LocalFabric;
 use hybridk8s::backend::Backend;
 use hybridk8s::engine::{self, sample, ApplyOptions};
@@ -23,18 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn backend(emu: &arm::ArmEmulator, dir: &std::path::Path) -> (Arc<dyn Backend>, LocalFabric) {
-    let o = arm::Options::default();
-    let config = AzureConfig {
-        subscription_id: emu.subscription_id().to_string(),
-        cloud: Cloud::Public,
-        resource_manager_endpoint: emu.endpoint(),
-        authority_host: emu.authority_host(),
-        credential: CredentialSource::ClientSecret {
-            tenant_id: o.tenant_id.clone(),
-            client_id: o.client_id.clone(),
-            client_secret: Secret::new(o.client_secret.clone()),
-        },
-    };
+    let config = emu.azure_config(&emu.options().client_secret);
     let store = LocalFabric::open(dir.join("fabric.db")).unwrap();
     let b = AzureBackend::new(config, store.clone()).unwrap();
     (Arc::new(b), store)
@@ -183,6 +172,39 @@ fn main() {
         .filter(|w| w[1].at.duration_since(w[0].at) > Duration::from_secs(w[0].retry_after.unwrap_or(0)) + latency * 3)
         .count();
     println!("operation polls later than Retry-After + 3 latencies: {late}");
+
+    // Poll spacing when ARM asks for `Retry-After: 1` on operations that
+    // take three polls: the gap between two polls of one operation.
+    let emu = arm::ArmEmulator::start(arm::Options {
+        latency,
+        subscription_id: LOCAL_SUBSCRIPTION.to_string(),
+        retry_after_secs: 1,
+        op_polls: 3,
+        ..Default::default()
+    });
+    groups(&emu, &one);
+    let dir = tempfile::tempdir().unwrap();
+    let (b, store) = backend(&emu, dir.path());
+    let t = rt.block_on(apply(&one, b, &store, 64));
+    let reqs = emu.requests();
+    let mut gaps = Vec::new();
+    for (i, r) in reqs.iter().enumerate() {
+        if !r.path.contains("/operations/") {
+            continue;
+        }
+        if let Some(prev) = reqs[..i].iter().rev().find(|p| {
+            p.path == r.path || (p.retry_after.is_some() && !p.path.contains("/operations/") && p.method != "GET")
+        }) {
+            gaps.push(r.at.duration_since(prev.at));
+        }
+    }
+    let max = gaps.iter().max().copied().unwrap_or_default();
+    let min = gaps.iter().min().copied().unwrap_or_default();
+    println!(
+        "Retry-After 1 s, 3 polls per operation: {} polls, gap between polls {min:.2?}..{max:.2?} (Retry-After + one call's latency is {:.2?}); apply {t:.2?}",
+        gaps.len(),
+        Duration::from_secs(1) + latency
+    );
 
     // 2. Refresh of ~1,000 resources in 20 VNETs: GETs per plan.
     let big = sample::generated(20, 47);

@@ -8,7 +8,7 @@
 mod arm;
 
 use arm::{ArmEmulator, Fault, Options};
-use hybridk8s::backend::azure::{AzureBackend, AzureConfig, Cloud, CredentialSource, Secret};
+use hybridk8s::backend::azure::{AzureBackend, AzureConfig};
 use hybridk8s::backend::local::LocalFabric;
 use hybridk8s::backend::{Backend, BackendError, ErrorCode, OpCtx, Owner};
 use hybridk8s::engine::sample;
@@ -23,18 +23,7 @@ struct World {
 }
 
 fn config(emu: &ArmEmulator, secret: &str) -> AzureConfig {
-    let o = emu.options();
-    AzureConfig {
-        subscription_id: emu.subscription_id().to_string(),
-        cloud: Cloud::Public,
-        resource_manager_endpoint: emu.endpoint(),
-        authority_host: emu.authority_host(),
-        credential: CredentialSource::ClientSecret {
-            tenant_id: o.tenant_id.clone(),
-            client_id: o.client_id.clone(),
-            client_secret: Secret::new(secret),
-        },
-    }
+    emu.azure_config(secret)
 }
 
 fn world_with(opts: Options) -> World {

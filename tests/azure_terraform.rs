@@ -89,24 +89,6 @@ fn writes(emu: &arm::ArmEmulator) -> Vec<String> {
         .collect()
 }
 
-fn ids(ws: &Workspace) -> Vec<(String, String)> {
-    let (out, _) = ws.expect(&["show", "-json"], 0);
-    let j: J = serde_json::from_str(&out).expect("show -json");
-    j["values"]["root_module"]["resources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r["mode"] == "managed")
-        .map(|r| {
-            (
-                r["address"].as_str().unwrap().to_string(),
-                r["values"]["id"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn lifecycle(terraform: Terraform) {
     let emu = emulator();
     // Another tool's VNET in the hub's resource group.
@@ -204,7 +186,7 @@ fn lifecycle(terraform: Terraform) {
     ws.write_main(&main);
 
     // Import: forget one resource of each kind, import each by its ID.
-    let ids = ids(&ws);
+    let ids = ws.ids();
     assert_eq!(ids.len(), 8, "{ids:?}");
     let mut rm = vec!["state", "rm"];
     rm.extend(ONE_OF_EACH_KIND);

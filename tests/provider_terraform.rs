@@ -27,24 +27,6 @@ fn edit(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
-/// Every resource's `id` from `terraform show -json`.
-fn ids(ws: &Workspace) -> Vec<(String, String)> {
-    let (out, _) = ws.expect(&["show", "-json"], 0);
-    let j: serde_json::Value = serde_json::from_str(&out).expect("show -json");
-    let resources = j["values"]["root_module"]["resources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    resources
-        .iter()
-        .filter(|r| r["mode"] == "managed")
-        .map(|r| {
-            let addr = r["address"].as_str().unwrap().to_string();
-            (addr, r["values"]["id"].as_str().unwrap().to_string())
-        })
-        .collect()
-}
-
 fn lifecycle(terraform: Terraform) {
     let ws = Workspace::new(terraform);
     let main = harness::example_main_tf();
@@ -83,7 +65,7 @@ fn lifecycle(terraform: Terraform) {
     ws.write_main(&main);
 
     // Import: forget one resource of each kind, import each by its ID.
-    let ids = ids(&ws);
+    let ids = ws.ids();
     assert_eq!(ids.len(), 8, "{ids:?}");
     let mut rm = vec!["state", "rm"];
     rm.extend(ONE_OF_EACH_KIND);

@@ -341,6 +341,24 @@ impl ArmEmulator {
         self.shared.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
+    /// The `azure` backend's configuration for this emulator: the
+    /// client-secret credential with `secret`.
+    pub fn azure_config(&self, secret: &str) -> hybridk8s::backend::azure::AzureConfig {
+        use hybridk8s::backend::azure::{AzureConfig, Cloud, CredentialSource, Secret};
+        let o = self.options();
+        AzureConfig {
+            subscription_id: self.subscription_id().to_string(),
+            cloud: Cloud::Public,
+            resource_manager_endpoint: self.endpoint(),
+            authority_host: self.authority_host(),
+            credential: CredentialSource::ClientSecret {
+                tenant_id: o.tenant_id.clone(),
+                client_id: o.client_id.clone(),
+                client_secret: Secret::new(secret),
+            },
+        }
+    }
+
     /// Tokens issued by this run of the emulator.
     pub fn tokens_issued(&self) -> usize {
         self.shared.tokens_issued.load(Ordering::SeqCst)

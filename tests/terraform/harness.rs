@@ -206,6 +206,24 @@ impl Workspace {
         (stdout, stderr)
     }
 
+    /// Every managed resource's address and `id`, from `terraform show -json`.
+    pub fn ids(&self) -> Vec<(String, String)> {
+        let (out, _) = self.expect(&["show", "-json"], 0);
+        let j: serde_json::Value = serde_json::from_str(&out).expect("show -json");
+        let resources = j["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        resources
+            .iter()
+            .filter(|r| r["mode"] == "managed")
+            .map(|r| {
+                let addr = r["address"].as_str().unwrap().to_string();
+                (addr, r["values"]["id"].as_str().unwrap().to_string())
+            })
+            .collect()
+    }
+
     /// `hybridk8s fabric dump --json` of the fabric the provider used.
     pub fn fabric_dump(&self) -> serde_json::Value {
         block_on(async { LocalFabric::open(self.fabric_path()).unwrap().dump().await.unwrap() })
