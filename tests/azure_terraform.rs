@@ -139,6 +139,14 @@ fn lifecycle(terraform: Terraform) {
     emu.clear_requests();
     ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
     assert_eq!(writes(&emu), Vec::<String>::new(), "a plan writes nothing");
+    // The refresh of eight resources reads each VNET and the gateway once.
+    let gets: Vec<String> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(gets.len(), 3, "one GET per VNET and gateway: {gets:#?}");
 
     // In place: more nodes still fit the /21.
     ws.write_main(&edit(&main, "max_nodes       = 50", "max_nodes       = 60"));

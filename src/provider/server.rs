@@ -25,6 +25,11 @@ struct Configured {
     backend: Arc<dyn Backend>,
     /// The stack's context, cancelled by StopProvider.
     cx: OpCtx,
+    /// `cx` with one read scope for the reads of a walk (refresh, plan
+    /// checks, data sources): one GET per VNET and gateway for all the
+    /// resources Terraform reads. Every write starts a new scope, so what
+    /// is read after it is fresh.
+    reads: OpCtx,
 }
 
 /// The provider service. Cheap to share: RPCs arrive concurrently.
@@ -46,6 +51,13 @@ impl ProviderService {
             configured: RwLock::new(None),
             stop: CancellationToken::new(),
             plans: PlanStore::new(),
+        }
+    }
+
+    /// A new read scope: reads after a write see the fabric again.
+    fn fresh_reads(&self) {
+        if let Some(c) = self.configured.write().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            c.reads = c.cx.clone().with_read_scope();
         }
     }
 
@@ -183,8 +195,13 @@ impl pb::provider_server::Provider for ProviderService {
             match built {
                 Ok(backend) => {
                     let cx = OpCtx::new(config.stack.clone()).with_cancel(self.stop.clone());
-                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) =
-                        Some(Configured { config, backend, cx });
+                    let reads = cx.clone().with_read_scope();
+                    *self.configured.write().unwrap_or_else(|e| e.into_inner()) = Some(Configured {
+                        config,
+                        backend,
+                        cx,
+                        reads,
+                    });
                 }
                 Err(e) => diags.push(error(format!("configuring the {} backend: {e}", config.backend))),
             }
@@ -212,7 +229,7 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
-        let (state, diags) = lifecycle::read(kind, &current, c.backend.as_ref(), &c.cx).await;
+        let (state, diags) = lifecycle::read(kind, &current, c.backend.as_ref(), &c.reads).await;
         finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
         Ok(Response::new(out))
     }
@@ -248,19 +265,19 @@ impl pb::provider_server::Provider for ProviderService {
             let b = c.as_ref().map(|c| c.backend.as_ref());
             let cx = c
                 .as_ref()
-                .map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.cx.clone());
+                .map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.reads.clone());
             let cross = cross::check(&self.plans, kind, &prior, &plan.planned, b, &cx).await;
             plan.diagnostics.extend(cross);
         }
         if let (Some(c), Some(planned)) = (c.as_ref(), plan.planned.as_map()) {
             if !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
                 let switch =
-                    lifecycle::check_gateway_switch(kind, &prior, &plan.planned, c.backend.as_ref(), &c.cx).await;
+                    lifecycle::check_gateway_switch(kind, &prior, &plan.planned, c.backend.as_ref(), &c.reads).await;
                 plan.diagnostics.extend(switch);
             }
             let replacing = out.planned_private == core::REPLACING;
             if prior.is_null() && !replacing && !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
-                let taken = lifecycle::check_create(kind, planned, c.backend.as_ref(), &c.cx).await;
+                let taken = lifecycle::check_create(kind, planned, c.backend.as_ref(), &c.reads).await;
                 plan.diagnostics.extend(taken);
             }
         }
@@ -311,6 +328,7 @@ impl pb::provider_server::Provider for ProviderService {
             // plans of this walk must not meet the object in the fabric.
             cross::check(&self.plans, kind, &prior, &planned, None, &c.cx).await;
         }
+        self.fresh_reads();
         let (state, diags) = lifecycle::apply(kind, &prior, &planned, c.backend.as_ref(), &c.cx).await;
         for v in [&prior, &planned, &state] {
             if let Some(id) = v
@@ -337,6 +355,7 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
+        self.fresh_reads();
         let (state, diags) = lifecycle::import(kind, &req.id, c.backend.as_ref(), &c.cx).await;
         let mut dv = None;
         finish(&mut dv, &mut out.diagnostics, &state, ty, &diags);
@@ -372,7 +391,7 @@ impl pb::provider_server::Provider for ProviderService {
         let b = c.as_ref().map(|c| c.backend.as_ref());
         let cx = c
             .as_ref()
-            .map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.cx.clone());
+            .map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.reads.clone());
         let (state, mut diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b, &cx).await;
         if diags.is_empty() {
             // What the plan reads is part of the plan: checked and recorded like a resource.
