@@ -14,6 +14,28 @@ use azure_mgmt_network::models;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a read waits for a VNET whose operations are still running.
+const SETTLE_LIMIT: Duration = Duration::from_secs(600);
+
+/// True while the VNET, a subnet or a peering side of it is being changed.
+fn unsettled(v: &models::VirtualNetwork) -> bool {
+    let busy = |s: Option<&serde_json::Value>| {
+        matches!(
+            s.and_then(serde_json::Value::as_str),
+            Some("Updating" | "Deleting" | "Creating")
+        )
+    };
+    let Ok(j) = serde_json::to_value(v) else { return false };
+    let p = &j["properties"];
+    busy(p.get("provisioningState"))
+        || ["subnets", "virtualNetworkPeerings"].iter().any(|k| {
+            p[*k]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| busy(i["properties"].get("provisioningState"))))
+        })
+}
 
 impl AzureBackend {
     /// A GET answered from the read scope when the context has one (one GET
@@ -79,17 +101,37 @@ impl AzureBackend {
         }
     }
 
-    /// The VNET, or `None`.
+    /// The VNET, or `None`, once it is settled: while an operation on it
+    /// or on one of its subnets or peerings is still running (one that an
+    /// interrupted apply left behind), what it reads is not yet what it
+    /// will be, so the read waits for it (up to [`SETTLE_LIMIT`], then
+    /// answers what it sees).
     pub(crate) async fn get_vnet(
         &self,
         cx: &OpCtx,
         id: &VirtualNetworkId,
     ) -> Result<Option<models::VirtualNetwork>, ArmError> {
         let c = self.arm.network.virtual_networks_client();
-        self.get(cx, &id.to_string(), || {
-            c.get(&id.resource_group, &id.name, &id.subscription_id).send()
-        })
-        .await
+        let key = id.to_string();
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(250);
+        loop {
+            let v: Option<models::VirtualNetwork> = self
+                .get(cx, &key, || {
+                    c.get(&id.resource_group, &id.name, &id.subscription_id).send()
+                })
+                .await?;
+            match &v {
+                Some(vnet) if unsettled(vnet) && started.elapsed() < SETTLE_LIMIT => {
+                    self.forget(cx, &key);
+                    cx.wait(pause, crate::backend::Op::Retrieving, "Virtual Network", &key)
+                        .await
+                        .map_err(|e| ArmError::from_context(&e))?;
+                    pause = (pause * 2).min(Duration::from_secs(8));
+                }
+                _ => return Ok(v),
+            }
+        }
     }
 
     /// PUTs a VNET body (JSON: the typed model drops an empty DNS server
