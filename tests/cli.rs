@@ -112,3 +112,55 @@ fn fmt_check_and_rewrite() {
     assert!(Path::new(p).exists());
     assert_eq!(hk(&["fmt", "--check", "examples/hybrid.hk"]).status.code(), Some(0));
 }
+
+/// Two clusters with a Service of the same name: `compile --to k8s` writes
+/// one stream per cluster under `-o DIR`, and refuses to mix them in one.
+#[test]
+fn compile_k8s_writes_one_stream_per_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("two.hk");
+    let cluster = |n: &str, range: &str| {
+        format!(
+            "cluster_network {n} {{\n  name = \"{n}-vnet\"\n  resource_group = \"{n}-rg\"\n  location = \"westeurope\"\n  address_space = [{range}]\n  plugin = azure_cni\n  max_nodes = 10\n  max_pods = 30\n  service_cidr = 172.16.0.0/16\n  dns_service_ip = 172.16.0.10\n}}\n\nexternal_service {n}_orders {{\n  cluster = {n}\n  name = \"orders-api\"\n  ports = [{{ port = 80 }}]\n  endpoints = [{ep}]\n}}\n\n",
+            ep = range.replace(".0.0/16", ".8.4"),
+        )
+    };
+    std::fs::write(
+        &program,
+        format!(
+            "{}{}",
+            cluster("blue", "10.40.0.0/16"),
+            cluster("green", "10.41.0.0/16")
+        ),
+    )
+    .unwrap();
+    let p = program.display().to_string();
+    let out = hk(&["compile", &p, "--to", "k8s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("2 clusters (blue-vnet, green-vnet)"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+
+    let target = format!("{}/", dir.path().join("k8s").display());
+    let out = hk(&["compile", &p, "--to", "k8s", "-o", &target]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for (cluster, ep) in [("blue-vnet", "10.40.8.4"), ("green-vnet", "10.41.8.4")] {
+        let yaml = std::fs::read_to_string(dir.path().join("k8s").join(cluster).join("manifests.yaml")).unwrap();
+        assert!(yaml.contains("name: orders-api"), "{yaml}");
+        assert!(yaml.contains(ep), "{cluster}: {yaml}");
+        let other = if ep == "10.40.8.4" { "10.41.8.4" } else { "10.40.8.4" };
+        assert!(
+            !yaml.contains(other),
+            "{cluster} holds the other cluster's endpoint: {yaml}"
+        );
+    }
+
+    // One cluster: stdout as before, and `-o DIR` names its directory.
+    let out = hk(&["compile", "examples/hybrid.hk", "--to", "k8s", "-o", &target]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let one = std::fs::read_to_string(dir.path().join("k8s/k8s-dev-vnet/manifests.yaml")).unwrap();
+    assert_eq!(one, text(&hk(&["compile", "examples/hybrid.hk", "--to", "k8s"]).stdout));
+}

@@ -85,9 +85,43 @@ pub fn compile(args: &ProgramArgs, to: Format, output: Option<&Path>) -> anyhow:
     };
     let text = match to {
         Format::GraphJson => render::graph_json(&program.graph),
-        Format::K8s => render::k8s_yaml(&program.graph),
+        Format::K8s => return k8s(&program.graph, output),
         Format::Dot => render::dot(&program.graph),
     };
+    match output {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--to k8s`: one stream per cluster. With `-o DIR` (an existing
+/// directory, or a path ending in `/`) each cluster's objects go to
+/// `DIR/<cluster>/manifests.yaml`; `-o FILE` and stdout take a program
+/// with one cluster only, so two clusters' objects are never mixed.
+fn k8s(graph: &crate::graph::Graph, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let streams = render::k8s_streams(graph);
+    let dir = output.filter(|p| p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/'));
+    if let Some(dir) = dir {
+        for (cluster, text) in &streams {
+            let sub = dir.join(cluster);
+            std::fs::create_dir_all(&sub).with_context(|| format!("creating {}", sub.display()))?;
+            let file = sub.join("manifests.yaml");
+            std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
+            eprintln!("wrote {}", file.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if streams.len() > 1 {
+        let names: Vec<&str> = streams.iter().map(|(c, _)| c.as_str()).collect();
+        eprintln!(
+            "error: the program has Kubernetes objects for {} clusters ({}); pass `-o DIR` to write one stream per cluster (DIR/<cluster>/manifests.yaml)",
+            streams.len(),
+            names.join(", ")
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let text = streams.into_iter().next().map(|(_, t)| t).unwrap_or_default();
     match output {
         Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
         None => std::io::stdout().write_all(text.as_bytes())?,

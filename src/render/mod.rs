@@ -39,8 +39,42 @@ pub fn graph_json(graph: &Graph) -> String {
 /// The Kubernetes objects of every resource, as one YAML stream. Each
 /// document is preceded by a comment naming the resource it comes from.
 pub fn k8s_yaml(graph: &Graph) -> String {
-    let mut out = String::new();
+    k8s_stream(graph.sorted())
+}
+
+/// The Kubernetes objects of each cluster as its own stream, in the graph's
+/// order: `(cluster, YAML)`, the cluster named by its network's `name`
+/// (objects whose cluster is not in the graph are under `unknown-cluster`).
+/// Two clusters' `default/orders-api` never share a stream.
+pub fn k8s_streams(graph: &Graph) -> Vec<(String, String)> {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for r in graph.iter().filter(|r| r.kind() == Kind::ClusterNetwork) {
+        if let Some(id) = r.id() {
+            let name = r.get("name").as_str().unwrap_or(&r.address.name).to_string();
+            names.push((id.to_ascii_lowercase(), name));
+        }
+    }
+    let mut groups: Vec<(String, Vec<&crate::graph::Resource>)> = Vec::new();
     for r in graph.sorted() {
+        if !matches!(r.kind(), Kind::DnsUpstream | Kind::ExternalService | Kind::LbService) {
+            continue;
+        }
+        let cluster = r
+            .get("cluster_id")
+            .as_str()
+            .and_then(|id| names.iter().find(|(i, _)| *i == id.to_ascii_lowercase()))
+            .map_or_else(|| "unknown-cluster".to_string(), |(_, n)| n.clone());
+        match groups.iter_mut().find(|(c, _)| *c == cluster) {
+            Some((_, rs)) => rs.push(r),
+            None => groups.push((cluster, vec![r])),
+        }
+    }
+    groups.into_iter().map(|(c, rs)| (c, k8s_stream(rs))).collect()
+}
+
+fn k8s_stream<'a>(resources: impl IntoIterator<Item = &'a crate::graph::Resource>) -> String {
+    let mut out = String::new();
+    for r in resources {
         let Some(objs) = manifests::objects(r) else {
             let _ = writeln!(out, "# {}: not rendered, an input is known only after apply", r.address);
             continue;
