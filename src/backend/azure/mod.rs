@@ -87,10 +87,6 @@ mod backend {
         Ok(Arc::new(AzureBackend::new(config, objects)?))
     }
 
-    fn declaration_only(op: Op, kind: Kind) -> BackendError {
-        BackendError::DeclarationOnly { op, kind }
-    }
-
     #[async_trait]
     impl Backend for AzureBackend {
         async fn read(
@@ -101,7 +97,10 @@ mod backend {
             prior: Option<&Attrs>,
         ) -> Result<Option<Observed>, BackendError> {
             match kind {
-                Kind::Onprem => Err(declaration_only(Op::Retrieving, kind)),
+                Kind::Onprem => Err(BackendError::DeclarationOnly {
+                    op: Op::Retrieving,
+                    kind,
+                }),
                 Kind::Hub | Kind::ClusterNetwork => vnet::read(self, cx, kind, id, prior).await,
                 Kind::Peering => peering::read(self, cx, id, prior).await,
                 Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::read(self, cx, kind, id).await,
@@ -159,7 +158,10 @@ mod backend {
     impl AzureBackend {
         async fn mark(&self, cx: &OpCtx, kind: Kind, id: &str, claim: bool) -> Result<(), BackendError> {
             match kind {
-                Kind::Onprem => Err(declaration_only(Op::Importing, kind)),
+                Kind::Onprem => Err(BackendError::DeclarationOnly {
+                    op: Op::Importing,
+                    kind,
+                }),
                 Kind::Hub | Kind::ClusterNetwork => vnet::claim(self, cx, kind, id, claim).await,
                 Kind::Peering => peering::claim(self, cx, id, claim).await,
                 Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {

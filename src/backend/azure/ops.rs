@@ -21,20 +21,20 @@ const SETTLE_LIMIT: Duration = Duration::from_secs(600);
 
 /// True while the VNET, a subnet or a peering side of it is being changed.
 fn unsettled(v: &models::VirtualNetwork) -> bool {
-    let busy = |s: Option<&serde_json::Value>| {
-        matches!(
-            s.and_then(serde_json::Value::as_str),
-            Some("Updating" | "Deleting" | "Creating")
-        )
+    use models::ProvisioningState as P;
+    let busy = |s: Option<&P>| match s {
+        Some(P::Updating | P::Deleting) => true,
+        Some(P::UnknownValue(s)) => s.eq_ignore_ascii_case("Creating"),
+        _ => false,
     };
-    let Ok(j) = serde_json::to_value(v) else { return false };
-    let p = &j["properties"];
-    busy(p.get("provisioningState"))
-        || ["subnets", "virtualNetworkPeerings"].iter().any(|k| {
-            p[*k]
-                .as_array()
-                .is_some_and(|items| items.iter().any(|i| busy(i["properties"].get("provisioningState"))))
-        })
+    let Some(p) = v.properties.as_ref() else { return false };
+    busy(p.provisioning_state.as_ref())
+        || p.subnets
+            .iter()
+            .any(|s| busy(s.properties.as_ref().and_then(|sp| sp.provisioning_state.as_ref())))
+        || p.virtual_network_peerings
+            .iter()
+            .any(|s| busy(s.properties.as_ref().and_then(|sp| sp.provisioning_state.as_ref())))
 }
 
 impl AzureBackend {
