@@ -23,6 +23,10 @@ pub const ENV_STATE: &str = "HYBRIDK8S_STATE";
 pub const ENV_STACK: &str = "HYBRIDK8S_STACK";
 /// Environment fallback of `subscription_id` (azurerm's name).
 pub const ENV_SUBSCRIPTION: &str = "ARM_SUBSCRIPTION_ID";
+/// Environment fallback of `kubeconfig_path` (the kubernetes provider's name).
+pub const ENV_KUBECONFIG_PATH: &str = "KUBE_CONFIG_PATH";
+/// Environment fallback of `kubeconfig_context` (the kubernetes provider's name).
+pub const ENV_KUBECONFIG_CONTEXT: &str = "KUBE_CTX";
 /// Where the local fabric lives when nothing says otherwise (relative to the
 /// working directory, like the CLI's default).
 pub const DEFAULT_STATE_PATH: &str = ".hybridk8s/fabric.db";
@@ -40,6 +44,10 @@ pub struct ProviderConfig {
     pub stack: String,
     /// How to reach ARM: resolved when `backend = "azure"` (no network, no token).
     pub azure: Option<AzureConfig>,
+    /// The default kubeconfig file of Kubernetes resources (`KUBE_CONFIG_PATH`).
+    pub kubeconfig_path: Option<PathBuf>,
+    /// The default kubeconfig context (`KUBE_CTX`).
+    pub kubeconfig_context: Option<String>,
 }
 
 /// The stack of a Terraform working directory: `terraform:` and its path,
@@ -105,6 +113,8 @@ impl ProviderConfig {
             stack: get("stack", ENV_STACK)
                 .unwrap_or_else(|| default_stack(&std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))),
             azure,
+            kubeconfig_path: get("kubeconfig_path", ENV_KUBECONFIG_PATH).map(PathBuf::from),
+            kubeconfig_context: get("kubeconfig_context", ENV_KUBECONFIG_CONTEXT),
         })
     }
 
@@ -136,6 +146,11 @@ pub fn validate(config: &Attrs) -> Vec<Diagnostic> {
     }
     if config.get("stack").and_then(Value::as_str) == Some("") {
         out.push(Diagnostic::error("invalid-stack", "stack is empty").at(&at, AttrPath::attr("stack")));
+    }
+    for name in ["kubeconfig_path", "kubeconfig_context"] {
+        if config.get(name).and_then(Value::as_str) == Some("") {
+            out.push(Diagnostic::error("invalid-kubeconfig", format!("{name} is empty")).at(&at, AttrPath::attr(name)));
+        }
     }
     if config.get("state_path").and_then(Value::as_str) == Some("") {
         out.push(Diagnostic::error("invalid-state-path", "state_path is empty").at(&at, AttrPath::attr("state_path")));
