@@ -1,0 +1,270 @@
+//! The HTTP side: authentication (bearer token or client certificate),
+//! faults, the request log, discovery, and the resource paths.
+
+use super::faults::Fault;
+use super::kinds::{self, Kind};
+use super::status::{self, Status};
+use super::store::Store;
+use super::Request;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub struct Shared {
+    pub store: Mutex<Store>,
+    pub opts: super::Options,
+    pub faults: super::Faults,
+    pub log: Mutex<Vec<Request>>,
+    pub connections: AtomicUsize,
+    pub tokens_expired: AtomicBool,
+}
+
+impl Shared {
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The connection is closed without an answer.
+#[derive(Debug)]
+pub struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+type Reply = Result<(u16, Value), Status>;
+
+pub async fn handle(
+    shared: Arc<Shared>,
+    user: Option<String>,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Dropped> {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let header = |n: &str| {
+        req.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (ct, accept, auth, ua) = (
+        header("content-type"),
+        header("accept"),
+        header("authorization"),
+        header("user-agent"),
+    );
+    let body = req.into_body().collect().await.map_err(|_| Dropped)?.to_bytes();
+    let record = |status: u16| {
+        shared.log.lock().unwrap_or_else(|e| e.into_inner()).push(Request {
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            status,
+            content_type: ct.clone(),
+            user_agent: ua.clone(),
+        });
+    };
+    let wait = shared.faults.latency();
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+    let mut extra: Vec<(&str, String)> = Vec::new();
+    let answer: Reply = match shared.faults.pick() {
+        Some(Fault::Drop) => {
+            record(0);
+            return Err(Dropped);
+        }
+        Some(Fault::Fail(code)) => {
+            if code == 429 {
+                extra.push(("Retry-After", "1".into()));
+            }
+            Err(status::internal(code))
+        }
+        None => {
+            let token = auth.strip_prefix("Bearer ").filter(|t| {
+                *t == shared.opts.token && !shared.tokens_expired.load(std::sync::atomic::Ordering::SeqCst)
+            });
+            if token.is_none() && user.is_none() {
+                Err(status::unauthorized())
+            } else {
+                let q: BTreeMap<String, String> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+                route(&shared, &method, &path, &q, &ct, &accept, &body)
+            }
+        }
+    };
+    let (code, value) = match answer {
+        Ok(a) => a,
+        Err(Status(c, v)) => (c, v),
+    };
+    record(code);
+    let mut b = hyper::Response::builder()
+        .status(code)
+        .header("Content-Type", "application/json")
+        .header("Cache-Control", "no-cache, private");
+    for (k, v) in extra {
+        b = b.header(k, v);
+    }
+    Ok(
+        b.body(Full::new(Bytes::from(serde_json::to_vec(&value).unwrap_or_default())))
+            .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new()))),
+    )
+}
+
+fn parse_body(ct: &str, body: &[u8]) -> Result<Value, Status> {
+    if body.is_empty() {
+        return Ok(json!({}));
+    }
+    let r = if ct.contains("yaml") {
+        serde_yaml::from_slice::<Value>(body).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_slice::<Value>(body).map_err(|e| e.to_string())
+    };
+    r.map_err(|e| status::bad_request(format!("error decoding request body: {e}")))
+}
+
+/// A resource path: kind, namespace (None: across namespaces), name.
+fn resolve(path: &str) -> Option<(Kind, Option<String>, Option<String>)> {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (group, version, rest) = match segs.as_slice() {
+        ["api", v, rest @ ..] => ("", *v, rest),
+        ["apis", g, v, rest @ ..] => (*g, *v, rest),
+        _ => return None,
+    };
+    let (ns, plural, name) = match rest {
+        ["namespaces"] => (None, "namespaces", None),
+        ["namespaces", n] => (None, "namespaces", Some(*n)),
+        ["namespaces", ns, p] => (Some(*ns), *p, None),
+        ["namespaces", ns, p, n] => (Some(*ns), *p, Some(*n)),
+        [p] => (None, *p, None),
+        [p, n] => (None, *p, Some(*n)),
+        _ => return None,
+    };
+    let k = Kind::by_plural(group, version, plural)?;
+    if !k.namespaced && ns.is_some() {
+        return None;
+    }
+    if k.namespaced && name.is_some() && ns.is_none() {
+        return None;
+    }
+    Some((k, ns.map(str::to_string), name.map(str::to_string)))
+}
+
+fn route(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    q: &BTreeMap<String, String>,
+    ct: &str,
+    accept: &str,
+    body: &[u8],
+) -> Reply {
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if method == "GET" {
+        let doc = match segs.as_slice() {
+            ["version"] => Some(kinds::version(
+                shared.opts.server_version.0,
+                shared.opts.server_version.1,
+            )),
+            ["api"] => Some(kinds::api_versions()),
+            ["apis"] => Some(kinds::group_list()),
+            ["api", v] => kinds::resource_list("", v),
+            ["apis", g] => kinds::group_doc(g),
+            ["apis", g, v] => kinds::resource_list(g, v),
+            _ => None,
+        };
+        if let Some(d) = doc {
+            return Ok((200, d));
+        }
+    }
+    let Some((k, ns, name)) = resolve(path) else {
+        return Err(status::path_not_found());
+    };
+    let manager = q.get("fieldManager").cloned();
+    let default_manager = "kubectl".to_string();
+    let mut st = shared.store();
+    let ns_s = ns.clone().unwrap_or_default();
+    match (method, name) {
+        ("GET", Some(n)) => st
+            .get(&k, &ns_s, &n)
+            .cloned()
+            .map(|o| (200, super::table::maybe(&k, accept, vec![o.clone()], None).unwrap_or(o)))
+            .ok_or_else(|| status::not_found(&k, &n)),
+        ("GET", None) => {
+            let items = st.list(&k, ns.as_deref().filter(|_| k.namespaced));
+            let rv = st.resource_version();
+            if let Some(t) = super::table::maybe(&k, accept, items.clone(), Some(&rv)) {
+                return Ok((200, t));
+            }
+            let items: Vec<Value> = items
+                .into_iter()
+                .map(|mut o| {
+                    if let Some(m) = o.as_object_mut() {
+                        m.remove("apiVersion");
+                        m.remove("kind");
+                    }
+                    o
+                })
+                .collect();
+            Ok((
+                200,
+                json!({"kind": format!("{}List", k.kind), "apiVersion": k.api_version(), "metadata": {"resourceVersion": rv}, "items": items}),
+            ))
+        }
+        ("POST", None) => {
+            let obj = parse_body(ct, body)?;
+            st.create(&k, &ns_s, obj, manager.as_deref().unwrap_or(&default_manager))
+                .map(|o| (201, o))
+        }
+        ("PUT", Some(n)) => {
+            let obj = parse_body(ct, body)?;
+            st.replace(&k, &ns_s, &n, obj, manager.as_deref().unwrap_or(&default_manager))
+                .map(|o| (200, o))
+        }
+        ("PATCH", Some(n)) => {
+            let ct_base = ct.split(';').next().unwrap_or("").trim();
+            let patch = parse_body(ct, body)?;
+            match ct_base {
+                "application/apply-patch+yaml" | "application/apply-patch+cbor" => {
+                    let Some(m) = manager else {
+                        return Err(status::bad_request(
+                            "PATCH requests with apply-patch content type require a fieldManager query parameter"
+                                .into(),
+                        ));
+                    };
+                    let force = q.get("force").is_some_and(|f| f == "true");
+                    let existed = st.get(&k, &ns_s, &n).is_some();
+                    st.apply(&k, &ns_s, &n, patch, &m, force)
+                        .map(|o| (if existed { 200 } else { 201 }, o))
+                }
+                "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
+                    let strategic = ct_base.contains("strategic");
+                    st.patch(
+                        &k,
+                        &ns_s,
+                        &n,
+                        &patch,
+                        strategic,
+                        manager.as_deref().unwrap_or(&default_manager),
+                    )
+                    .map(|o| (200, o))
+                }
+                other => Err(status::unsupported_media(other)),
+            }
+        }
+        ("DELETE", Some(n)) => {
+            let opts = parse_body("application/json", body)?;
+            st.delete(&k, &ns_s, &n, &opts).map(|o| (200, o))
+        }
+        _ => Err(status::method_not_allowed()),
+    }
+}
