@@ -182,3 +182,54 @@ pub fn version(major: u32, minor: u32) -> Value {
         "platform": "linux/amd64",
     })
 }
+
+fn gv_path(group: &str, version: &str) -> String {
+    if group.is_empty() {
+        format!("api/{version}")
+    } else {
+        format!("apis/{group}/{version}")
+    }
+}
+
+/// `/openapi/v3`: the group-versions with documents.
+pub fn openapi_root() -> Value {
+    let mut paths = serde_json::Map::new();
+    for k in KINDS {
+        let p = gv_path(k.group, k.version);
+        paths.insert(
+            p.clone(),
+            json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash=emu{}", p.len())}),
+        );
+    }
+    json!({"paths": paths})
+}
+
+/// `/openapi/v3/<gv path>`: only what kubectl looks for, the PATCH operations
+/// with their `fieldValidation` parameter (so it validates on the server).
+pub fn openapi_gv(path: &str) -> Option<Value> {
+    let mut paths = serde_json::Map::new();
+    for k in KINDS.iter().filter(|k| gv_path(k.group, k.version) == path) {
+        let item = if k.namespaced {
+            format!("/{path}/namespaces/{{namespace}}/{}/{{name}}", k.plural)
+        } else {
+            format!("/{path}/{}/{{name}}", k.plural)
+        };
+        let param = |n: &str| json!({"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": true}});
+        paths.insert(
+            item,
+            json!({"patch": {
+                "operationId": format!("patch{}", k.kind),
+                "x-kubernetes-action": "patch",
+                "x-kubernetes-group-version-kind": {"group": k.group, "version": k.version, "kind": k.kind},
+                "parameters": [param("dryRun"), param("fieldManager"), param("fieldValidation"), param("force")],
+                "responses": {"200": {"description": "OK"}},
+            }}),
+        );
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    Some(
+        json!({"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.33.3"}, "paths": paths, "components": {"schemas": {}}}),
+    )
+}

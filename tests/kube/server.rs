@@ -180,6 +180,8 @@ fn route(
             ["api", v] => kinds::resource_list("", v),
             ["apis", g] => kinds::group_doc(g),
             ["apis", g, v] => kinds::resource_list(g, v),
+            ["openapi", "v3"] => Some(kinds::openapi_root()),
+            ["openapi", "v3", rest @ ..] => kinds::openapi_gv(&rest.join("/")),
             _ => None,
         };
         if let Some(d) = doc {
