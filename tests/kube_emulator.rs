@@ -225,3 +225,449 @@ async fn kubectl_rollout_restart_sets_the_restarted_at_annotation() {
         .collect();
     assert_eq!(managers, ["kube-addon-manager", "kubectl-rollout"]);
 }
+
+fn client(emu: &KubeEmulator) -> reqwest::Client {
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(emu.ca_pem().as_bytes()).expect("CA"))
+        .build()
+        .expect("client")
+}
+
+async fn call(
+    emu: &KubeEmulator,
+    method: reqwest::Method,
+    path: &str,
+    content_type: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut rq = client(emu)
+        .request(method, format!("{}{path}", emu.url()))
+        .bearer_auth(emu.token());
+    if let Some(b) = body {
+        rq = rq.header("Content-Type", content_type).body(b.to_string());
+    }
+    let resp = rq.send().await.expect("answer");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+use reqwest::Method;
+use serde_json::json;
+
+fn service(name: &str, port: i64) -> serde_json::Value {
+    json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
+           "spec": {"ports": [{"port": port, "protocol": "TCP"}]}})
+}
+
+#[tokio::test]
+async fn unauthenticated_and_expired_callers_get_401() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let resp = client(&emu)
+        .get(format!("{}/api/v1/namespaces", emu.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 401);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["kind"], "Status");
+    assert_eq!(body["message"], "Unauthorized");
+    assert_eq!(body["reason"], "Unauthorized");
+    assert_eq!(call(&emu, Method::GET, "/api/v1/namespaces", "", None).await.0, 200);
+    emu.expire_tokens();
+    assert_eq!(call(&emu, Method::GET, "/api/v1/namespaces", "", None).await.0, 401);
+    // A client certificate still works.
+    let k = Kubectl::new(&emu, Auth::ClientCert);
+    k.ok(&["get", "ns", "default"]);
+    let t = Kubectl::new(&emu, Auth::Token);
+    let (ok, _, err) = t.run(&["get", "ns", "default"]);
+    assert!(!ok && err.contains("You must be logged in to the server"), "{err}");
+}
+
+#[tokio::test]
+async fn errors_answer_kubernetes_status_bodies() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let (s, b) = call(&emu, Method::GET, "/api/v1/namespaces/default/services/nope", "", None).await;
+    assert_eq!(
+        (s, b["reason"].as_str(), b["message"].as_str()),
+        (404, Some("NotFound"), Some("services \"nope\" not found"))
+    );
+    let (s, b) = call(
+        &emu,
+        Method::GET,
+        "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/nope",
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, b["message"].as_str()),
+        (404, Some("endpointslices.discovery.k8s.io \"nope\" not found"))
+    );
+
+    let (s, created) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/default/services?fieldManager=hybridk8s",
+        "application/json",
+        Some(service("web", 80)),
+    )
+    .await;
+    assert_eq!(s, 201, "{created}");
+    assert!(created["spec"]["clusterIP"].as_str().unwrap().starts_with("10.0."));
+    assert_eq!(created["spec"]["sessionAffinity"], "None");
+    assert_eq!(created["metadata"]["managedFields"][0]["operation"], "Update");
+    assert_eq!(created["metadata"]["managedFields"][0]["manager"], "hybridk8s");
+    let (s, b) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/default/services",
+        "application/json",
+        Some(service("web", 80)),
+    )
+    .await;
+    assert_eq!(
+        (s, b["reason"].as_str(), b["message"].as_str()),
+        (409, Some("AlreadyExists"), Some("services \"web\" already exists"))
+    );
+
+    let mut other_ns = service("web", 80);
+    other_ns["metadata"]["namespace"] = json!("shop");
+    let (s, b) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/shop/services",
+        "application/json",
+        Some(other_ns),
+    )
+    .await;
+    assert_eq!((s, b["message"].as_str()), (404, Some("namespaces \"shop\" not found")));
+
+    let (s, b) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/default/services",
+        "application/json",
+        Some(service("bad", 70000)),
+    )
+    .await;
+    assert_eq!((s, b["reason"].as_str()), (422, Some("Invalid")));
+    assert_eq!(b["details"]["causes"][0]["field"], "spec.ports[0].port");
+    assert_eq!(
+        b["message"],
+        "Service \"bad\" is invalid: spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive"
+    );
+    let (s, b) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/default/services",
+        "application/json",
+        Some(service("Bad_Name", 80)),
+    )
+    .await;
+    assert_eq!(
+        (s, b["details"]["causes"][0]["field"].as_str()),
+        (422, Some("metadata.name"))
+    );
+    let ext =
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "ext"}, "spec": {"type": "ExternalName"}});
+    let (s, b) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/default/services",
+        "application/json",
+        Some(ext),
+    )
+    .await;
+    assert_eq!(
+        (s, b["details"]["causes"][0]["field"].as_str()),
+        (422, Some("spec.externalName"))
+    );
+    let slice = json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "s"},
+        "endpoints": [{"addresses": ["127.0.0.1"]}, {"addresses": ["169.254.0.9"]}]});
+    let (s, b) = call(
+        &emu,
+        Method::POST,
+        "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices",
+        "application/json",
+        Some(slice),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let fields: Vec<&str> = b["details"]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["addressType", "endpoints[0].addresses[0]", "endpoints[1].addresses[0]"]
+    );
+
+    // Delete: preconditions, then 200 with the object, then 404.
+    let (s, b) = call(
+        &emu,
+        Method::DELETE,
+        "/api/v1/namespaces/default/services/web",
+        "application/json",
+        Some(json!({"preconditions": {"uid": "other"}})),
+    )
+    .await;
+    assert_eq!((s, b["reason"].as_str()), (409, Some("Conflict")));
+    let uid = created["metadata"]["uid"].clone();
+    let (s, _) = call(
+        &emu,
+        Method::DELETE,
+        "/api/v1/namespaces/default/services/web",
+        "application/json",
+        Some(json!({"preconditions": {"uid": uid}})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, _) = call(
+        &emu,
+        Method::DELETE,
+        "/api/v1/namespaces/default/services/web",
+        "application/json",
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn server_side_apply_records_owners_and_reports_conflicts() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let path = "/api/v1/namespaces/default/services/web";
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        path,
+        "application/apply-patch+yaml",
+        Some(service("web", 80)),
+    )
+    .await;
+    assert_eq!((s, b["reason"].as_str()), (400, Some("BadRequest")));
+    let (s, _) = call(
+        &emu,
+        Method::PATCH,
+        &format!("{path}?fieldManager=hybridk8s"),
+        "application/apply-patch+yaml",
+        Some(service("web", 80)),
+    )
+    .await;
+    assert_eq!(s, 201);
+    emu.put_as("kubectl-edit", {
+        let mut v = emu.get("v1", "Service", "default", "web").unwrap();
+        v["spec"]["ports"][0]["targetPort"] = json!(8080);
+        v
+    });
+    let mut changed = service("web", 80);
+    changed["spec"]["ports"][0]["targetPort"] = json!(9090);
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        &format!("{path}?fieldManager=hybridk8s"),
+        "application/apply-patch+yaml",
+        Some(changed.clone()),
+    )
+    .await;
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(b["message"], "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1: .spec.ports[port=80,protocol=\"TCP\"].targetPort");
+    assert_eq!(b["details"]["causes"][0]["reason"], "FieldManagerConflict");
+    assert_eq!(
+        b["details"]["causes"][0]["message"],
+        "conflict with \"kubectl-edit\" using v1"
+    );
+    assert_eq!(
+        b["details"]["causes"][0]["field"],
+        ".spec.ports[port=80,protocol=\"TCP\"].targetPort"
+    );
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        &format!("{path}?fieldManager=hybridk8s&force=true"),
+        "application/apply-patch+yaml",
+        Some(changed),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["spec"]["ports"][0]["targetPort"], 9090);
+    // A field the applier stops applying goes away.
+    let mut labelled = service("web", 80);
+    labelled["metadata"]["labels"] = json!({"a": "1"});
+    call(
+        &emu,
+        Method::PATCH,
+        &format!("{path}?fieldManager=hybridk8s"),
+        "application/apply-patch+yaml",
+        Some(labelled),
+    )
+    .await;
+    assert_eq!(
+        emu.get("v1", "Service", "default", "web").unwrap()["metadata"]["labels"]["a"],
+        "1"
+    );
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        &format!("{path}?fieldManager=hybridk8s"),
+        "application/apply-patch+yaml",
+        Some(service("web", 80)),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(b["metadata"].get("labels").is_none_or(|l| l.get("a").is_none()), "{b}");
+    // apply_as by another manager conflicts with hybridk8s' applied targetPort? No: it applies none.
+    assert!(emu.apply_as("other", service("web", 81)).is_ok());
+    assert_eq!(
+        emu.get("v1", "Service", "default", "web").unwrap()["spec"]["ports"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn merge_patches_and_lists_across_namespaces() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let patch = json!({"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": "2026-01-01T00:00:00Z"}}}}});
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        "/apis/apps/v1/namespaces/kube-system/deployments/coredns",
+        "application/merge-patch+json",
+        Some(patch),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(b["spec"]["replicas"], 2);
+    let (s, b) = call(&emu, Method::GET, "/api/v1/services", "", None).await;
+    assert_eq!(s, 200);
+    assert_eq!(b["kind"], "ServiceList");
+    let names: Vec<&str> = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kubernetes", "kube-dns"]);
+    let (_, cm) = call(
+        &emu,
+        Method::GET,
+        "/api/v1/namespaces/kube-system/configmaps/coredns",
+        "",
+        None,
+    )
+    .await;
+    assert!(cm["data"]["Corefile"]
+        .as_str()
+        .unwrap()
+        .contains("import custom/*.server"));
+    assert_eq!(cm["metadata"]["managedFields"][0]["manager"], "kube-addon-manager");
+}
+
+#[tokio::test]
+async fn discovery_answers_plain_json_for_aggregated_requests() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let resp = client(&emu)
+        .get(format!("{}/apis", emu.url()))
+        .bearer_auth(emu.token())
+        .header(
+            "Accept",
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json",
+        )
+        .send()
+        .await
+        .unwrap();
+    let b: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(b["kind"], "APIGroupList");
+    let (_, v1) = call(&emu, Method::GET, "/api/v1", "", None).await;
+    let svc = v1["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "services")
+        .unwrap();
+    assert_eq!(svc["shortNames"], json!(["svc"]));
+    assert_eq!(svc["namespaced"], true);
+    let (_, v) = call(&emu, Method::GET, "/version", "", None).await;
+    assert_eq!((v["major"].as_str(), v["minor"].as_str()), (Some("1"), Some("33")));
+}
+
+#[tokio::test]
+async fn faults_fail_throttle_and_drop() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    emu.faults().fail_next(500, 1);
+    let (s, b) = call(&emu, Method::GET, "/api/v1/namespaces", "", None).await;
+    assert_eq!((s, b["kind"].as_str()), (500, Some("Status")));
+    emu.faults().fail_next(429, 1);
+    let resp = client(&emu)
+        .get(format!("{}/api/v1/namespaces", emu.url()))
+        .bearer_auth(emu.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 429);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    emu.faults().drop_next(1);
+    assert!(client(&emu)
+        .get(format!("{}/api/v1/namespaces", emu.url()))
+        .bearer_auth(emu.token())
+        .send()
+        .await
+        .is_err());
+    assert_eq!(call(&emu, Method::GET, "/api/v1/namespaces", "", None).await.0, 200);
+    emu.faults().fail_rate(503, 1.0);
+    assert_eq!(call(&emu, Method::GET, "/api/v1/namespaces", "", None).await.0, 503);
+    emu.faults().clear();
+    emu.faults().set_latency(std::time::Duration::from_millis(5));
+    assert_eq!(call(&emu, Method::GET, "/api/v1/namespaces", "", None).await.0, 200);
+    let statuses: Vec<u16> = emu.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [500, 429, 0, 200, 503, 200]);
+    // One client, one pooled connection for several calls.
+    emu.faults().clear();
+    let before = emu.connections();
+    let c = client(&emu);
+    for _ in 0..3 {
+        let r = c
+            .get(format!("{}/api/v1/namespaces", emu.url()))
+            .bearer_auth(emu.token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.bytes().await.unwrap();
+    }
+    assert_eq!(emu.connections(), before + 1);
+}
+
+#[tokio::test]
+async fn kubeconfigs_merge_contexts() {
+    let a = KubeEmulator::start(Options::default()).await;
+    let b = KubeEmulator::start(Options {
+        seed_aks: false,
+        ..Options::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    a.write_kubeconfig(&path, "one", Auth::Token);
+    b.write_kubeconfig(&path, "two", Auth::ClientCert);
+    let cfg: serde_json::Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(cfg["current-context"], "one");
+    assert_eq!(cfg["contexts"].as_array().unwrap().len(), 2);
+    let run = |ctx: &str| {
+        Command::new("kubectl")
+            .args(["--context", ctx, "get", "ns", "-o", "name"])
+            .env("KUBECONFIG", &path)
+            .output()
+            .unwrap()
+    };
+    let one = run("one");
+    assert!(String::from_utf8_lossy(&one.stdout).contains("namespace/kube-system"));
+    let two = run("two");
+    assert!(two.status.success());
+    assert_eq!(String::from_utf8_lossy(&two.stdout), "");
+}
