@@ -671,3 +671,50 @@ async fn kubeconfigs_merge_contexts() {
     assert!(two.status.success());
     assert_eq!(String::from_utf8_lossy(&two.stdout), "");
 }
+
+#[tokio::test]
+async fn endpoints_refuse_loopback_and_namespaces_take_their_objects_along() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let ep = json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "legacy"},
+        "subsets": [{"addresses": [{"ip": "127.0.0.2"}], "ports": [{"port": 80}]}]});
+    let (s, b) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/default/endpoints",
+        "application/json",
+        Some(ep),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert_eq!(b["details"]["causes"][0]["field"], "subsets[0].addresses[0].ip");
+    assert_eq!(
+        b["details"]["causes"][0]["message"],
+        "Invalid value: \"127.0.0.2\": may not be in the loopback range (127.0.0.0/8, ::1/128)"
+    );
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
+    assert_eq!(
+        call(&emu, Method::POST, "/api/v1/namespaces", "application/json", Some(ns))
+            .await
+            .0,
+        201
+    );
+    let mut svc = service("web", 80);
+    svc["metadata"]["namespace"] = json!("shop");
+    assert_eq!(
+        call(
+            &emu,
+            Method::POST,
+            "/api/v1/namespaces/shop/services",
+            "application/json",
+            Some(svc)
+        )
+        .await
+        .0,
+        201
+    );
+    assert!(emu.delete("v1", "Namespace", "", "shop"));
+    assert!(emu.get("v1", "Service", "shop", "web").is_none());
+    assert!(!emu.delete("v1", "Namespace", "", "shop"));
+    let (s, _) = call(&emu, Method::GET, "/api/v1/widgets", "", None).await;
+    assert_eq!(s, 404);
+}

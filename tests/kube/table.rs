@@ -8,10 +8,45 @@ fn col(name: &str, ty: &str, format: &str, priority: u32) -> Value {
     json!({"name": name, "type": ty, "format": format, "description": name, "priority": priority})
 }
 
+/// Seconds since the epoch of an RFC 3339 UTC time (`2026-01-02T03:04:05Z`).
+fn epoch(t: &str) -> Option<i64> {
+    let n = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let (hh, mm, ss) = (n(11..13)?, n(14..16)?, n(17..19)?);
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// The AGE column the way kubectl prints durations (`45s`, `3m20s`, `5h`, `2d`).
 fn age(obj: &Value) -> String {
-    let _ = obj;
-    // Ages depend on the clock; the emulator's objects are young.
-    "0s".into()
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let Some(created) = obj
+        .pointer("/metadata/creationTimestamp")
+        .and_then(Value::as_str)
+        .and_then(epoch)
+    else {
+        return "<unknown>".into();
+    };
+    let s = (now - created).max(0);
+    let (m, h, d) = (s / 60, s / 3600, s / 86_400);
+    match () {
+        _ if s < 120 => format!("{s}s"),
+        _ if m < 10 && s % 60 != 0 => format!("{m}m{}s", s % 60),
+        _ if m < 180 => format!("{m}m"),
+        _ if h < 8 && m % 60 != 0 => format!("{h}h{}m", m % 60),
+        _ if h < 48 => format!("{h}h"),
+        _ if h < 192 && h % 24 != 0 => format!("{d}d{}h", h % 24),
+        _ => format!("{d}d"),
+    }
 }
 
 fn ports(list: &[Value], port_key: &str) -> String {
