@@ -718,3 +718,47 @@ async fn endpoints_refuse_loopback_and_namespaces_take_their_objects_along() {
     let (s, _) = call(&emu, Method::GET, "/api/v1/widgets", "", None).await;
     assert_eq!(s, 404);
 }
+
+#[tokio::test]
+async fn kubectl_lists_several_kinds_at_once() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let k = Kubectl::new(&emu, Auth::Token);
+    let out = k.ok(&["get", "svc,endpointslices", "-A"]);
+    assert!(out.contains("service/kubernetes"), "{out}");
+    assert!(out.contains("endpointslice.discovery.k8s.io/kubernetes"), "{out}");
+    let out = k.ok(&["get", "cm,deploy", "-n", "kube-system", "-o", "name"]);
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "configmap/coredns",
+            "configmap/coredns-custom",
+            "deployment.apps/coredns"
+        ]
+    );
+    let f = k.file(
+        "ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: \"1\"\n",
+    );
+    k.ok(&["apply", "--server-side", "-f", f.to_str().unwrap()]);
+    let out = k.ok(&["get", "cm", "settings", "-n", "shop", "-o", "jsonpath={.data.a}"]);
+    assert_eq!(out, "1");
+}
+
+/// kubectl never sends a bearer token over plain HTTP, so plain HTTP is
+/// for HTTP-level clients.
+#[tokio::test]
+async fn plain_http_serves_the_same_api() {
+    let emu = KubeEmulator::start(Options {
+        tls: false,
+        ..Options::default()
+    })
+    .await;
+    assert!(emu.url().starts_with("http://127.0.0.1:"));
+    let c = reqwest::Client::new();
+    let url = format!("{}/api/v1/namespaces/default", emu.url());
+    assert_eq!(c.get(&url).send().await.unwrap().status().as_u16(), 401);
+    let r = c.get(&url).bearer_auth(emu.token()).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let ns: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(ns["metadata"]["labels"]["kubernetes.io/metadata.name"], "default");
+}
