@@ -762,3 +762,78 @@ async fn plain_http_serves_the_same_api() {
     let ns: serde_json::Value = r.json().await.unwrap();
     assert_eq!(ns["metadata"]["labels"]["kubernetes.io/metadata.name"], "default");
 }
+
+#[tokio::test]
+async fn selectors_dry_runs_and_orphaning_deletes() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let (_, b) = call(
+        &emu,
+        Method::GET,
+        "/api/v1/services?labelSelector=k8s-app%3Dkube-dns",
+        "",
+        None,
+    )
+    .await;
+    let names: Vec<&str> = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kube-dns"]);
+    let (_, b) = call(&emu, Method::GET, "/api/v1/services?labelSelector=!k8s-app", "", None).await;
+    assert_eq!(b["items"][0]["metadata"]["name"], "kubernetes");
+    let (_, b) = call(
+        &emu,
+        Method::GET,
+        "/api/v1/services?fieldSelector=metadata.namespace%3Ddefault",
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(b["items"].as_array().unwrap().len(), 1);
+
+    let (s, _) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/default/services?dryRun=All",
+        "application/json",
+        Some(service("web", 80)),
+    )
+    .await;
+    assert_eq!(s, 201);
+    assert!(emu.get("v1", "Service", "default", "web").is_none());
+
+    let (_, svc) = call(
+        &emu,
+        Method::POST,
+        "/api/v1/namespaces/default/services",
+        "application/json",
+        Some(service("web", 80)),
+    )
+    .await;
+    let slice = json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "web", "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": "web", "uid": svc["metadata"]["uid"]}]},
+        "addressType": "IPv4", "endpoints": [{"addresses": ["10.1.0.4"]}]});
+    let (s, _) = call(
+        &emu,
+        Method::POST,
+        "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices",
+        "application/json",
+        Some(slice),
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (s, _) = call(
+        &emu,
+        Method::DELETE,
+        "/api/v1/namespaces/default/services/web",
+        "application/json",
+        Some(json!({"propagationPolicy": "Orphan"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(emu
+        .get("discovery.k8s.io/v1", "EndpointSlice", "default", "web")
+        .is_some());
+}

@@ -193,7 +193,13 @@ fn route(
     };
     let manager = q.get("fieldManager").cloned();
     let default_manager = "kubectl".to_string();
-    let mut st = shared.store();
+    let mut guard = shared.store();
+    // `dryRun=All`: the answer of the write, nothing kept.
+    let mut scratch = q.get("dryRun").is_some_and(|d| d == "All").then(|| guard.clone());
+    let st: &mut Store = match scratch.as_mut() {
+        Some(s) => s,
+        None => &mut guard,
+    };
     let ns_s = ns.clone().unwrap_or_default();
     match (method, name) {
         ("GET", Some(n)) => st
@@ -202,7 +208,20 @@ fn route(
             .map(|o| (200, super::table::maybe(&k, accept, vec![o.clone()], None).unwrap_or(o)))
             .ok_or_else(|| status::not_found(&k, &n)),
         ("GET", None) => {
-            let items = st.list(&k, ns.as_deref().filter(|_| k.namespaced));
+            let mut items = st.list(&k, ns.as_deref().filter(|_| k.namespaced));
+            if let Some(sel) = q.get("labelSelector") {
+                let sel = selector(sel)
+                    .ok_or_else(|| status::bad_request(format!("unable to parse requirement: {sel:?}")))?;
+                items.retain(|o| sel.iter().all(|r| r.matches(&o["metadata"]["labels"])));
+            }
+            if let Some(sel) = q.get("fieldSelector") {
+                let sel =
+                    selector(sel).ok_or_else(|| status::bad_request(format!("invalid field selector: {sel:?}")))?;
+                items.retain(|o| {
+                    let fields = json!({"metadata.name": o["metadata"]["name"], "metadata.namespace": o["metadata"]["namespace"]});
+                    sel.iter().all(|r| r.matches(&fields))
+                });
+            }
             let rv = st.resource_version();
             if let Some(t) = super::table::maybe(&k, accept, items.clone(), Some(&rv)) {
                 return Ok((200, t));
@@ -264,9 +283,53 @@ fn route(
             }
         }
         ("DELETE", Some(n)) => {
-            let opts = parse_body("application/json", body)?;
+            let mut opts = parse_body("application/json", body)?;
+            if let Some(p) = q.get("propagationPolicy") {
+                opts["propagationPolicy"] = json!(p);
+            }
             st.delete(&k, &ns_s, &n, &opts).map(|o| (200, o))
         }
         _ => Err(status::method_not_allowed()),
     }
+}
+
+/// One requirement of a label or field selector.
+enum Requirement {
+    Eq(String, String),
+    Ne(String, String),
+    Exists(String),
+    Absent(String),
+}
+
+impl Requirement {
+    fn matches(&self, labels: &Value) -> bool {
+        let get = |k: &str| labels.get(k).and_then(Value::as_str);
+        match self {
+            Requirement::Eq(k, v) => get(k) == Some(v.as_str()),
+            Requirement::Ne(k, v) => get(k) != Some(v.as_str()),
+            Requirement::Exists(k) => get(k).is_some(),
+            Requirement::Absent(k) => get(k).is_none(),
+        }
+    }
+}
+
+/// `a=b,c!=d,e,!f` (the equality-based selector syntax).
+fn selector(s: &str) -> Option<Vec<Requirement>> {
+    s.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            let p = p.trim();
+            if let Some((k, v)) = p.split_once("!=") {
+                Some(Requirement::Ne(k.trim().into(), v.trim().into()))
+            } else if let Some((k, v)) = p.split_once("==").or_else(|| p.split_once('=')) {
+                Some(Requirement::Eq(k.trim().into(), v.trim().into()))
+            } else if let Some(k) = p.strip_prefix('!') {
+                Some(Requirement::Absent(k.trim().into()))
+            } else if p.contains(' ') || p.contains('(') {
+                None
+            } else {
+                Some(Requirement::Exists(p.into()))
+            }
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 type Key = (String, String, String); // qualified plural, namespace, name
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Store {
     objects: BTreeMap<Key, Value>,
     rv: u64,
@@ -565,7 +565,13 @@ impl Store {
                 return Err(status::conflict(k, name, format!("Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {have}")));
             }
         }
-        self.remove(k, ns, name);
+        let orphan = options.get("propagationPolicy").and_then(Value::as_str) == Some("Orphan");
+        if orphan {
+            self.objects.remove(&key(k, ns, name));
+            self.rv += 1;
+        } else {
+            self.remove(k, ns, name);
+        }
         Ok(old)
     }
 
