@@ -837,3 +837,99 @@ async fn selectors_dry_runs_and_orphaning_deletes() {
         .get("discovery.k8s.io/v1", "EndpointSlice", "default", "web")
         .is_some());
 }
+
+#[tokio::test]
+async fn apply_after_create_conflicts_with_the_creators_update_entry() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let base = "/api/v1/namespaces/default/services";
+    let mut svc = service("web", 80);
+    svc["spec"]["ports"][0]["targetPort"] = json!(8080);
+    call(
+        &emu,
+        Method::POST,
+        &format!("{base}?fieldManager=hybridk8s"),
+        "application/json",
+        Some(svc.clone()),
+    )
+    .await;
+    // The same manager applying is another (manager, operation) pair.
+    svc["spec"]["ports"][0]["targetPort"] = json!(9090);
+    svc["spec"]["sessionAffinity"] = json!("ClientIP");
+    let apply = format!("{base}/web?fieldManager=hybridk8s");
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        &apply,
+        "application/apply-patch+yaml",
+        Some(svc.clone()),
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(
+        b["message"],
+        "Apply failed with 2 conflicts: conflicts with \"hybridk8s\" using v1:\n- .spec.ports[port=80,protocol=\"TCP\"].targetPort\n- .spec.sessionAffinity"
+    );
+    assert_eq!(b["details"]["causes"].as_array().unwrap().len(), 2);
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        &format!("{apply}&force=true"),
+        "application/apply-patch+yaml",
+        Some(svc.clone()),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let ops: Vec<(&str, &str)> = b["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["manager"].as_str().unwrap(), e["operation"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ops, [("hybridk8s", "Update"), ("hybridk8s", "Apply")]);
+    // Applying again with the same values conflicts with nobody.
+    let (s, _) = call(
+        &emu,
+        Method::PATCH,
+        &apply,
+        "application/apply-patch+yaml",
+        Some(svc.clone()),
+    )
+    .await;
+    assert_eq!(s, 200);
+    // A port the applier stops applying goes; one another manager co-owns stays.
+    svc["spec"]["ports"] =
+        json!([{"port": 80, "protocol": "TCP", "targetPort": 9090}, {"port": 443, "protocol": "TCP"}]);
+    call(
+        &emu,
+        Method::PATCH,
+        &apply,
+        "application/apply-patch+yaml",
+        Some(svc.clone()),
+    )
+    .await;
+    svc["spec"]["ports"] = json!([{"port": 80, "protocol": "TCP", "targetPort": 9090}]);
+    let (_, b) = call(
+        &emu,
+        Method::PATCH,
+        &apply,
+        "application/apply-patch+yaml",
+        Some(svc.clone()),
+    )
+    .await;
+    let ports: Vec<i64> = b["spec"]["ports"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{b}"))
+        .iter()
+        .map(|p| p["port"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ports, [80]);
+    let mut theirs = service("web", 80);
+    theirs["metadata"]["labels"] = json!({"team": "a"});
+    theirs["spec"]["ports"][0]["targetPort"] = json!(9090);
+    emu.apply_as("kubectl", theirs).expect("co-owned, same values");
+    let mut mine = svc.clone();
+    mine["metadata"]["labels"] = json!({"team": "a"});
+    call(&emu, Method::PATCH, &apply, "application/apply-patch+yaml", Some(mine)).await;
+    let (_, b) = call(&emu, Method::PATCH, &apply, "application/apply-patch+yaml", Some(svc)).await;
+    assert_eq!(b["metadata"]["labels"]["team"], "a", "kubectl still owns it");
+}

@@ -431,13 +431,19 @@ pub fn apply(
         .filter(|e| !mine(e))
         .flat_map(|e| e.paths.iter().cloned())
         .collect();
-    // Deepest first, so an item goes after its fields were looked at.
+    // Shallowest first: a list item goes whole (its key fields are how it
+    // is found), and what lay under it needs no further removal.
     let mut gone: Vec<&Path> = before.iter().filter(|p| !cfg_walk.contains_key(*p)).collect();
-    gone.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    gone.sort_by_key(|p| p.len());
+    let mut removed: Vec<&Path> = Vec::new();
     for p in gone {
+        if removed.iter().any(|r| p.starts_with(r)) {
+            continue;
+        }
         let shared = others.iter().any(|o| o.starts_with(p));
         if !shared {
             remove(kind, &mut merged, p);
+            removed.push(p);
         }
     }
     let paths: BTreeSet<Path> = cfg_walk.keys().cloned().collect();
