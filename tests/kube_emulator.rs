@@ -933,3 +933,25 @@ async fn apply_after_create_conflicts_with_the_creators_update_entry() {
     let (_, b) = call(&emu, Method::PATCH, &apply, "application/apply-patch+yaml", Some(svc)).await;
     assert_eq!(b["metadata"]["labels"]["team"], "a", "kubectl still owns it");
 }
+
+#[tokio::test]
+async fn kubectl_prints_the_columns_of_each_kind() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let k = Kubectl::new(&emu, Auth::Token);
+    let out = k.ok(&["get", "deploy", "-n", "kube-system"]);
+    let head: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(head, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+    assert!(out.lines().nth(1).unwrap().starts_with("coredns   2/2"), "{out}");
+    let out = k.ok(&["get", "cm", "-n", "kube-system"]);
+    let rows: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0], ["NAME", "DATA", "AGE"]);
+    assert_eq!(&rows[1][..2], ["coredns", "1"]);
+    assert_eq!(&rows[2][..2], ["coredns-custom", "0"]);
+    let out = k.ok(&["get", "svc", "kube-dns", "-n", "kube-system"]);
+    let rows: Vec<Vec<&str>> = out.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0], ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]);
+    assert_eq!(
+        &rows[1][..5],
+        ["kube-dns", "ClusterIP", "10.0.0.10", "<none>", "53/UDP,53/TCP"]
+    );
+}

@@ -143,6 +143,57 @@ fn columns_and_cells(k: &Kind, o: &Value) -> (Vec<Value>, Vec<Value>) {
                 json!(age(o)),
             ],
         ),
+        "ConfigMap" => {
+            let n = o["data"].as_object().map_or(0, |m| m.len()) + o["binaryData"].as_object().map_or(0, |m| m.len());
+            (
+                vec![
+                    col("Name", "string", "name", 0),
+                    col("Data", "string", "", 0),
+                    col("Age", "string", "", 0),
+                ],
+                vec![name, json!(n), json!(age(o))],
+            )
+        }
+        "Deployment" => {
+            let want = o["spec"]["replicas"].as_i64().unwrap_or(1);
+            let st = &o["status"];
+            let n = |f: &str| st[f].as_i64().unwrap_or(0);
+            (
+                vec![
+                    col("Name", "string", "name", 0),
+                    col("Ready", "string", "", 0),
+                    col("Up-to-date", "integer", "", 0),
+                    col("Available", "integer", "", 0),
+                    col("Age", "string", "", 0),
+                ],
+                vec![
+                    name,
+                    json!(format!("{}/{want}", n("readyReplicas"))),
+                    json!(n("updatedReplicas")),
+                    json!(n("availableReplicas")),
+                    json!(age(o)),
+                ],
+            )
+        }
+        "Endpoints" => {
+            let mut eps = Vec::new();
+            for s in o["subsets"].as_array().cloned().unwrap_or_default() {
+                for a in s["addresses"].as_array().cloned().unwrap_or_default() {
+                    for p in s["ports"].as_array().cloned().unwrap_or_default() {
+                        eps.push(format!("{}:{}", a["ip"].as_str().unwrap_or(""), p["port"]));
+                    }
+                }
+            }
+            let eps = if eps.is_empty() { "<none>".into() } else { eps.join(",") };
+            (
+                vec![
+                    col("Name", "string", "name", 0),
+                    col("Endpoints", "string", "", 0),
+                    col("Age", "string", "", 0),
+                ],
+                vec![name, json!(eps), json!(age(o))],
+            )
+        }
         _ => (
             vec![col("Name", "string", "name", 0), col("Age", "string", "", 0)],
             vec![name, json!(age(o))],
