@@ -955,3 +955,34 @@ async fn kubectl_prints_the_columns_of_each_kind() {
         ["kube-dns", "ClusterIP", "10.0.0.10", "<none>", "53/UDP,53/TCP"]
     );
 }
+
+#[tokio::test]
+async fn strategic_merge_patches_merge_keyed_lists_and_merge_patches_replace_them() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let path = "/api/v1/namespaces/kube-system/services/kube-dns";
+    let patch = json!({"spec": {"ports": [{"port": 53, "protocol": "TCP", "targetPort": 5353}]}});
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        path,
+        "application/strategic-merge-patch+json",
+        Some(patch.clone()),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let ports = b["spec"]["ports"].as_array().unwrap();
+    assert_eq!(ports.len(), 2);
+    assert_eq!(ports[1]["name"], "dns-tcp");
+    assert_eq!(ports[1]["targetPort"], 5353);
+    let (_, b) = call(&emu, Method::PATCH, path, "application/merge-patch+json", Some(patch)).await;
+    assert_eq!(b["spec"]["ports"].as_array().unwrap().len(), 1);
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        path,
+        "application/json-patch+json",
+        Some(json!([])),
+    )
+    .await;
+    assert_eq!((s, b["reason"].as_str()), (415, Some("UnsupportedMediaType")));
+}

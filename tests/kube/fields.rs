@@ -156,10 +156,8 @@ pub fn to_fields_v1(paths: &BTreeSet<Path>) -> Value {
 pub fn from_fields_v1(v: &Value) -> BTreeSet<Path> {
     fn go(v: &Value, path: &mut Path, out: &mut BTreeSet<Path>) {
         let Some(m) = v.as_object() else { return };
-        if m.is_empty() || m.contains_key(".") {
-            if !path.is_empty() {
-                out.insert(path.clone());
-            }
+        if (m.is_empty() || m.contains_key(".")) && !path.is_empty() {
+            out.insert(path.clone());
         }
         for (k, child) in m {
             if k != "." {
@@ -196,7 +194,8 @@ pub fn merge(kind: &str, live: &mut Value, cfg: &Value) {
     merge_at(kind, live, cfg, &mut Vec::new());
 }
 
-fn merge_at(kind: &str, live: &mut Value, cfg: &Value, names: &mut Vec<String>) {
+/// [`merge`] at a position given by the field names from the root.
+pub fn merge_at(kind: &str, live: &mut Value, cfg: &Value, names: &mut Vec<String>) {
     match (live, cfg) {
         (Value::Object(l), Value::Object(c)) => {
             for (k, cv) in c {

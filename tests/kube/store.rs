@@ -611,7 +611,7 @@ fn merge_patch(kind: &str, target: &mut Value, patch: &Value, strategic: bool, n
         *target = json!({});
     }
     for (k, v) in p {
-        if k.starts_with("$") {
+        if k.starts_with('$') {
             continue;
         }
         let t = target.as_object_mut().expect("object");
@@ -621,6 +621,7 @@ fn merge_patch(kind: &str, target: &mut Value, patch: &Value, strategic: bool, n
         }
         names.push(k.clone());
         match (t.get_mut(k), v) {
+            (Some(tv @ Value::Array(_)), Value::Array(_)) if strategic => fields::merge_at(kind, tv, v, names),
             (Some(tv), Value::Object(_)) => merge_patch(kind, tv, v, strategic, names),
             _ => {
                 let mut fresh = json!({});
