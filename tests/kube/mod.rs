@@ -15,12 +15,14 @@
 mod faults;
 mod fields;
 mod kinds;
+mod managed;
 mod seed;
 mod server;
 mod status;
 mod store;
 mod table;
 mod tls;
+mod validate;
 
 pub use faults::{Fault, Faults};
 

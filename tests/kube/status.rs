@@ -78,14 +78,14 @@ pub fn modified(k: &Kind, name: &str) -> Status {
     )
 }
 
-pub fn apply_conflict(k: &Kind, name: &str, conflicts: &[super::fields::Conflict]) -> Status {
+pub fn apply_conflict(k: &Kind, name: &str, conflicts: &[super::managed::Conflict]) -> Status {
     let causes: Vec<Value> = conflicts
         .iter()
         .map(|c| json!({"reason": "FieldManagerConflict", "message": format!("conflict with {}", c.manager), "field": c.path}))
         .collect();
     let mut d = details(k, name);
     d["causes"] = json!(causes);
-    body(409, "Conflict", super::fields::conflict_message(conflicts), Some(d))
+    body(409, "Conflict", super::managed::conflict_message(conflicts), Some(d))
 }
 
 pub fn bad_request(message: String) -> Status {
