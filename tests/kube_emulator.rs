@@ -986,3 +986,74 @@ async fn strategic_merge_patches_merge_keyed_lists_and_merge_patches_replace_the
     .await;
     assert_eq!((s, b["reason"].as_str()), (415, Some("UnsupportedMediaType")));
 }
+
+/// kube-rs (what the Kubernetes plane uses) against the emulator, with a
+/// token and with a client certificate.
+#[cfg(feature = "kubernetes")]
+#[tokio::test]
+async fn kube_rs_creates_applies_and_deletes() {
+    use k8s_openapi::api::core::v1::Service;
+    use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let emu = KubeEmulator::start(Options::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    emu.write_kubeconfig(&path, "tok", Auth::Token);
+    emu.write_kubeconfig(&path, "cert", Auth::ClientCert);
+    for ctx in ["tok", "cert"] {
+        let opts = KubeConfigOptions {
+            context: Some(ctx.into()),
+            ..Default::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(Kubeconfig::read_from(&path).unwrap(), &opts)
+            .await
+            .unwrap();
+        let client = kube::Client::try_from(config).unwrap();
+        let api: Api<Service> = Api::namespaced(client, "default");
+        let svc: Service = serde_json::from_value(service(&format!("web-{ctx}"), 80)).unwrap();
+        let pp = PostParams {
+            field_manager: Some("hybridk8s".into()),
+            ..Default::default()
+        };
+        let created = api.create(&pp, &svc).await.unwrap();
+        assert!(created.metadata.uid.is_some());
+        let mut changed = service(&format!("web-{ctx}"), 80);
+        changed["spec"]["ports"][0]["targetPort"] = json!(9090);
+        let err = api
+            .patch(
+                &format!("web-{ctx}"),
+                &PatchParams::apply("hybridk8s"),
+                &Patch::Apply(&changed),
+            )
+            .await
+            .unwrap_err();
+        match err {
+            kube::Error::Api(s) => {
+                assert_eq!(s.code, 409);
+                assert!(
+                    s.message.contains("conflict with \"hybridk8s\" using v1"),
+                    "{}",
+                    s.message
+                );
+            }
+            other => panic!("{other}"),
+        }
+        let applied = api
+            .patch(
+                &format!("web-{ctx}"),
+                &PatchParams::apply("hybridk8s").force(),
+                &Patch::Apply(&changed),
+            )
+            .await
+            .unwrap();
+        let port = &applied.spec.unwrap().ports.unwrap()[0];
+        assert_eq!(
+            port.target_port,
+            Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(9090))
+        );
+        api.delete(&format!("web-{ctx}"), &DeleteParams::default())
+            .await
+            .unwrap();
+        assert!(api.get_opt(&format!("web-{ctx}")).await.unwrap().is_none());
+    }
+}
