@@ -277,7 +277,12 @@ async fn unauthenticated_and_expired_callers_get_401() {
     assert_eq!(call(&emu, Method::GET, "/api/v1/namespaces", "", None).await.0, 401);
     // A client certificate still works.
     let k = Kubectl::new(&emu, Auth::ClientCert);
+    emu.clear_requests();
     k.ok(&["get", "ns", "default"]);
+    assert!(emu
+        .requests()
+        .iter()
+        .all(|r| r.user == kube_emu::CERT_USER && r.status == 200));
     let t = Kubectl::new(&emu, Auth::Token);
     let (ok, _, err) = t.run(&["get", "ns", "default"]);
     assert!(!ok && err.contains("You must be logged in to the server"), "{err}");
@@ -624,8 +629,11 @@ async fn faults_fail_throttle_and_drop() {
     emu.faults().clear();
     emu.faults().set_latency(std::time::Duration::from_millis(5));
     assert_eq!(call(&emu, Method::GET, "/api/v1/namespaces", "", None).await.0, 200);
+    emu.faults().slow_next(std::time::Duration::from_millis(5), 1);
+    assert_eq!(call(&emu, Method::GET, "/api/v1/namespaces", "", None).await.0, 200);
     let statuses: Vec<u16> = emu.requests().iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [500, 429, 0, 200, 503, 200]);
+    assert_eq!(statuses, [500, 429, 0, 200, 503, 200, 200]);
+    assert!(emu.requests().iter().all(|r| r.user == "token"));
     // One client, one pooled connection for several calls.
     emu.faults().clear();
     let before = emu.connections();

@@ -21,6 +21,7 @@ struct Inner {
     next: Vec<(u16, usize)>,
     drops: usize,
     rate: Option<(u16, f64)>,
+    slow: Vec<(Duration, usize)>,
     seed: u64,
     injected: usize,
 }
@@ -36,6 +37,7 @@ impl Faults {
             next: Vec::new(),
             drops: 0,
             rate: None,
+            slow: Vec::new(),
             seed: 0x9e37_79b9_7f4a_7c15,
             injected: 0,
         })))
@@ -69,6 +71,23 @@ impl Faults {
         self.lock().drops += n;
     }
 
+    /// The next `n` calls wait `extra` longer than the latency.
+    pub fn slow_next(&self, extra: Duration, n: usize) {
+        self.lock().slow.push((extra, n));
+    }
+
+    /// The wait of the call now arriving: the latency plus a `slow_next`.
+    pub(crate) fn wait(&self) -> Duration {
+        let mut g = self.lock();
+        let mut d = g.latency;
+        if let Some(slot) = g.slow.iter_mut().find(|(_, n)| *n > 0) {
+            slot.1 -= 1;
+            d += slot.0;
+        }
+        g.slow.retain(|(_, n)| *n > 0);
+        d
+    }
+
     /// No faults and no latency from now on.
     pub fn clear(&self) {
         let mut g = self.lock();
@@ -76,6 +95,7 @@ impl Faults {
         g.next.clear();
         g.drops = 0;
         g.rate = None;
+        g.slow.clear();
     }
 
     /// Faults injected so far.

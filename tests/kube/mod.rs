@@ -82,6 +82,10 @@ pub struct Request {
     pub status: u16,
     pub content_type: String,
     pub user_agent: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
+    /// The client certificate's CN, `token` for a bearer token, empty for none.
+    pub user: String,
 }
 
 /// A running emulator; dropping it stops the server.

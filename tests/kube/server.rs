@@ -64,6 +64,10 @@ pub async fn handle(
         header("user-agent"),
     );
     let body = req.into_body().collect().await.map_err(|_| Dropped)?.to_bytes();
+    let at = std::time::Instant::now();
+    let who = user
+        .clone()
+        .unwrap_or_else(|| if auth.is_empty() { String::new() } else { "token".into() });
     let record = |status: u16| {
         shared.log.lock().unwrap_or_else(|e| e.into_inner()).push(Request {
             method: method.clone(),
@@ -72,9 +76,11 @@ pub async fn handle(
             status,
             content_type: ct.clone(),
             user_agent: ua.clone(),
+            at,
+            user: who.clone(),
         });
     };
-    let wait = shared.faults.latency();
+    let wait = shared.faults.wait();
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
     }
