@@ -1065,3 +1065,44 @@ async fn kube_rs_creates_applies_and_deletes() {
         assert!(api.get_opt(&format!("web-{ctx}")).await.unwrap().is_none());
     }
 }
+
+#[tokio::test]
+async fn applying_own_keys_into_a_shipped_config_map_leaves_the_others() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let path = "/api/v1/namespaces/kube-system/configmaps/coredns-custom?fieldManager=hybridk8s";
+    let mine = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns-custom", "namespace": "kube-system"},
+        "data": {"onprem.server": "corp.example:53 {\n  forward . 10.1.0.4\n}\n"}});
+    let (s, b) = call(&emu, Method::PATCH, path, "application/apply-patch+yaml", Some(mine)).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        b["metadata"]["labels"]["addonmanager.kubernetes.io/mode"],
+        "EnsureExists"
+    );
+    let managers: Vec<&str> = b["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["manager"].as_str().unwrap())
+        .collect();
+    assert_eq!(managers, ["kube-addon-manager", "hybridk8s"]);
+    // Applying none of its keys removes them, and only them.
+    let none = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns-custom", "namespace": "kube-system"}});
+    let (_, b) = call(&emu, Method::PATCH, path, "application/apply-patch+yaml", Some(none)).await;
+    assert!(b["data"].as_object().is_none_or(|d| d.is_empty()), "{b}");
+    assert_eq!(b["metadata"]["labels"]["k8s-app"], "kube-dns");
+    // The Corefile belongs to the add-on manager: replacing it is a conflict.
+    let corefile = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system"}, "data": {"Corefile": ".:53 {}\n"}});
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        "/api/v1/namespaces/kube-system/configmaps/coredns?fieldManager=hybridk8s",
+        "application/apply-patch+yaml",
+        Some(corefile),
+    )
+    .await;
+    assert_eq!(s, 409);
+    assert_eq!(
+        b["message"],
+        "Apply failed with 1 conflict: conflict with \"kube-addon-manager\": .data.Corefile"
+    );
+}
