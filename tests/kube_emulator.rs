@@ -1106,3 +1106,48 @@ async fn applying_own_keys_into_a_shipped_config_map_leaves_the_others() {
         "Apply failed with 1 conflict: conflict with \"kube-addon-manager\": .data.Corefile"
     );
 }
+
+#[tokio::test]
+async fn strict_field_validation_refuses_undeclared_fields() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let mut svc = service("web", 80);
+    svc["spec"]["ports"][0]["tragetPort"] = json!(8080);
+    let base = "/api/v1/namespaces/default/services";
+    let (s, b) = call(
+        &emu,
+        Method::POST,
+        &format!("{base}?fieldValidation=Strict"),
+        "application/json",
+        Some(svc.clone()),
+    )
+    .await;
+    assert_eq!(
+        (s, b["message"].as_str()),
+        (
+            400,
+            Some("strict decoding error: unknown field \"spec.ports[0].tragetPort\"")
+        )
+    );
+    let (s, b) = call(
+        &emu,
+        Method::PATCH,
+        &format!("{base}/web?fieldManager=m&fieldValidation=Strict"),
+        "application/apply-patch+yaml",
+        Some(svc.clone()),
+    )
+    .await;
+    assert_eq!(
+        (s, b["message"].as_str()),
+        (400, Some(".spec.ports[0].tragetPort: field not declared in schema"))
+    );
+    let k = Kubectl::new(&emu, Auth::Token);
+    let f = k.file(
+        "bad.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  prots: []\n",
+    );
+    let (ok, _, err) = k.run(&["apply", "--server-side", "-f", f.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains(".spec.prots: field not declared in schema"),
+        "{err}"
+    );
+}

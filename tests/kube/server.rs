@@ -207,6 +207,19 @@ fn route(
         None => &mut guard,
     };
     let ns_s = ns.clone().unwrap_or_default();
+    let strict = q.get("fieldValidation").is_some_and(|v| v == "Strict");
+    if strict && matches!(method, "POST" | "PUT" | "PATCH") {
+        if let Some(field) = super::validate::unknown_field(k.kind, &parse_body(ct, body)?) {
+            return Err(if ct.contains("apply-patch") {
+                status::bad_request(format!("{field}: field not declared in schema"))
+            } else {
+                status::bad_request(format!(
+                    "strict decoding error: unknown field {:?}",
+                    field.trim_start_matches('.')
+                ))
+            });
+        }
+    }
     match (method, name) {
         ("GET", Some(n)) => st
             .get(&k, &ns_s, &n)

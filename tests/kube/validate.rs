@@ -234,3 +234,98 @@ pub fn defaults(k: &Kind, obj: &mut Value) {
         obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!(name);
     }
 }
+
+/// The fields an object may carry where the emulator knows the schema
+/// (`None`: anything goes below).
+fn known(kind: &str, names: &[&str]) -> Option<&'static [&'static str]> {
+    const META: &[&str] = &[
+        "name",
+        "generateName",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+        "selfLink",
+    ];
+    Some(match (kind, names) {
+        ("Service", []) | ("Namespace", []) | ("Deployment", []) => {
+            &["apiVersion", "kind", "metadata", "spec", "status"]
+        }
+        ("ConfigMap", []) => &["apiVersion", "kind", "metadata", "data", "binaryData", "immutable"],
+        ("Endpoints", []) => &["apiVersion", "kind", "metadata", "subsets"],
+        ("EndpointSlice", []) => &["apiVersion", "kind", "metadata", "addressType", "endpoints", "ports"],
+        (_, ["metadata"]) => META,
+        ("Service", ["spec"]) => &[
+            "ports",
+            "selector",
+            "clusterIP",
+            "clusterIPs",
+            "type",
+            "externalIPs",
+            "sessionAffinity",
+            "loadBalancerIP",
+            "loadBalancerSourceRanges",
+            "externalName",
+            "externalTrafficPolicy",
+            "healthCheckNodePort",
+            "publishNotReadyAddresses",
+            "sessionAffinityConfig",
+            "ipFamilies",
+            "ipFamilyPolicy",
+            "allocateLoadBalancerNodePorts",
+            "loadBalancerClass",
+            "internalTrafficPolicy",
+            "trafficDistribution",
+        ],
+        ("Service", ["spec", "ports"]) => &["name", "protocol", "appProtocol", "port", "targetPort", "nodePort"],
+        ("EndpointSlice", ["endpoints"]) => &[
+            "addresses",
+            "conditions",
+            "hostname",
+            "targetRef",
+            "nodeName",
+            "zone",
+            "hints",
+        ],
+        ("EndpointSlice", ["ports"]) => &["name", "protocol", "port", "appProtocol"],
+        _ => return None,
+    })
+}
+
+/// The first field `obj` carries that its schema does not declare
+/// (`.spec.foo`), for `fieldValidation=Strict`.
+pub fn unknown_field(kind: &str, obj: &Value) -> Option<String> {
+    fn go(kind: &str, v: &Value, names: &mut Vec<String>, path: &str) -> Option<String> {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let allowed = known(kind, &refs)?;
+        let items: Vec<(String, &Value)> = match v {
+            Value::Array(a) => a.iter().enumerate().map(|(i, v)| (format!("{path}[{i}]"), v)).collect(),
+            other => vec![(path.to_string(), other)],
+        };
+        for (at, item) in items {
+            let Some(m) = item.as_object() else { continue };
+            for (k, child) in m {
+                let here = format!("{at}.{k}");
+                if !allowed.contains(&k.as_str()) {
+                    return Some(here);
+                }
+                names.push(k.clone());
+                let found = go(kind, child, names, &here);
+                names.pop();
+                if found.is_some() {
+                    return found;
+                }
+            }
+        }
+        None
+    }
+    go(kind, obj, &mut Vec::new(), "")
+}
