@@ -1151,3 +1151,21 @@ async fn strict_field_validation_refuses_undeclared_fields() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn kubectl_describe_finds_a_services_slices_by_label() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let k = Kubectl::new(&emu, Auth::Token);
+    let f = k.file("orders.yaml", ORDERS);
+    k.ok(&["apply", "--server-side", "-f", f.to_str().unwrap()]);
+    let out = k.ok(&["describe", "svc", "orders-api"]);
+    assert!(
+        out.lines().any(|l| l.starts_with("IP:") && l.contains("10.0.")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Endpoints:") && l.contains("10.20.1.4:8080")),
+        "{out}"
+    );
+}
