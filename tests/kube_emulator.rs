@@ -634,6 +634,19 @@ async fn faults_fail_throttle_and_drop() {
     let statuses: Vec<u16> = emu.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [500, 429, 0, 200, 503, 200, 200]);
     assert!(emu.requests().iter().all(|r| r.user == "token"));
+    // Served, but the answer is lost.
+    emu.faults().drop_after_next(1);
+    let url = format!("{}/api/v1/namespaces/default/services?fieldManager=m", emu.url());
+    let sent = client(&emu)
+        .post(&url)
+        .bearer_auth(emu.token())
+        .header("Content-Type", "application/json")
+        .body(service("lost", 80).to_string())
+        .send()
+        .await;
+    assert!(sent.is_err());
+    assert!(emu.get("v1", "Service", "default", "lost").is_some());
+    assert_eq!(emu.requests().last().unwrap().status, 0);
     // One client, one pooled connection for several calls.
     emu.faults().clear();
     let before = emu.connections();

@@ -11,8 +11,10 @@ use std::time::Duration;
 pub enum Fault {
     /// Answer this status (a Status body) without serving the call.
     Fail(u16),
-    /// Close the connection without an answer.
+    /// Close the connection without an answer; the call is not served.
     Drop,
+    /// Serve the call, then close the connection without the answer.
+    DropAfter,
 }
 
 #[derive(Debug)]
@@ -20,6 +22,7 @@ struct Inner {
     latency: Duration,
     next: Vec<(u16, usize)>,
     drops: usize,
+    drops_after: usize,
     rate: Option<(u16, f64)>,
     slow: Vec<(Duration, usize)>,
     seed: u64,
@@ -36,6 +39,7 @@ impl Faults {
             latency,
             next: Vec::new(),
             drops: 0,
+            drops_after: 0,
             rate: None,
             slow: Vec::new(),
             seed: 0x9e37_79b9_7f4a_7c15,
@@ -59,6 +63,12 @@ impl Faults {
     /// The next `n` calls answer `status` (a 429 carries `Retry-After: 1`).
     pub fn fail_next(&self, status: u16, n: usize) {
         self.lock().next.push((status, n));
+    }
+
+    /// The next `n` calls are served, then their connection closes without
+    /// the answer (the client cannot tell whether the write happened).
+    pub fn drop_after_next(&self, n: usize) {
+        self.lock().drops_after += n;
     }
 
     /// From now on a `rate` share of calls answers `status`.
@@ -94,6 +104,7 @@ impl Faults {
         g.latency = Duration::ZERO;
         g.next.clear();
         g.drops = 0;
+        g.drops_after = 0;
         g.rate = None;
         g.slow.clear();
     }
@@ -108,6 +119,9 @@ impl Faults {
         let fault = if g.drops > 0 {
             g.drops -= 1;
             Some(Fault::Drop)
+        } else if g.drops_after > 0 {
+            g.drops_after -= 1;
+            Some(Fault::DropAfter)
         } else if let Some(slot) = g.next.iter_mut().find(|(_, n)| *n > 0) {
             slot.1 -= 1;
             let status = slot.0;

@@ -85,7 +85,8 @@ pub async fn handle(
         tokio::time::sleep(wait).await;
     }
     let mut extra: Vec<(&str, String)> = Vec::new();
-    let answer: Reply = match shared.faults.pick() {
+    let fault = shared.faults.pick();
+    let answer: Reply = match fault {
         Some(Fault::Drop) => {
             record(0);
             return Err(Dropped);
@@ -96,7 +97,7 @@ pub async fn handle(
             }
             Err(status::internal(code))
         }
-        None => {
+        None | Some(Fault::DropAfter) => {
             let token = auth.strip_prefix("Bearer ").filter(|t| {
                 *t == shared.opts.token && !shared.tokens_expired.load(std::sync::atomic::Ordering::SeqCst)
             });
@@ -112,6 +113,10 @@ pub async fn handle(
         Ok(a) => a,
         Err(Status(c, v)) => (c, v),
     };
+    if fault == Some(Fault::DropAfter) {
+        record(0);
+        return Err(Dropped);
+    }
     record(code);
     let mut b = hyper::Response::builder()
         .status(code)
