@@ -683,6 +683,7 @@ async fn kubeconfigs_merge_contexts() {
         Command::new("kubectl")
             .args(["--context", ctx, "get", "ns", "-o", "name"])
             .env("KUBECONFIG", &path)
+            .env("HOME", dir.path())
             .output()
             .unwrap()
     };
