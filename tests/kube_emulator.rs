@@ -1183,3 +1183,57 @@ async fn kubectl_describe_finds_a_services_slices_by_label() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn put_replaces_and_checks_the_resource_version() {
+    let emu = KubeEmulator::start(Options::default()).await;
+    let base = "/api/v1/namespaces/default/configmaps";
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}});
+    let (_, created) = call(
+        &emu,
+        Method::POST,
+        &format!("{base}?fieldManager=one"),
+        "application/json",
+        Some(cm),
+    )
+    .await;
+    let mut next = created.clone();
+    next["data"] = json!({"a": "2"});
+    let (s, b) = call(
+        &emu,
+        Method::PUT,
+        &format!("{base}/c?fieldManager=two"),
+        "application/json",
+        Some(next.clone()),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_ne!(b["metadata"]["resourceVersion"], created["metadata"]["resourceVersion"]);
+    assert_eq!(b["metadata"]["uid"], created["metadata"]["uid"]);
+    let owners: Vec<(&str, bool)> = b["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["manager"].as_str().unwrap(),
+                e["fieldsV1"]["f:data"].get("f:a").is_some(),
+            )
+        })
+        .collect();
+    // `one` keeps the data map itself (`.`), `two` took the changed key.
+    assert_eq!(owners, [("one", false), ("two", true)]);
+    // The stale resourceVersion of `next` is refused.
+    let (s, b) = call(&emu, Method::PUT, &format!("{base}/c"), "application/json", Some(next)).await;
+    assert_eq!((s, b["reason"].as_str()), (409, Some("Conflict")));
+    assert_eq!(b["message"], "Operation cannot be fulfilled on configmaps \"c\": the object has been modified; please apply your changes to the latest version and try again");
+    let (s, _) = call(
+        &emu,
+        Method::PUT,
+        &format!("{base}/missing"),
+        "application/json",
+        Some(json!({"metadata": {"name": "missing"}})),
+    )
+    .await;
+    assert_eq!(s, 404);
+}
