@@ -30,7 +30,10 @@
 pub mod azure;
 pub mod context;
 pub mod id;
+#[cfg(feature = "kubernetes")]
+pub mod kube;
 pub mod local;
+pub mod objects;
 pub mod owner;
 
 use crate::graph::{Attrs, Kind};
@@ -211,6 +214,30 @@ pub enum BackendError {
         noun: &'static str,
         id: String,
         cause: String,
+    },
+    /// The Kubernetes API server answered an error (a `Status` body): its
+    /// HTTP status, reason (`Forbidden`, `Invalid`, …) and message.
+    #[error("{op} {noun} {id:?}: {reason} ({status}): {message}")]
+    Kubernetes {
+        op: Op,
+        noun: &'static str,
+        id: String,
+        status: u16,
+        reason: String,
+        message: String,
+    },
+    /// Server-side apply met fields another field manager owns.
+    #[error(
+        "{op} {noun} {id:?}: fields owned by another field manager ({}): {}; set `force_conflicts = true` to take them",
+        managers.join(", "),
+        fields.join(", ")
+    )]
+    FieldConflict {
+        op: Op,
+        noun: &'static str,
+        id: String,
+        managers: Vec<String>,
+        fields: Vec<String>,
     },
     /// The storage under the fabric failed (SQLite, I/O).
     #[error("{op} {noun} {id:?}: storage: {cause}")]

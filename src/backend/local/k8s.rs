@@ -7,42 +7,15 @@
 use super::id_of;
 use super::records::{need, strings, strings_from_json, strings_to_json};
 use super::{tags, vnet, Fail, LocalFabric};
-use crate::backend::owner::{MANAGED_BY, MANAGED_BY_LABEL, STACK_ANNOTATION};
+pub(crate) use crate::backend::objects::unmark;
+use crate::backend::objects::{self, kind_of_object, mark, owner_of, Object};
 use crate::backend::{noun, BackendError, ErrorCode, Observed, Op, OpCtx, Owner};
 use crate::graph::{manifests, Attrs, Kind, Value};
 use rusqlite::{params, OptionalExtension, Transaction};
-use serde::Deserialize;
 use serde_json::Value as J;
 
-/// One object of a manifest, with its key.
-#[derive(Debug, Clone)]
-struct Object {
-    namespace: String,
-    kind: String,
-    name: String,
-    body: J,
-}
-
 fn parse_manifest(text: &str) -> Result<Vec<Object>, Fail> {
-    let bad = |why: String| Fail::refused(ErrorCode::InvalidRequest, format!("manifest: {why}"));
-    let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        let body = J::deserialize(doc).map_err(|e| bad(e.to_string()))?;
-        if body.is_null() {
-            continue;
-        }
-        let s = |p: &str| body.pointer(p).and_then(J::as_str).map(str::to_string);
-        out.push(Object {
-            namespace: s("/metadata/namespace").unwrap_or_else(|| "default".into()),
-            kind: s("/kind").ok_or_else(|| bad("an object has no kind".into()))?,
-            name: s("/metadata/name").ok_or_else(|| bad("an object has no metadata.name".into()))?,
-            body,
-        });
-    }
-    if out.is_empty() {
-        return Err(bad("no object".into()));
-    }
-    Ok(out)
+    objects::parse_manifest(text).map_err(|why| Fail::refused(ErrorCode::InvalidRequest, format!("manifest: {why}")))
 }
 
 struct Spec {
@@ -67,53 +40,6 @@ fn spec(kind: Kind, a: &Attrs) -> Result<Spec, Fail> {
             (flavor, strings(a, "vnet_dns_servers"))
         }),
     })
-}
-
-/// The owner an object's metadata names.
-fn owner_of(body: &J) -> Owner {
-    let map = |p: &str| -> std::collections::BTreeMap<String, String> {
-        body.pointer(p)
-            .and_then(J::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    Owner::from_k8s(&map("/metadata/labels"), &map("/metadata/annotations"))
-}
-
-/// Puts the owner label and annotation on an object.
-fn mark(body: &mut J, stack: &str) {
-    let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else {
-        return;
-    };
-    for (field, key, value) in [
-        ("labels", MANAGED_BY_LABEL, MANAGED_BY),
-        ("annotations", STACK_ANNOTATION, stack),
-    ] {
-        let m = meta.entry(field).or_insert_with(|| J::Object(Default::default()));
-        if let Some(m) = m.as_object_mut() {
-            m.insert(key.to_string(), J::String(value.to_string()));
-        }
-    }
-}
-
-/// Takes the stack annotation off an object as read back (it is reported
-/// as the owner, not as content; the managed-by label is part of every
-/// rendered manifest), dropping a map that only held it.
-pub(crate) fn unmark(body: &mut J) {
-    let Some(meta) = body.get_mut("metadata").and_then(J::as_object_mut) else {
-        return;
-    };
-    let empty = meta.get_mut("annotations").and_then(J::as_object_mut).is_some_and(|m| {
-        m.remove(STACK_ANNOTATION);
-        m.is_empty()
-    });
-    if empty {
-        meta.remove("annotations");
-    }
 }
 
 /// Writes the objects (after removing the owner's earlier ones).
@@ -178,16 +104,6 @@ fn objects_of(tx: &Transaction, id: &str) -> Result<Vec<J>, Fail> {
         .map(|s| s.map(|s| serde_json::from_str(&s).unwrap_or(J::Null)))
         .collect::<Result<_, _>>()?;
     Ok(objects)
-}
-
-/// What kind of hybridk8s resource a stored object stands for.
-fn kind_of_object(body: &J) -> Option<Kind> {
-    match body.get("kind").and_then(J::as_str)? {
-        "ConfigMap" => Some(Kind::DnsUpstream),
-        "Service" if body.pointer("/spec/type").and_then(J::as_str) == Some("LoadBalancer") => Some(Kind::LbService),
-        "Service" => Some(Kind::ExternalService),
-        _ => None,
-    }
 }
 
 /// What the cluster holds for the resource with this ID: its objects (as a
