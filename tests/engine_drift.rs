@@ -156,7 +156,7 @@ async fn an_edited_kubernetes_object_is_updated_back() {
         .unwrap()
         .to_string();
     env.fabric
-        .delete_k8s_object(&cluster, "default", "Endpoints", "external-random-api")
+        .delete_k8s_object(&cluster, "default", "EndpointSlice", "external-random-api")
         .await
         .unwrap();
     let p = env.plan().await;
@@ -169,5 +169,5 @@ async fn an_edited_kubernetes_object_is_updated_back() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|o| o["kind"] == "Endpoints"));
+        .any(|o| o["kind"] == "EndpointSlice"));
 }

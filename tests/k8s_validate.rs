@@ -29,7 +29,7 @@ fn seed_manifests_are_valid_kubernetes() {
     let yaml = render::k8s_yaml(&common::seed());
     // Selectorless Service + Endpoints, ExternalName, public and internal LB, DNS ConfigMap.
     assert_eq!(yaml.matches("kind: Service\n").count(), 4, "{yaml}");
-    assert_eq!(yaml.matches("kind: Endpoints\n").count(), 1);
+    assert_eq!(yaml.matches("kind: EndpointSlice\n").count(), 1);
     assert_eq!(yaml.matches("kind: ConfigMap\n").count(), 1);
     let (ok, text) = validate(&yaml);
     assert!(ok, "kubernetes-validate rejected the manifests:\n{text}\n{yaml}");
@@ -52,6 +52,39 @@ fn every_dns_flavor_renders_valid_configmaps() {
         let (ok, text) = validate(&yaml);
         assert!(ok, "{flavor}: {text}\n{yaml}");
     }
+}
+
+#[test]
+fn endpoint_apis_lb_addresses_and_namespaces_are_valid_kubernetes() {
+    let mut g = common::seed();
+    common::add(
+        &mut g,
+        Kind::ExternalService,
+        "legacy",
+        serde_json::json!({"name": "legacy", "namespace": "payments", "endpoints_api": "v1", "endpoints": ["10.1.8.5", "10.1.8.6"],
+                           "ports": [{"name": "http", "port": 80, "target_port": 8080}, {"name": "dns", "port": 53, "protocol": "UDP"}]}),
+    );
+    common::add(
+        &mut g,
+        Kind::ExternalService,
+        "sliced",
+        serde_json::json!({"name": "sliced", "namespace": "payments", "endpoints": ["10.1.8.7"],
+                           "ports": [{"name": "http", "port": 80, "target_port": 8080}, {"name": "https", "port": 443}]}),
+    );
+    common::add(
+        &mut g,
+        Kind::LbService,
+        "fixed",
+        serde_json::json!({"name": "fixed", "selector": {"app": "x"}, "ports": [{"port": 80}], "internal": true,
+                           "internal_subnet": "nodes", "load_balancer_ip": "10.40.0.250"}),
+    );
+    let (_, yaml) = render::k8s_streams(&g).into_iter().next().unwrap();
+    assert_eq!(yaml.matches("kind: Namespace\n").count(), 1, "{yaml}");
+    assert_eq!(yaml.matches("kind: Endpoints\n").count(), 1, "{yaml}");
+    assert_eq!(yaml.matches("kind: EndpointSlice\n").count(), 2, "{yaml}");
+    assert!(yaml.contains("service.beta.kubernetes.io/azure-load-balancer-ipv4: 10.40.0.250"));
+    let (ok, text) = validate(&yaml);
+    assert!(ok, "kubernetes-validate rejected the manifests:\n{text}\n{yaml}");
 }
 
 #[test]

@@ -8,6 +8,13 @@ use serde_json::{json, Map, Value as J};
 
 pub const INTERNAL_LB_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal";
 pub const INTERNAL_SUBNET_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-internal-subnet";
+pub const LB_IPV4_ANNOTATION: &str = "service.beta.kubernetes.io/azure-load-balancer-ipv4";
+/// The label that names the Service an EndpointSlice belongs to.
+pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+/// The label that names the controller of an EndpointSlice.
+pub const SLICE_MANAGED_BY_LABEL: &str = "endpointslice.kubernetes.io/managed-by";
+const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+const MANAGED_BY: &str = "hybridk8s";
 
 /// The objects of a resource; `None` when an input is unknown, empty for
 /// kinds that are not Kubernetes objects.
@@ -24,7 +31,14 @@ pub fn objects_of(kind: Kind, a: &super::Attrs) -> Option<Vec<J>> {
             "cluster_domain",
             "forward_policy",
         ],
-        Kind::ExternalService => &["name", "namespace", "ports", "endpoints", "external_name"],
+        Kind::ExternalService => &[
+            "name",
+            "namespace",
+            "ports",
+            "endpoints",
+            "external_name",
+            "endpoints_api",
+        ],
         Kind::LbService => &[
             "name",
             "namespace",
@@ -42,42 +56,7 @@ pub fn objects_of(kind: Kind, a: &super::Attrs) -> Option<Vec<J>> {
     let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     Some(match kind {
         Kind::DnsUpstream => dns_objects(a),
-        Kind::ExternalService => {
-            let (name, ns) = (s("name"), s("namespace"));
-            let ports = ports(a.get("ports"));
-            let ext = a.get("external_name").and_then(Value::as_str);
-            if let Some(host) = ext {
-                let mut spec = json!({ "type": "ExternalName", "externalName": host });
-                if !ports.is_empty() {
-                    spec["ports"] = J::Array(ports.iter().map(service_port).collect());
-                }
-                vec![json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, None), "spec": spec })]
-            } else {
-                let addrs: Vec<J> = a
-                    .get("endpoints")
-                    .map(Value::strings)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|ip| json!({ "ip": ip }))
-                    .collect();
-                let ep_ports: Vec<J> = ports
-                    .iter()
-                    .map(|p| {
-                        let mut o = json!({ "port": p.target_port, "protocol": p.protocol });
-                        if let Some(n) = &p.name {
-                            o["name"] = json!(n);
-                        }
-                        o
-                    })
-                    .collect();
-                vec![
-                    json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, None),
-                            "spec": { "type": "ClusterIP", "ports": ports.iter().map(service_port).collect::<Vec<_>>() } }),
-                    json!({ "apiVersion": "v1", "kind": "Endpoints", "metadata": meta(&name, &ns, None),
-                            "subsets": [{ "addresses": addrs, "ports": ep_ports }] }),
-                ]
-            }
-        }
+        Kind::ExternalService => external_service_objects(a),
         Kind::LbService => {
             let (name, ns) = (s("name"), s("namespace"));
             let mut ann = Map::new();
@@ -86,6 +65,11 @@ pub fn objects_of(kind: Kind, a: &super::Attrs) -> Option<Vec<J>> {
                 if let Some(sn) = a.get("internal_subnet").and_then(Value::as_str) {
                     ann.insert(INTERNAL_SUBNET_ANNOTATION.into(), json!(sn));
                 }
+            }
+            // `spec.loadBalancerIP` is deprecated (Kubernetes 1.24); the
+            // Azure cloud provider reads the frontend IP from this annotation.
+            if let Some(ip) = a.get("load_balancer_ip").and_then(Value::as_str) {
+                ann.insert(LB_IPV4_ANNOTATION.into(), json!(ip));
             }
             let selector: Map<String, J> = a
                 .get("selector")
@@ -96,11 +80,8 @@ pub fn objects_of(kind: Kind, a: &super::Attrs) -> Option<Vec<J>> {
                         .collect()
                 })
                 .unwrap_or_default();
-            let mut spec = json!({ "type": "LoadBalancer", "selector": selector,
-                                   "ports": ports(a.get("ports")).iter().map(service_port).collect::<Vec<_>>() });
-            if let Some(ip) = a.get("load_balancer_ip").and_then(Value::as_str) {
-                spec["loadBalancerIP"] = json!(ip);
-            }
+            let spec = json!({ "type": "LoadBalancer", "selector": selector,
+                               "ports": ports(a.get("ports")).iter().map(service_port).collect::<Vec<_>>() });
             vec![
                 json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, Some(ann)), "spec": spec }),
             ]
@@ -109,8 +90,65 @@ pub fn objects_of(kind: Kind, a: &super::Attrs) -> Option<Vec<J>> {
     })
 }
 
+/// A selectorless Service and its endpoints object (an EndpointSlice, or
+/// with `endpoints_api = "v1"` the v1 Endpoints), or an ExternalName Service.
+fn external_service_objects(a: &super::Attrs) -> Vec<J> {
+    let s = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let (name, ns) = (s("name"), s("namespace"));
+    let ports = ports(a.get("ports"));
+    let svc_ports: Vec<J> = ports.iter().map(service_port).collect();
+    if let Some(host) = a.get("external_name").and_then(Value::as_str) {
+        let mut spec = json!({ "type": "ExternalName", "externalName": host });
+        if !ports.is_empty() {
+            spec["ports"] = J::Array(svc_ports);
+        }
+        return vec![
+            json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, None), "spec": spec }),
+        ];
+    }
+    let ips = a.get("endpoints").map(Value::strings).unwrap_or_default();
+    let service = json!({ "apiVersion": "v1", "kind": "Service", "metadata": meta(&name, &ns, None),
+                          "spec": { "type": "ClusterIP", "ports": svc_ports } });
+    // The endpoints object's ports are the backend's (`target_port`), named
+    // like the Service's so that kube-proxy pairs them.
+    let ep_port = |p: &Port, unnamed: Option<&str>| {
+        let mut o = json!({ "port": p.target_port, "protocol": p.protocol });
+        if let Some(n) = p.name.as_deref().or(unnamed) {
+            o["name"] = json!(n);
+        }
+        o
+    };
+    let endpoints = if a.get("endpoints_api").and_then(Value::as_str) == Some("v1") {
+        let addrs: Vec<J> = ips.iter().map(|ip| json!({ "ip": ip })).collect();
+        json!({ "apiVersion": "v1", "kind": "Endpoints", "metadata": meta(&name, &ns, None),
+                "subsets": [{ "addresses": addrs, "ports": ports.iter().map(|p| ep_port(p, None)).collect::<Vec<_>>() }] })
+    } else {
+        let mut m = meta(&name, &ns, None);
+        m["labels"][SERVICE_NAME_LABEL] = json!(name);
+        m["labels"][SLICE_MANAGED_BY_LABEL] = json!(MANAGED_BY);
+        let eps: Vec<J> = ips
+            .iter()
+            .map(|ip| json!({ "addresses": [ip], "conditions": { "ready": true } }))
+            .collect();
+        // An unnamed Service port is the slice port named "".
+        json!({ "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": m,
+                "addressType": "IPv4", "endpoints": eps,
+                "ports": ports.iter().map(|p| ep_port(p, Some(""))).collect::<Vec<_>>() })
+    };
+    vec![service, endpoints]
+}
+
+/// The Namespace object of a namespace a cluster does not start with
+/// (anything but `default` and `kube-system`), marked like every object.
+pub fn namespace_object(ns: &str) -> Option<J> {
+    (!matches!(ns, "default" | "kube-system")).then(|| {
+        json!({ "apiVersion": "v1", "kind": "Namespace",
+                "metadata": { "name": ns, "labels": { MANAGED_BY_LABEL: MANAGED_BY } } })
+    })
+}
+
 fn meta(name: &str, ns: &str, annotations: Option<Map<String, J>>) -> J {
-    let mut m = json!({ "name": name, "namespace": ns, "labels": { "app.kubernetes.io/managed-by": "hybridk8s" } });
+    let mut m = json!({ "name": name, "namespace": ns, "labels": { MANAGED_BY_LABEL: MANAGED_BY } });
     if let Some(a) = annotations.filter(|a| !a.is_empty()) {
         m["annotations"] = J::Object(a);
     }
@@ -197,11 +235,33 @@ fn dns_objects(a: &super::Attrs) -> Vec<J> {
             for (dom, servers) in &stubs {
                 data.insert(format!("{dom}.server"), json!(server_block(dom, servers, policy)));
             }
+            if !upstream.is_empty() {
+                data.insert(UPSTREAM_NOTE_KEY.into(), json!(upstream_note(&upstream)));
+            }
         }
     }
     vec![json!({ "apiVersion": "v1", "kind": "ConfigMap",
-                 "metadata": { "name": name, "namespace": ns, "labels": { "app.kubernetes.io/managed-by": "hybridk8s" } },
+                 "metadata": { "name": name, "namespace": ns, "labels": { MANAGED_BY_LABEL: MANAGED_BY } },
                  "data": data })]
+}
+
+/// The `coredns-custom` key that records the upstream nameservers of a
+/// `coredns_aks` dns_upstream. AKS imports `*.override` keys inside its
+/// `.:53` block; this one holds only comments (valid CoreDNS, no
+/// directive), since the default `forward .` cannot be replaced there.
+pub const UPSTREAM_NOTE_KEY: &str = "hybridk8s.override";
+
+/// The comment block of [`UPSTREAM_NOTE_KEY`]: which servers hybridk8s
+/// made the cluster's upstream, and how CoreDNS reaches them.
+pub fn upstream_note(upstream: &[&str]) -> String {
+    format!(
+        "# hybridk8s: upstream nameservers {}\n\
+         # They are the cluster VNET's DNS servers, in this order. CoreDNS reaches them\n\
+         # through AKS's default `forward . /etc/resolv.conf` (its default policy; it\n\
+         # cannot be replaced here) once the nodes have renewed their DHCP lease or\n\
+         # rebooted. Stub domains have their own `.server` keys.\n",
+        upstream.join(" ")
+    )
 }
 
 fn forward_line(servers: &[&str], policy: &str) -> String {

@@ -72,8 +72,25 @@ pub fn k8s_streams(graph: &Graph) -> Vec<(String, String)> {
     groups.into_iter().map(|(c, rs)| (c, k8s_stream(rs))).collect()
 }
 
+/// The objects of `resources` as one stream, preceded by the Namespace
+/// objects of the namespaces they use that a cluster does not start with.
 fn k8s_stream<'a>(resources: impl IntoIterator<Item = &'a crate::graph::Resource>) -> String {
+    let resources: Vec<&crate::graph::Resource> = resources.into_iter().collect();
     let mut out = String::new();
+    let mut namespaces: Vec<&str> = Vec::new();
+    for r in &resources {
+        let Some(ns) = r.get("namespace").as_str().filter(|ns| !namespaces.contains(ns)) else {
+            continue;
+        };
+        namespaces.push(ns);
+        if let Some(o) = manifests::namespace_object(ns) {
+            if !out.is_empty() {
+                out.push_str("---\n");
+            }
+            let _ = writeln!(out, "# namespace of {}", r.address);
+            out.push_str(&manifests::to_yaml(&[o]));
+        }
+    }
     for r in resources {
         let Some(objs) = manifests::objects(r) else {
             let _ = writeln!(out, "# {}: not rendered, an input is known only after apply", r.address);

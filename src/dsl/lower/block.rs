@@ -32,6 +32,7 @@ impl Loader<'_> {
         let mut ev = Eval::new(scope, &self.graph, &mut self.problems);
         let mut config = Attrs::new();
         let mut seen: HashMap<&str, (Span, &str)> = HashMap::new();
+        let mut cluster: Option<crate::graph::Address> = None;
         for a in &b.attrs {
             let key = a.key.name.as_str();
             let sug = sugar(addr.kind, key);
@@ -51,8 +52,11 @@ impl Loader<'_> {
             }
             if let Some((target, want)) = sug {
                 // A failed value stays unknown: no "missing attribute" on top.
-                let v = sugar_value(&mut ev, &a.value, want, target).unwrap_or(Value::Unknown);
-                config.insert(target.to_string(), v);
+                let v = sugar_value(&mut ev, &a.value, want, target);
+                if want == Kind::ClusterNetwork {
+                    cluster = v.as_ref().and_then(|(_, addr)| addr.clone());
+                }
+                config.insert(target.to_string(), v.map_or(Value::Unknown, |(v, _)| v));
                 continue;
             }
             let ty = if let Some(at) = schema.attribute(key) {
@@ -82,6 +86,9 @@ impl Loader<'_> {
             config.insert(key.to_string(), v);
         }
         let Eval { deps, mut recorded, .. } = ev;
+        if let Some(c) = cluster.and_then(|c| self.graph.get(&c)) {
+            inherit_kubeconfig(&mut config, addr.kind, &c.attrs);
+        }
         let names_label = schema
             .attribute("name")
             .is_some_and(|a| a.presence == Presence::Required && !config.contains_key("name"));
@@ -106,8 +113,29 @@ impl Loader<'_> {
     }
 }
 
-/// The ID of the block a `cluster = …` / `hub = …` names.
-fn sugar_value(ev: &mut Eval<'_>, e: &Expr, want: Kind, target: &str) -> Option<Value> {
+/// A Kubernetes object with `cluster = NAME` talks to that cluster's API
+/// server: it takes the cluster network's `kubeconfig_path` and
+/// `kubeconfig_context` unless it sets its own.
+fn inherit_kubeconfig(config: &mut Attrs, kind: Kind, cluster: &Attrs) {
+    if !matches!(kind, Kind::DnsUpstream | Kind::ExternalService | Kind::LbService) {
+        return;
+    }
+    for k in ["kubeconfig_path", "kubeconfig_context"] {
+        let inherited = cluster.get(k).filter(|v| !v.is_null());
+        if let (Some(v), true) = (inherited, config.get(k).is_none_or(Value::is_null)) {
+            config.insert(k.to_string(), v.clone());
+        }
+    }
+}
+
+/// The ID of the block a `cluster = …` / `hub = …` names, with that
+/// block's address when it is named directly.
+fn sugar_value(
+    ev: &mut Eval<'_>,
+    e: &Expr,
+    want: Kind,
+    target: &str,
+) -> Option<(Value, Option<crate::graph::Address>)> {
     ev.recorded.push((AttrPath::attr(target), e.span));
     let ExprKind::Ref(segs) = &e.kind else {
         ev.problems.push(
@@ -125,13 +153,13 @@ fn sugar_value(ev: &mut Eval<'_>, e: &Expr, want: Kind, target: &str) -> Option<
     };
     if segs.len() > 1 || ev.scope.params.contains_key(&segs[0].name) {
         let v = ev.reference(e, segs, Some(&Type::String))?;
-        return ev.conform(v, Some(&Type::String), e.span);
+        return ev.conform(v, Some(&Type::String), e.span).map(|v| (v, None));
     }
     match ev.scope.names.get(&segs[0].name) {
         Some(Named::Resource(addr)) if addr.kind == want => {
             ev.deps.insert(addr.clone());
             let id = ev.graph.get(addr).map_or(Value::Null, |r| r.get("id").clone());
-            Some(id)
+            Some((id, Some(addr.clone())))
         }
         Some(Named::Resource(addr)) => {
             let p = Problem::error(

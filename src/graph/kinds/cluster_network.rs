@@ -16,7 +16,7 @@ pub fn schema() -> Schema {
         kind: Kind::ClusterNetwork,
         version: 0,
         description: "The cluster's own virtual network and node subnet, sized from its scaling plan, with the service, DNS-service, pod and bridge ranges checked against every declared network. Only a new name, resource group or location needs a new VNET; the node subnet is fixed once the cluster exists, and sizing changes that still fit it are made in place.",
-        attrs: vec![
+        attrs: util::insert_settable(vec![
             Attribute::required("name", Type::String, "Name of the virtual network.").replace(),
             Attribute::required("resource_group", Type::String, "Resource group of the virtual network.").replace(),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
@@ -39,7 +39,7 @@ pub fn schema() -> Schema {
             Attribute::computed("node_subnet_id", Type::String, "Azure resource ID of the node subnet."),
             Attribute::computed("required_ip_count", Type::Number, "Addresses the node subnet must hold for the scaling plan, the 5 Azure reserves included."),
             Attribute::computed("max_nodes_supported", Type::Number, "Nodes (surge excluded) the chosen subnet, pod range and route table can carry."),
-        ],
+        ], util::kubeconfig_attrs(false)),
         blocks: vec![super::hub::subnets_block()],
     }
 }

@@ -19,7 +19,7 @@ pub fn schema() -> Schema {
         kind: Kind::DnsUpstream,
         version: 0,
         description: "Upstream nameservers and stub domains of the cluster DNS. `kube_dns` writes the `kube-dns` ConfigMap, `coredns_aks` the AKS `coredns-custom` ConfigMap (and the VNET DNS servers, since AKS keeps the default `forward .`), `corefile` a whole `Corefile`.",
-        attrs: vec![
+        attrs: util::insert_settable(vec![
             Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network` whose DNS this configures.").replace(),
             Attribute::optional("flavor", Type::String, "`kube_dns`, `coredns_aks` or `corefile`.").default(Value::str("coredns_aks")).replace(),
             Attribute::optional("nameservers", Type::list(Type::String), "Upstream nameservers for names outside the cluster, as `ip` or `ip:port`, in order (at most 3 for kube-dns, 15 for CoreDNS).").default(Value::List(vec![])),
@@ -31,7 +31,7 @@ pub fn schema() -> Schema {
             Attribute::computed("configmap_name", Type::String, "Name of the ConfigMap: `kube-dns`, `coredns-custom` or `coredns`."),
             Attribute::computed("vnet_dns_servers", Type::list(Type::Ip), "DNS servers set on the cluster VNET (`coredns_aks`: the nameservers; otherwise empty)."),
             Attribute::computed("manifest", Type::String, "The ConfigMap as YAML."),
-        ],
+        ], util::kubeconfig_attrs(true)),
         blocks: vec![],
     }
 }

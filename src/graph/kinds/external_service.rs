@@ -11,13 +11,15 @@ use crate::graph::{Ctx, Kind, Resource};
 use ipnet::Ipv4Net;
 
 pub const PROTOCOLS: [&str; 3] = ["TCP", "UDP", "SCTP"];
+/// The values of `endpoints_api`.
+pub const ENDPOINTS_APIS: [&str; 2] = ["discovery", "v1"];
 
 pub fn schema() -> Schema {
     Schema {
         kind: Kind::ExternalService,
         version: 0,
         description: "A backend outside the cluster (usually on premises) published as a Service: selectorless Service + Endpoints of the same name for IP endpoints, or an ExternalName Service for a DNS name. Endpoints are checked for reachability; they are not health-checked.",
-        attrs: vec![
+        attrs: util::insert_settable(vec![
             Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace(),
             Attribute::required("name", Type::String, "Service (and Endpoints) name, a DNS-1035 label.").replace(),
             Attribute::optional("namespace", Type::String, "Namespace of the Service.").default(Value::str("default")).replace(),
@@ -25,7 +27,7 @@ pub fn schema() -> Schema {
             Attribute::optional("external_name", Type::String, "DNS name for an ExternalName Service (no IP, no port). Exclusive with `endpoints`."),
             Attribute::computed("id", Type::String, "ID: the cluster ID, then `/namespaces/<namespace>/services/<name>`."),
             Attribute::computed("manifest", Type::String, "The Service (and Endpoints) as YAML."),
-        ],
+        ], { let mut v = util::kubeconfig_attrs(true); v.push(Attribute::optional("endpoints_api", Type::String, "Which API holds the endpoints of a selectorless Service: `discovery` (an EndpointSlice `discovery.k8s.io/v1` named like the Service, labelled `kubernetes.io/service-name`) or `v1` (the v1 `Endpoints` object, deprecated since Kubernetes 1.33). Changed in place: the Service stays.").default(Value::str("discovery"))); v }),
         blocks: vec![ports_block(0)],
     }
 }
@@ -158,9 +160,28 @@ pub fn forbidden_endpoint(ip: std::net::Ipv4Addr) -> Option<&'static str> {
 
 pub fn rules(r: &Resource, d: &mut Diagnostics) {
     service_rules(r, d);
+    if let Some(api) = r.str("endpoints_api").filter(|a| !ENDPOINTS_APIS.contains(a)) {
+        d.push(
+            Diagnostic::error(
+                "invalid-endpoints-api",
+                format!("`endpoints_api` is `{api}`; expected `discovery` or `v1`"),
+            )
+            .at(&r.address, AttrPath::attr("endpoints_api"))
+            .hint("`discovery` (the default) writes an EndpointSlice; `v1` the deprecated v1 Endpoints object"),
+        );
+    }
     let endpoints = util::ip_list(r, "endpoints", d);
     let has_eps = r.get("endpoints").as_list().is_some_and(|l| !l.is_empty());
     let ext = r.str("external_name");
+    if ext.is_some() && r.str("endpoints_api") == Some("v1") {
+        d.push(
+            Diagnostic::warning(
+                "endpoints-api-unused",
+                "`endpoints_api` has no effect on an ExternalName Service (it has no endpoints object)",
+            )
+            .at(&r.address, AttrPath::attr("endpoints_api")),
+        );
+    }
     match (has_eps, ext) {
         (true, Some(_)) => d.push(
             Diagnostic::error(

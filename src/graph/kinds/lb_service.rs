@@ -12,7 +12,7 @@ pub fn schema() -> Schema {
         kind: Kind::LbService,
         version: 0,
         description: "A Service of type LoadBalancer: public, or internal (private Azure load balancer, frontend taken from a cluster subnet and counted in sizing).",
-        attrs: vec![
+        attrs: util::insert_settable(vec![
             Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace(),
             Attribute::required("name", Type::String, "Service name, a DNS-1035 label.").replace(),
             Attribute::optional("namespace", Type::String, "Namespace of the Service.").default(Value::str("default")).replace(),
@@ -22,7 +22,7 @@ pub fn schema() -> Schema {
             Attribute::optional("load_balancer_ip", Type::Ip, "Fixed frontend IP; for an internal load balancer it lies in the cluster's node subnet or `internal_subnet`."),
             Attribute::computed("id", Type::String, "ID: the cluster ID, then `/namespaces/<namespace>/services/<name>`."),
             Attribute::computed("manifest", Type::String, "The Service as YAML."),
-        ],
+        ], util::kubeconfig_attrs(true)),
         blocks: vec![super::external_service::ports_block(1)],
     }
 }

@@ -3,11 +3,57 @@
 
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::net;
-use crate::graph::schema::Attrs;
-use crate::graph::value::{AttrPath, Value};
+use crate::graph::schema::{Attribute, Attrs};
+use crate::graph::value::{AttrPath, Type, Value};
 use crate::graph::Resource;
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
+
+/// The attributes that say which Kubernetes API server a resource talks to:
+/// `kubeconfig_path` and `kubeconfig_context`, and for the kinds that are
+/// Kubernetes objects also `force_conflicts`. Desired-only (never read from
+/// a cluster) and changed in place.
+pub fn kubeconfig_attrs(object_kind: bool) -> Vec<Attribute> {
+    let mut v = vec![
+        Attribute::optional(
+            "kubeconfig_path",
+            Type::String,
+            if object_kind {
+                "Kubeconfig file of the cluster's API server. In the DSL inherited from the `cluster` when not set; in Terraform defaulting to the provider block's `kubeconfig_path`, then `KUBECONFIG`, then `~/.kube/config`, then the in-cluster configuration. Desired-only: never read from the cluster."
+            } else {
+                "Kubeconfig file of this cluster's API server, for the Kubernetes objects of the cluster (`dns_upstream`, `external_service`, `lb_service` with `cluster = …` inherit it in the DSL). May be known only at apply. Desired-only: never read from the cluster."
+            },
+        ),
+        Attribute::optional(
+            "kubeconfig_context",
+            Type::String,
+            if object_kind {
+                "Context of the kubeconfig to use (default: its `current-context`). Inherited like `kubeconfig_path`."
+            } else {
+                "Context of the kubeconfig to use for this cluster (default: its `current-context`)."
+            },
+        ),
+    ];
+    if object_kind {
+        v.push(
+            Attribute::optional(
+                "force_conflicts",
+                Type::Bool,
+                "Take the fields another field manager owns instead of failing (server-side apply `force`, as `kubectl apply --server-side --force-conflicts`). Desired-only.",
+            )
+            .default(Value::Bool(false)),
+        );
+    }
+    v
+}
+
+/// `attrs` with `extra` inserted before the first purely computed attribute
+/// (settable attributes first, as the docs list them).
+pub fn insert_settable(mut attrs: Vec<Attribute>, extra: Vec<Attribute>) -> Vec<Attribute> {
+    let at = attrs.iter().position(|a| !a.user_settable()).unwrap_or(attrs.len());
+    attrs.splice(at..at, extra);
+    attrs
+}
 
 /// Sets a computed attribute: `f` runs only when every input is known;
 /// an unknown input makes the result unknown. A user-set value is kept.
