@@ -2,7 +2,9 @@
 //! `external_service`, `lb_service`): the objects of the resource's
 //! `manifest`, keyed by cluster + namespace + kind + name and owned by the
 //! resource's ID; `dns_upstream` also records a DNS configuration (flavor and
-//! the VNET DNS servers it sets).
+//! the VNET DNS servers it sets). A `coredns_aks` dns_upstream really sets
+//! the cluster VNET's DNS servers, marking the VNET with the servers it set
+//! and the ones the VNET had (tags), and its delete puts those back.
 
 use super::id_of;
 use super::records::{need, strings, strings_from_json, strings_to_json};
@@ -92,8 +94,35 @@ fn put_objects(tx: &Transaction, s: &Spec, stack: &str, check_cluster: bool) -> 
              ON CONFLICT (id) DO UPDATE SET flavor = excluded.flavor, vnet_dns_servers = excluded.vnet_dns_servers",
             params![s.id, s.cluster_id, flavor, strings_to_json(servers)],
         )?;
+        if flavor == "coredns_aks" {
+            set_vnet_dns(tx, &s.cluster_id, |row| row.set_upstream_dns(servers))?;
+        }
     }
     Ok(())
+}
+
+/// Changes the DNS servers of a cluster VNET (one that exists: with an
+/// objects-only fabric the VNET lives elsewhere).
+fn set_vnet_dns(tx: &Transaction, cluster_id: &str, f: impl FnOnce(&mut vnet::VnetRow)) -> Result<(), Fail> {
+    if let Some(mut row) = vnet::get(tx, cluster_id)?.filter(|v| v.role == "cluster") {
+        let before = row.clone();
+        f(&mut row);
+        if row != before {
+            vnet::write_row(tx, &row)?;
+        }
+    }
+    Ok(())
+}
+
+/// The DNS configuration recorded for a dns_upstream: (cluster, flavor, servers).
+fn dns_configuration(tx: &Transaction, id: &str) -> Result<Option<(String, String, Vec<String>)>, Fail> {
+    Ok(tx
+        .query_row(
+            "SELECT cluster_id, flavor, vnet_dns_servers FROM dns_configurations WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, strings_from_json(&r.get::<_, String>(2)?))),
+        )
+        .optional()?)
 }
 
 /// The stored objects of the resource with this ID, in order.
@@ -127,19 +156,15 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Observed
     }
     a.insert("manifest".into(), Value::str(manifests::to_yaml(&objects)));
     if kind == Kind::DnsUpstream {
-        let dns: Option<(String, String)> = tx
-            .query_row(
-                "SELECT flavor, vnet_dns_servers FROM dns_configurations WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((flavor, servers)) = dns {
+        if let Some((cluster_id, flavor, recorded)) = dns_configuration(tx, id)? {
+            // What the VNET holds: the servers this dns_upstream set, or
+            // none when they were taken off (drift; the next apply sets them).
+            let servers = match vnet::get(tx, &cluster_id)? {
+                Some(row) if flavor == "coredns_aks" => row.upstream_dns().map(|_| row.dns_servers).unwrap_or_default(),
+                _ => recorded,
+            };
             a.insert("flavor".into(), Value::str(flavor));
-            a.insert(
-                "vnet_dns_servers".into(),
-                Value::list_of_str(strings_from_json(&servers)),
-            );
+            a.insert("vnet_dns_servers".into(), Value::list_of_str(servers));
         }
     }
     Ok(Some(Observed { attrs: a, owner }))
@@ -188,6 +213,11 @@ pub async fn delete(f: &LocalFabric, cx: &OpCtx, kind: Kind, prior: &Attrs) -> R
     f.write(cx, Op::Deleting, kind, &id, move |tx| {
         if let Some(body) = objects_of(tx, &id2)?.first() {
             tags::may_change(&owner_of(body), &stack, Op::Deleting, noun(kind), &id2)?;
+        }
+        if let Some((cluster_id, flavor, _)) = dns_configuration(tx, &id2)? {
+            if flavor == "coredns_aks" {
+                set_vnet_dns(tx, &cluster_id, vnet::VnetRow::restore_own_dns)?;
+            }
         }
         tx.execute("DELETE FROM k8s_objects WHERE owner_id = ?1", [&id2])?;
         tx.execute("DELETE FROM dns_configurations WHERE id = ?1", [&id2])?;

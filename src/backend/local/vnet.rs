@@ -52,7 +52,11 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str, prior: Option<&Attrs>) ->
     }
     match kind {
         Kind::Hub => hub::overlay(&mut attrs, &row, gateway::get(tx, id)?),
-        _ => cluster_network::overlay(&mut attrs, &row),
+        _ => {
+            cluster_network::overlay(&mut attrs, &row);
+            // DNS servers a dns_upstream set are its own, not the network's.
+            attrs.insert("dns_servers".into(), Value::list_of_str(row.own_dns_servers()));
+        }
     }
     let guid = gateway::guid(tx, id)?;
     attrs.insert("resource_guid".into(), guid.map_or(Value::Null, Value::String));
@@ -158,6 +162,7 @@ pub async fn update(
         row.subnets.extend(old.foreign_subnets(&known));
         row.tags = tags::marked(&old.tags, &stack);
         row.tags.insert(SUBNETS_TAG.into(), managed);
+        row.keep_upstream_dns(&old);
         validate(&row)?;
         if old.address_space != row.address_space {
             check_peered_overlap(tx, &row)?;

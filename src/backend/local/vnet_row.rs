@@ -27,9 +27,68 @@ pub struct VnetRow {
     pub tags: Tags,
 }
 
+/// Tag on a cluster VNET whose DNS servers a `coredns_aks` dns_upstream
+/// set: the servers it set (comma-separated).
+pub const UPSTREAM_DNS_TAG: &str = "hybridk8s-dns-upstream";
+/// Tag beside [`UPSTREAM_DNS_TAG`]: the VNET's own DNS servers, restored
+/// when the dns_upstream goes (comma-separated, empty for Azure's resolver).
+pub const OWN_DNS_TAG: &str = "hybridk8s-dns-own";
+
+fn split(s: &str) -> Vec<String> {
+    s.split(',').filter(|n| !n.is_empty()).map(str::to_string).collect()
+}
+
 impl VnetRow {
     pub fn owner(&self) -> Owner {
         Owner::from_tags(&self.tags)
+    }
+
+    /// The DNS servers a dns_upstream set on this VNET, if one did.
+    pub fn upstream_dns(&self) -> Option<Vec<String>> {
+        self.tags.get(UPSTREAM_DNS_TAG).map(|s| split(s))
+    }
+
+    /// The VNET's own DNS servers: those of the network itself, not the
+    /// ones a dns_upstream set over them (what `cluster_network` reads).
+    pub fn own_dns_servers(&self) -> Vec<String> {
+        match (self.upstream_dns(), self.tags.get(OWN_DNS_TAG)) {
+            (Some(_), Some(own)) => split(own),
+            (Some(_), None) => Vec::new(),
+            (None, _) => self.dns_servers.clone(),
+        }
+    }
+
+    /// Sets the DNS servers a dns_upstream wants, recording the VNET's own
+    /// ones the first time; no servers restores them.
+    pub fn set_upstream_dns(&mut self, servers: &[String]) {
+        if servers.is_empty() {
+            self.restore_own_dns();
+            return;
+        }
+        if self.upstream_dns().is_none() {
+            self.tags.insert(OWN_DNS_TAG.into(), self.dns_servers.join(","));
+        }
+        self.tags.insert(UPSTREAM_DNS_TAG.into(), servers.join(","));
+        self.dns_servers = servers.to_vec();
+    }
+
+    /// Puts back the DNS servers the VNET had before a dns_upstream set its own.
+    pub fn restore_own_dns(&mut self) {
+        if self.upstream_dns().is_some() {
+            self.dns_servers = self.own_dns_servers();
+            self.tags.remove(UPSTREAM_DNS_TAG);
+            self.tags.remove(OWN_DNS_TAG);
+        }
+    }
+
+    /// A change of the network's own DNS servers while a dns_upstream's
+    /// are in force: recorded, to be restored later; the upstream's stay.
+    pub fn keep_upstream_dns(&mut self, old: &VnetRow) {
+        if let Some(up) = old.upstream_dns() {
+            self.tags.insert(OWN_DNS_TAG.into(), self.dns_servers.join(","));
+            self.tags.insert(UPSTREAM_DNS_TAG.into(), up.join(","));
+            self.dns_servers = old.dns_servers.clone();
+        }
     }
 
     /// The subnets hybridk8s manages here (named in the `hybridk8s-subnets` tag).

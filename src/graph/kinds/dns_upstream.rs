@@ -18,7 +18,7 @@ pub fn schema() -> Schema {
     Schema {
         kind: Kind::DnsUpstream,
         version: 0,
-        description: "Upstream nameservers and stub domains of the cluster DNS. `kube_dns` writes the `kube-dns` ConfigMap, `coredns_aks` the AKS `coredns-custom` ConfigMap (and the VNET DNS servers, since AKS keeps the default `forward .`), `corefile` a whole `Corefile`.",
+        description: "Upstream nameservers and stub domains of the cluster DNS. `kube_dns` writes the `kube-dns` ConfigMap (`stubDomains`, `upstreamNameservers`). `corefile` writes a whole `Corefile` (`kube-system/coredns`): the main `.:53` block forwards to `nameservers` (or `/etc/resolv.conf` without them), and each stub domain gets its own server block. `coredns_aks` writes the AKS `coredns-custom` ConfigMap: one `<domain>.server` key per stub domain, a server block whose `forward` names `policy` explicitly (`sequential` by default, so the on-premises servers are tried in order, not at random), and a `hybridk8s.override` key holding only a comment that records the upstream nameservers (AKS keeps its default `forward . /etc/resolv.conf`, which an `.override` cannot replace). The upstream `nameservers` instead become the cluster VNET's DNS servers, in order; CoreDNS reaches them through the nodes' resolver once the nodes renewed their DHCP lease or rebooted. Deleting the dns_upstream (or emptying `nameservers`) puts back the DNS servers the VNET had before; the cluster network never reads the dns_upstream's servers as its own `dns_servers`.",
         attrs: util::insert_settable(vec![
             Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network` whose DNS this configures.").replace(),
             Attribute::optional("flavor", Type::String, "`kube_dns`, `coredns_aks` or `corefile`.").default(Value::str("coredns_aks")).replace(),
@@ -29,7 +29,7 @@ pub fn schema() -> Schema {
             Attribute::computed("id", Type::String, "ID of the ConfigMap: the cluster ID, then `/namespaces/kube-system/configmaps/<name>`."),
             Attribute::computed("namespace", Type::String, "Namespace of the ConfigMap (`kube-system`)."),
             Attribute::computed("configmap_name", Type::String, "Name of the ConfigMap: `kube-dns`, `coredns-custom` or `coredns`."),
-            Attribute::computed("vnet_dns_servers", Type::list(Type::Ip), "DNS servers set on the cluster VNET (`coredns_aks`: the nameservers; otherwise empty)."),
+            Attribute::computed("vnet_dns_servers", Type::list(Type::Ip), "DNS servers this dns_upstream sets on the cluster VNET (`coredns_aks`: the nameservers, as the VNET holds them; otherwise empty)."),
             Attribute::computed("manifest", Type::String, "The ConfigMap as YAML."),
         ], util::kubeconfig_attrs(true)),
         blocks: vec![],
