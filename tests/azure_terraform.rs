@@ -112,6 +112,14 @@ fn lifecycle(terraform: Terraform) {
         json!(["10.40.0.0/16"])
     );
     assert_eq!(cluster["tags"]["hybridk8s-managed-by"], "hybridk8s", "{cluster:#}");
+    // The coredns_aks DNS upstream set the on-premises servers as the VNET's
+    // (AKS keeps CoreDNS's default `forward .`), remembering its own (none).
+    assert_eq!(
+        cluster["properties"]["dhcpOptions"]["dnsServers"],
+        json!(["10.1.0.4", "10.1.0.5"]),
+        "{cluster:#}"
+    );
+    assert_eq!(cluster["tags"]["hybridk8s-dns-own"], "", "{cluster:#}");
     let subnets = cluster["properties"]["subnets"].as_array().unwrap();
     assert!(
         subnets
@@ -271,6 +279,21 @@ fn lifecycle(terraform: Terraform) {
     ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
     assert_eq!(peerings_connected(&emu), 2);
     ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
+
+    // Without the DNS upstream the VNET has its own DNS servers (none) again.
+    ws.expect(
+        &["destroy", "-auto-approve", "-input=false", "-target=hybridk8s_dns_upstream.aks_dns"],
+        0,
+    );
+    let cluster = vnet(&vnets(&emu), "k8s-dev-vnet").clone();
+    assert_eq!(cluster["properties"]["dhcpOptions"]["dnsServers"], json!([]), "{cluster:#}");
+    assert!(cluster["tags"].get("hybridk8s-dns-upstream").is_none(), "{cluster:#}");
+    assert!(cluster["tags"].get("hybridk8s-dns-own").is_none(), "{cluster:#}");
+    ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
+    assert_eq!(
+        vnet(&vnets(&emu), "k8s-dev-vnet")["properties"]["dhcpOptions"]["dnsServers"],
+        json!(["10.1.0.4", "10.1.0.5"])
+    );
 
     ws.write_main(&with_old);
     let (out, _) = ws.expect(&["destroy", "-auto-approve", "-input=false"], 0);

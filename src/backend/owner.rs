@@ -17,6 +17,13 @@ pub const SUBNETS_TAG: &str = "hybridk8s-subnets";
 /// Azure tag on a VNET naming what hybridk8s made of it (`hub` or
 /// `cluster_network`), so that an import under the other kind is refused.
 pub const ROLE_TAG: &str = "hybridk8s-role";
+/// Azure tag on a cluster VNET whose DNS servers a `coredns_aks`
+/// dns_upstream set: the servers it set (comma-separated).
+pub const UPSTREAM_DNS_TAG: &str = "hybridk8s-dns-upstream";
+/// Azure tag beside [`UPSTREAM_DNS_TAG`]: the VNET's own DNS servers,
+/// restored when the dns_upstream goes (comma-separated, empty for Azure's
+/// resolver).
+pub const OWN_DNS_TAG: &str = "hybridk8s-dns-own";
 /// The value of [`MANAGED_BY_TAG`] and [`MANAGED_BY_LABEL`].
 pub const MANAGED_BY: &str = "hybridk8s";
 /// Kubernetes label naming the tool (the recommended label).

@@ -42,11 +42,7 @@ pub fn graph_of(data: &[u8]) -> Graph {
                 "kubeconfig_path" | "kubeconfig_context" | "force_conflicts" | "endpoints_api"
             )
         };
-        for a in schema
-            .attrs
-            .iter()
-            .filter(|a| a.user_settable() && !connection(a.name))
-        {
+        for a in schema.attrs.iter().filter(|a| a.user_settable() && !connection(a.name)) {
             // Required attributes are mostly set, optional ones half the time.
             let set = if a.presence == crate::graph::Presence::Required {
                 u.below(8) != 0

@@ -3,9 +3,13 @@
 //! local fabric's file (the one holding the CLI stacks), delegated to as
 //! is; their cluster network is ARM's, so it is checked there first (a
 //! write to a cluster that does not exist is `ResourceNotFound`, the
-//! objects of a cluster that is gone read as gone).
+//! objects of a cluster that is gone read as gone). A `coredns_aks`
+//! `dns_upstream` sets the cluster VNET's DNS servers in ARM
+//! ([`super::vnet_dns`]) before its ConfigMap, and its delete puts the
+//! VNET's own back.
 
 use super::backend::AzureBackend;
+use super::vnet_dns;
 use crate::backend::{noun, Backend, BackendError, ErrorCode, KubernetesObjectId, Observed, Op, OpCtx};
 use crate::graph::{Attrs, Kind, Value};
 
@@ -40,15 +44,52 @@ async fn need_cluster(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, attrs: &
     Ok(())
 }
 
+/// The VNET DNS servers a `dns_upstream` wants set (empty for the other kinds).
+fn vnet_dns_servers(kind: Kind, attrs: &Attrs) -> Vec<String> {
+    if kind != Kind::DnsUpstream {
+        return Vec::new();
+    }
+    attrs
+        .get("vnet_dns_servers")
+        .map(|v| v.strings().into_iter().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Sets (or, when it wants none, puts back) the cluster VNET's DNS servers
+/// for a `dns_upstream`.
+async fn sync_dns(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, attrs: &Attrs) -> Result<(), BackendError> {
+    if kind != Kind::DnsUpstream {
+        return Ok(());
+    }
+    let servers = vnet_dns_servers(kind, attrs);
+    if servers.is_empty() {
+        vnet_dns::restore(b, cx, op, &id_of(attrs)).await
+    } else {
+        vnet_dns::set(b, cx, op, &id_of(attrs), &servers).await
+    }
+}
+
 pub async fn read(b: &AzureBackend, cx: &OpCtx, kind: Kind, id: &str) -> Result<Option<Observed>, BackendError> {
     if !cluster_exists(b, cx, Op::Retrieving, kind, id).await? {
         return Ok(None);
     }
-    b.objects.read(cx, kind, id, None).await
+    let Some(mut found) = b.objects.read(cx, kind, id, None).await? else {
+        return Ok(None);
+    };
+    if kind == Kind::DnsUpstream {
+        // What the VNET holds: the servers this dns_upstream set, or none
+        // when they were taken off out of band (the next apply sets them).
+        let servers = vnet_dns::observe(b, cx, id).await?;
+        found
+            .attrs
+            .insert("vnet_dns_servers".into(), Value::list_of_str(servers));
+    }
+    Ok(Some(found))
 }
 
 pub async fn create(b: &AzureBackend, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
     need_cluster(b, cx, Op::Creating, kind, attrs).await?;
+    sync_dns(b, cx, Op::Creating, kind, attrs).await?;
     b.objects.create(cx, kind, attrs).await
 }
 
@@ -60,11 +101,16 @@ pub async fn update(
     attrs: &Attrs,
 ) -> Result<Observed, BackendError> {
     need_cluster(b, cx, Op::Updating, kind, attrs).await?;
+    sync_dns(b, cx, Op::Updating, kind, attrs).await?;
     b.objects.update(cx, kind, prior, attrs).await
 }
 
 pub async fn delete(b: &AzureBackend, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
-    b.objects.delete(cx, kind, prior).await
+    b.objects.delete(cx, kind, prior).await?;
+    if kind == Kind::DnsUpstream {
+        vnet_dns::restore(b, cx, Op::Deleting, &id_of(prior)).await?;
+    }
+    Ok(())
 }
 
 pub async fn claim(b: &AzureBackend, cx: &OpCtx, kind: Kind, id: &str, claim: bool) -> Result<(), BackendError> {

@@ -45,6 +45,8 @@ mod retry;
 mod vnet;
 #[cfg(feature = "azure")]
 mod vnet_body;
+#[cfg(feature = "azure")]
+mod vnet_dns;
 
 #[cfg(feature = "azure")]
 pub use backend::{open, AzureBackend};

@@ -8,6 +8,7 @@ use super::error::ArmError;
 use super::gateway;
 use super::peering;
 use super::vnet_body::{self, changed_body, marked, new_body, node_subnet_name, unmarked, Desired, View};
+use crate::backend::owner::{OWN_DNS_TAG, UPSTREAM_DNS_TAG};
 use crate::backend::owner::{ROLE_TAG, SUBNETS_TAG};
 use crate::backend::{noun, BackendError, ErrorCode, Observed, Op, OpCtx, Owner, VirtualNetworkId};
 use crate::graph::kinds::hub::GATEWAY_SUBNET;
@@ -52,7 +53,13 @@ async fn observe(
     }
     a.insert("location".into(), Value::str(&view.location));
     a.insert("address_space".into(), Value::list_of_str(view.address_space.clone()));
-    a.insert("dns_servers".into(), Value::list_of_str(view.dns_servers.clone()));
+    // While a dns_upstream has set the DNS servers, the network's own are
+    // the ones it remembers.
+    let own_dns = match (view.tags.get(UPSTREAM_DNS_TAG), view.tags.get(OWN_DNS_TAG)) {
+        (Some(_), own) => super::vnet_dns::remembered(own.map_or("", String::as_str)),
+        (None, _) => view.dns_servers.clone(),
+    };
+    a.insert("dns_servers".into(), Value::list_of_str(own_dns));
     if kind == Kind::Hub {
         let gw = gateway::find(b, cx, v).await?;
         a.insert(
@@ -275,8 +282,16 @@ pub async fn update(
         let mut tags = marked(&view.tags, cx.stack());
         tags.insert(SUBNETS_TAG.into(), d.subnet_names());
         tags.insert(ROLE_TAG.into(), kind.keyword().into());
+        // A dns_upstream's DNS servers stay; the network's own list is
+        // what it will put back.
+        let dns = if tags.contains_key(UPSTREAM_DNS_TAG) {
+            tags.insert(OWN_DNS_TAG.into(), d.dns_servers.join(","));
+            view.dns_servers.clone()
+        } else {
+            d.dns_servers.clone()
+        };
         let body = changed_body(&old, &d, &known_subnets(kind, prior), &tags);
-        b.put_vnet(&fresh, &vid, &vnet_body::to_json(&body, &d.dns_servers))
+        b.put_vnet(&fresh, &vid, &vnet_body::to_json(&body, &dns))
             .await
             .map_err(at)?;
         if d.gateway != "none" && have.as_ref().is_none_or(|g| g.kind != d.gateway) {

@@ -27,12 +27,7 @@ pub struct VnetRow {
     pub tags: Tags,
 }
 
-/// Tag on a cluster VNET whose DNS servers a `coredns_aks` dns_upstream
-/// set: the servers it set (comma-separated).
-pub const UPSTREAM_DNS_TAG: &str = "hybridk8s-dns-upstream";
-/// Tag beside [`UPSTREAM_DNS_TAG`]: the VNET's own DNS servers, restored
-/// when the dns_upstream goes (comma-separated, empty for Azure's resolver).
-pub const OWN_DNS_TAG: &str = "hybridk8s-dns-own";
+use crate::backend::owner::{OWN_DNS_TAG, UPSTREAM_DNS_TAG};
 
 fn split(s: &str) -> Vec<String> {
     s.split(',').filter(|n| !n.is_empty()).map(str::to_string).collect()
