@@ -282,11 +282,20 @@ fn lifecycle(terraform: Terraform) {
 
     // Without the DNS upstream the VNET has its own DNS servers (none) again.
     ws.expect(
-        &["destroy", "-auto-approve", "-input=false", "-target=hybridk8s_dns_upstream.aks_dns"],
+        &[
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-target=hybridk8s_dns_upstream.aks_dns",
+        ],
         0,
     );
     let cluster = vnet(&vnets(&emu), "k8s-dev-vnet").clone();
-    assert_eq!(cluster["properties"]["dhcpOptions"]["dnsServers"], json!([]), "{cluster:#}");
+    assert_eq!(
+        cluster["properties"]["dhcpOptions"]["dnsServers"],
+        json!([]),
+        "{cluster:#}"
+    );
     assert!(cluster["tags"].get("hybridk8s-dns-upstream").is_none(), "{cluster:#}");
     assert!(cluster["tags"].get("hybridk8s-dns-own").is_none(), "{cluster:#}");
     ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
