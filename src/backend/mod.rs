@@ -35,6 +35,7 @@ pub mod kube;
 pub mod local;
 pub mod objects;
 pub mod owner;
+pub mod vnet_dns;
 
 use crate::graph::{Attrs, Kind};
 use async_trait::async_trait;

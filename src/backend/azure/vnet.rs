@@ -8,9 +8,8 @@ use super::error::ArmError;
 use super::gateway;
 use super::peering;
 use super::vnet_body::{self, changed_body, marked, new_body, node_subnet_name, unmarked, Desired, View};
-use crate::backend::owner::{OWN_DNS_TAG, UPSTREAM_DNS_TAG};
 use crate::backend::owner::{ROLE_TAG, SUBNETS_TAG};
-use crate::backend::{noun, BackendError, ErrorCode, Observed, Op, OpCtx, Owner, VirtualNetworkId};
+use crate::backend::{noun, vnet_dns, BackendError, ErrorCode, Observed, Op, OpCtx, Owner, VirtualNetworkId};
 use crate::graph::kinds::hub::GATEWAY_SUBNET;
 use crate::graph::{Attrs, Kind, Value};
 use azure_mgmt_network::models;
@@ -55,11 +54,10 @@ async fn observe(
     a.insert("address_space".into(), Value::list_of_str(view.address_space.clone()));
     // While a dns_upstream has set the DNS servers, the network's own are
     // the ones it remembers.
-    let own_dns = match (view.tags.get(UPSTREAM_DNS_TAG), view.tags.get(OWN_DNS_TAG)) {
-        (Some(_), own) => super::vnet_dns::remembered(own.map_or("", String::as_str)),
-        (None, _) => view.dns_servers.clone(),
-    };
-    a.insert("dns_servers".into(), Value::list_of_str(own_dns));
+    a.insert(
+        "dns_servers".into(),
+        Value::list_of_str(vnet_dns::own(&view.dns_servers, &view.tags)),
+    );
     if kind == Kind::Hub {
         let gw = gateway::find(b, cx, v).await?;
         a.insert(
@@ -284,12 +282,8 @@ pub async fn update(
         tags.insert(ROLE_TAG.into(), kind.keyword().into());
         // A dns_upstream's DNS servers stay; the network's own list is
         // what it will put back.
-        let dns = if tags.contains_key(UPSTREAM_DNS_TAG) {
-            tags.insert(OWN_DNS_TAG.into(), d.dns_servers.join(","));
-            view.dns_servers.clone()
-        } else {
-            d.dns_servers.clone()
-        };
+        let mut dns = d.dns_servers.clone();
+        vnet_dns::keep_upstream(&mut dns, &mut tags, &view.dns_servers, &view.tags);
         let body = changed_body(&old, &d, &known_subnets(kind, prior), &tags);
         b.put_vnet(&fresh, &vid, &vnet_body::to_json(&body, &dns))
             .await

@@ -11,22 +11,12 @@
 
 use super::backend::AzureBackend;
 use super::vnet_body::{self, View};
-use crate::backend::owner::{OWN_DNS_TAG, UPSTREAM_DNS_TAG};
+use crate::backend::vnet_dns as shared;
 use crate::backend::{noun, BackendError, ErrorCode, KubernetesObjectId, Op, OpCtx};
 use crate::graph::Kind;
 
 fn cluster_of(id: &str) -> Result<crate::backend::VirtualNetworkId, BackendError> {
     Ok(id.parse::<KubernetesObjectId>()?.cluster)
-}
-
-/// The list remembered in the tag's value.
-pub fn remembered(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// The VNET DNS servers the `dns_upstream` with this ID has set (empty
@@ -42,7 +32,7 @@ pub async fn observe(b: &AzureBackend, cx: &OpCtx, id: &str) -> Result<Vec<Strin
         return Ok(Vec::new());
     };
     let view = View::of(&v);
-    Ok(if view.tags.contains_key(UPSTREAM_DNS_TAG) {
+    Ok(if shared::upstream(&view.tags).is_some() {
         view.dns_servers
     } else {
         Vec::new()
@@ -87,22 +77,12 @@ async fn change(
         };
     };
     let view = View::of(&v);
-    let set_before = view.tags.contains_key(UPSTREAM_DNS_TAG);
-    let mut tags = view.tags.clone();
-    let dns = match servers {
-        None if !set_before => return Ok(()),
-        None => {
-            tags.remove(UPSTREAM_DNS_TAG);
-            remembered(&tags.remove(OWN_DNS_TAG).unwrap_or_default())
-        }
-        Some(s) => {
-            if !set_before {
-                tags.insert(OWN_DNS_TAG.into(), view.dns_servers.join(","));
-            }
-            tags.insert(UPSTREAM_DNS_TAG.into(), s.join(","));
-            s.to_vec()
-        }
-    };
+    let (mut dns, mut tags) = (view.dns_servers.clone(), view.tags.clone());
+    match servers {
+        Some(s) => shared::set_upstream(&mut dns, &mut tags, s),
+        None if shared::upstream(&tags).is_none() => return Ok(()),
+        None => shared::restore_own(&mut dns, &mut tags),
+    }
     // The DNS servers are the VNET's: only the stack that owns it changes them.
     if !view.owner().is(cx.stack()) {
         return Err(BackendError::NotOwned {
@@ -121,15 +101,4 @@ async fn change(
         .map_err(at)?;
     b.forget(cx, &key);
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::remembered;
-
-    #[test]
-    fn the_remembered_list_reads_back() {
-        assert_eq!(remembered(""), Vec::<String>::new());
-        assert_eq!(remembered("10.1.0.4,10.1.0.5"), vec!["10.1.0.4", "10.1.0.5"]);
-    }
 }

@@ -5,6 +5,7 @@ use super::records::{strings_from_json, strings_to_json};
 use super::tags::{self, Tags};
 use super::{hub, Fail};
 use crate::backend::owner::{Owner, SUBNETS_TAG};
+use crate::backend::vnet_dns;
 use crate::backend::ErrorCode;
 use crate::graph::net;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -27,12 +28,6 @@ pub struct VnetRow {
     pub tags: Tags,
 }
 
-use crate::backend::owner::{OWN_DNS_TAG, UPSTREAM_DNS_TAG};
-
-fn split(s: &str) -> Vec<String> {
-    s.split(',').filter(|n| !n.is_empty()).map(str::to_string).collect()
-}
-
 impl VnetRow {
     pub fn owner(&self) -> Owner {
         Owner::from_tags(&self.tags)
@@ -40,50 +35,28 @@ impl VnetRow {
 
     /// The DNS servers a dns_upstream set on this VNET, if one did.
     pub fn upstream_dns(&self) -> Option<Vec<String>> {
-        self.tags.get(UPSTREAM_DNS_TAG).map(|s| split(s))
+        vnet_dns::upstream(&self.tags)
     }
 
-    /// The VNET's own DNS servers: those of the network itself, not the
-    /// ones a dns_upstream set over them (what `cluster_network` reads).
+    /// The VNET's own DNS servers (what `cluster_network` reads).
     pub fn own_dns_servers(&self) -> Vec<String> {
-        match (self.upstream_dns(), self.tags.get(OWN_DNS_TAG)) {
-            (Some(_), Some(own)) => split(own),
-            (Some(_), None) => Vec::new(),
-            (None, _) => self.dns_servers.clone(),
-        }
+        vnet_dns::own(&self.dns_servers, &self.tags)
     }
 
-    /// Sets the DNS servers a dns_upstream wants, recording the VNET's own
-    /// ones the first time; no servers restores them.
+    /// Sets the DNS servers a dns_upstream wants ([`vnet_dns::set_upstream`]).
     pub fn set_upstream_dns(&mut self, servers: &[String]) {
-        if servers.is_empty() {
-            self.restore_own_dns();
-            return;
-        }
-        if self.upstream_dns().is_none() {
-            self.tags.insert(OWN_DNS_TAG.into(), self.dns_servers.join(","));
-        }
-        self.tags.insert(UPSTREAM_DNS_TAG.into(), servers.join(","));
-        self.dns_servers = servers.to_vec();
+        vnet_dns::set_upstream(&mut self.dns_servers, &mut self.tags, servers)
     }
 
-    /// Puts back the DNS servers the VNET had before a dns_upstream set its own.
+    /// Puts back the VNET's own DNS servers ([`vnet_dns::restore_own`]).
     pub fn restore_own_dns(&mut self) {
-        if self.upstream_dns().is_some() {
-            self.dns_servers = self.own_dns_servers();
-            self.tags.remove(UPSTREAM_DNS_TAG);
-            self.tags.remove(OWN_DNS_TAG);
-        }
+        vnet_dns::restore_own(&mut self.dns_servers, &mut self.tags)
     }
 
     /// A change of the network's own DNS servers while a dns_upstream's
-    /// are in force: recorded, to be restored later; the upstream's stay.
+    /// are in force ([`vnet_dns::keep_upstream`]).
     pub fn keep_upstream_dns(&mut self, old: &VnetRow) {
-        if let Some(up) = old.upstream_dns() {
-            self.tags.insert(OWN_DNS_TAG.into(), self.dns_servers.join(","));
-            self.tags.insert(UPSTREAM_DNS_TAG.into(), up.join(","));
-            self.dns_servers = old.dns_servers.clone();
-        }
+        vnet_dns::keep_upstream(&mut self.dns_servers, &mut self.tags, &old.dns_servers, &old.tags)
     }
 
     /// The subnets hybridk8s manages here (named in the `hybridk8s-subnets` tag).
