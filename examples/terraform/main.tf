@@ -17,9 +17,16 @@ variable "state_path" {
   default     = ".hybridk8s/fabric.db"
 }
 
+variable "kubeconfig_path" {
+  type        = string
+  description = "Kubeconfig of the cluster the DNS upstream and the Services are applied to (backend azure); null: KUBECONFIG, then ~/.kube/config."
+  default     = null
+}
+
 provider "hybridk8s" {
-  backend    = var.backend
-  state_path = var.state_path
+  backend         = var.backend
+  state_path      = var.state_path
+  kubeconfig_path = var.kubeconfig_path
 }
 
 data "hybridk8s_onprem_network" "corp" {

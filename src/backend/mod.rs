@@ -30,7 +30,6 @@
 pub mod azure;
 pub mod context;
 pub mod id;
-#[cfg(feature = "kubernetes")]
 pub mod kube;
 pub mod local;
 pub mod objects;

@@ -24,13 +24,23 @@ pub struct BackendArgs {
     /// `azure` (Azure Resource Manager, from the ARM_* variables).
     #[arg(long = "backend", env = "HYBRIDK8S_BACKEND", value_enum, default_value = "local")]
     pub backend: BackendKind,
+    /// With `--backend azure`: the kubeconfig of the clusters the
+    /// Kubernetes objects go to, unless a resource sets its own
+    /// `kubeconfig_path` (default: `KUBECONFIG`, then `~/.kube/config`,
+    /// then the in-cluster configuration of a pod).
+    #[arg(long = "kubeconfig", value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// With `--backend azure`: the kubeconfig context to use, unless a
+    /// resource sets its own `kubeconfig_context` (default: the current one).
+    #[arg(long = "kube-context", value_name = "NAME")]
+    pub kube_context: Option<String>,
 }
 
 /// How to reach the chosen backend, resolved before anything is read (a
 /// missing `ARM_*` setting fails first).
 pub(super) enum Target {
     Local,
-    Azure(crate::backend::azure::AzureConfig),
+    Azure(crate::backend::azure::AzureConfig, crate::backend::kube::KubeDefaults),
 }
 
 impl Target {
@@ -39,6 +49,10 @@ impl Target {
             BackendKind::Local => Target::Local,
             BackendKind::Azure => Target::Azure(
                 crate::backend::azure::AzureConfig::from_env().map_err(|e| anyhow::anyhow!("--backend azure: {e}"))?,
+                crate::backend::kube::KubeDefaults {
+                    kubeconfig_path: args.kubeconfig.clone(),
+                    kubeconfig_context: args.kube_context.clone(),
+                },
             ),
         })
     }
@@ -48,7 +62,7 @@ impl Target {
     pub(super) fn backend(&self, fabric: LocalFabric) -> anyhow::Result<Arc<dyn Backend>> {
         match self {
             Target::Local => Ok(Arc::new(fabric)),
-            Target::Azure(cfg) => crate::backend::azure::config::backend(cfg.clone(), fabric)
+            Target::Azure(cfg, kube) => crate::backend::azure::config::backend(cfg.clone(), fabric, kube.clone())
                 .map_err(|e| anyhow::anyhow!("opening the azure backend: {e}")),
         }
     }

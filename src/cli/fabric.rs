@@ -410,7 +410,7 @@ pub fn dump(
     stack: Option<&str>,
     backend: &super::backend::BackendArgs,
 ) -> anyhow::Result<ExitCode> {
-    if let super::backend::Target::Azure(cfg) = super::backend::Target::resolve(backend)? {
+    if let super::backend::Target::Azure(cfg, _) = super::backend::Target::resolve(backend)? {
         return azure_inventory(cfg, fabric, stack);
     }
     if stack.is_some() {

@@ -123,6 +123,14 @@ impl ProviderConfig {
         Self::resolve(config, |k| std::env::var(k).ok())
     }
 
+    /// Where the Kubernetes objects go unless a resource says otherwise.
+    pub fn kube_defaults(&self) -> crate::backend::kube::KubeDefaults {
+        crate::backend::kube::KubeDefaults {
+            kubeconfig_path: self.kubeconfig_path.clone(),
+            kubeconfig_context: self.kubeconfig_context.clone(),
+        }
+    }
+
     pub fn ctx(&self) -> Ctx {
         Ctx {
             subscription_id: self.subscription_id.clone(),
@@ -181,13 +189,14 @@ fn azure_shapes(config: &Attrs) -> Vec<Diagnostic> {
 pub type BackendFactory = Arc<dyn Fn(&ProviderConfig) -> Result<Arc<dyn Backend>, String> + Send + Sync>;
 
 /// `local` opens (creating when missing) the SQLite fabric at `state_path`;
-/// `azure` realizes resources in ARM and keeps its records in that file.
+/// `azure` realizes networks in ARM and Kubernetes objects in the clusters
+/// the kubeconfig names, and keeps its records in that file.
 pub fn default_factory() -> BackendFactory {
     Arc::new(|c: &ProviderConfig| match (c.backend.as_str(), &c.azure) {
         ("local", _) => LocalFabric::open(&c.state_path)
             .map(|f| Arc::new(f) as Arc<dyn Backend>)
             .map_err(|e| e.to_string()),
-        ("azure", Some(azure)) => open_azure(azure, &c.state_path),
+        ("azure", Some(azure)) => open_azure(azure, c),
         ("azure", None) => Err("the azure backend needs its settings resolved at Configure".into()),
         (other, _) => Err(format!("backend `{other}` is not one of local, azure")),
     })
@@ -195,9 +204,9 @@ pub fn default_factory() -> BackendFactory {
 
 /// The `azure` backend over the local file at `state_path` (stack state,
 /// locks and records stay there).
-fn open_azure(config: &AzureConfig, state_path: &Path) -> Result<Arc<dyn Backend>, String> {
-    let objects = LocalFabric::open(state_path).map_err(|e| e.to_string())?;
-    crate::backend::azure::config::backend(config.clone(), objects)
+fn open_azure(config: &AzureConfig, c: &ProviderConfig) -> Result<Arc<dyn Backend>, String> {
+    let objects = LocalFabric::open(&c.state_path).map_err(|e| e.to_string())?;
+    crate::backend::azure::config::backend(config.clone(), objects, c.kube_defaults())
 }
 
 #[cfg(test)]

@@ -231,7 +231,17 @@ impl Store {
         let mut obj = old.clone();
         merge_patch(k.kind, &mut obj, patch, strategic, &mut Vec::new());
         let obj = Self::normalize(k, obj, ns, Some(name))?;
-        self.replace_unchecked(k, ns, name, obj, &old, manager)
+        // managedFields written by the request replace the object's (how
+        // a client hands its fields from one entry to another).
+        let base = match patch.pointer("/metadata/managedFields") {
+            Some(mf) => {
+                let mut b = old.clone();
+                b["metadata"]["managedFields"] = mf.clone();
+                b
+            }
+            None => old,
+        };
+        self.replace_unchecked(k, ns, name, obj, &base, manager)
     }
 
     fn replace_unchecked(

@@ -214,14 +214,15 @@ fn method_secret(method: &str) -> &'static str {
 pub fn backend(
     config: AzureConfig,
     objects: crate::backend::local::LocalFabric,
+    kube: crate::backend::kube::KubeDefaults,
 ) -> Result<std::sync::Arc<dyn crate::backend::Backend>, String> {
     #[cfg(feature = "azure")]
     {
-        super::open(config, objects)
+        super::open(config, objects, kube)
     }
     #[cfg(not(feature = "azure"))]
     {
-        let _ = (config, objects);
+        let _ = (config, objects, kube);
         Err("this build of hybridk8s lacks the cargo feature `azure` (rebuild with `--features azure`); use the local backend".into())
     }
 }

@@ -1,16 +1,16 @@
 //! Kubernetes kinds (`dns_upstream`, `external_service`, `lb_service`) with
-//! the `azure` backend: until the Kubernetes plane exists they live in the
-//! local fabric's file (the one holding the CLI stacks), delegated to as
-//! is; their cluster network is ARM's, so it is checked there first (a
-//! write to a cluster that does not exist is `ResourceNotFound`, the
-//! objects of a cluster that is gone read as gone). A `coredns_aks`
+//! the `azure` backend: the objects go to the cluster through the
+//! Kubernetes plane ([`crate::backend::kube::KubePlane`]); their cluster
+//! network is ARM's, so it is checked there first (a write to a cluster
+//! that does not exist is `ResourceNotFound`, the objects of a cluster
+//! that is gone read as gone). A `coredns_aks`
 //! `dns_upstream` sets the cluster VNET's DNS servers in ARM
 //! ([`super::vnet_dns`]) before its ConfigMap, and its delete puts the
 //! VNET's own back.
 
 use super::backend::AzureBackend;
 use super::vnet_dns;
-use crate::backend::{noun, Backend, BackendError, ErrorCode, KubernetesObjectId, Observed, Op, OpCtx};
+use crate::backend::{noun, BackendError, ErrorCode, KubernetesObjectId, Observed, Op, OpCtx};
 use crate::graph::{Attrs, Kind, Value};
 
 /// Whether the cluster VNET of the object exists in ARM.
@@ -69,11 +69,28 @@ async fn sync_dns(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, attrs: &Attr
     }
 }
 
-pub async fn read(b: &AzureBackend, cx: &OpCtx, kind: Kind, id: &str) -> Result<Option<Observed>, BackendError> {
+/// A written `dns_upstream` reports the VNET DNS servers it set.
+fn with_dns(kind: Kind, mut o: Observed, attrs: &Attrs) -> Observed {
+    if kind == Kind::DnsUpstream {
+        o.attrs.insert(
+            "vnet_dns_servers".into(),
+            Value::list_of_str(vnet_dns_servers(kind, attrs)),
+        );
+    }
+    o
+}
+
+pub async fn read(
+    b: &AzureBackend,
+    cx: &OpCtx,
+    kind: Kind,
+    id: &str,
+    prior: Option<&Attrs>,
+) -> Result<Option<Observed>, BackendError> {
     if !cluster_exists(b, cx, Op::Retrieving, kind, id).await? {
         return Ok(None);
     }
-    let Some(mut found) = b.objects.read(cx, kind, id, None).await? else {
+    let Some(mut found) = b.kube.read(cx, kind, id, prior).await? else {
         return Ok(None);
     };
     if kind == Kind::DnsUpstream {
@@ -90,7 +107,8 @@ pub async fn read(b: &AzureBackend, cx: &OpCtx, kind: Kind, id: &str) -> Result<
 pub async fn create(b: &AzureBackend, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
     need_cluster(b, cx, Op::Creating, kind, attrs).await?;
     sync_dns(b, cx, Op::Creating, kind, attrs).await?;
-    b.objects.create(cx, kind, attrs).await
+    let o = b.kube.create(cx, kind, attrs).await?;
+    Ok(with_dns(kind, o, attrs))
 }
 
 pub async fn update(
@@ -102,11 +120,17 @@ pub async fn update(
 ) -> Result<Observed, BackendError> {
     need_cluster(b, cx, Op::Updating, kind, attrs).await?;
     sync_dns(b, cx, Op::Updating, kind, attrs).await?;
-    b.objects.update(cx, kind, prior, attrs).await
+    let o = b.kube.update(cx, kind, prior, attrs).await?;
+    Ok(with_dns(kind, o, attrs))
 }
 
 pub async fn delete(b: &AzureBackend, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
-    b.objects.delete(cx, kind, prior).await?;
+    let id = id_of(prior);
+    if !cluster_exists(b, &cx.clone().without_read_scope(), Op::Deleting, kind, &id).await? {
+        // The cluster (and with it every object in it) is gone.
+        return Ok(());
+    }
+    b.kube.delete(cx, kind, prior).await?;
     if kind == Kind::DnsUpstream {
         vnet_dns::restore(b, cx, Op::Deleting, &id_of(prior)).await?;
     }
@@ -114,9 +138,5 @@ pub async fn delete(b: &AzureBackend, cx: &OpCtx, kind: Kind, prior: &Attrs) -> 
 }
 
 pub async fn claim(b: &AzureBackend, cx: &OpCtx, kind: Kind, id: &str, claim: bool) -> Result<(), BackendError> {
-    if claim {
-        b.objects.claim(cx, kind, id).await
-    } else {
-        b.objects.release(cx, kind, id).await
-    }
+    b.kube.claim(cx, kind, id, None, claim).await
 }

@@ -56,17 +56,18 @@ mod backend {
     use super::client::Arm;
     use super::locks::VnetLocks;
     use super::{k8s, peering, vnet, AzureConfig};
+    use crate::backend::kube::{KubeDefaults, KubePlane};
     use crate::backend::local::LocalFabric;
     use crate::backend::{Backend, BackendError, Observed, Op, OpCtx, Owner, PeeringView};
     use crate::graph::{Attrs, Kind};
     use async_trait::async_trait;
     use std::sync::Arc;
 
-    /// The Azure backend: ARM for networks, the local fabric's file for
-    /// Kubernetes objects. Cheap to share (`Arc<dyn Backend>`).
+    /// The Azure backend: ARM for networks, the Kubernetes plane for the
+    /// objects in the clusters. Cheap to share (`Arc<dyn Backend>`).
     pub struct AzureBackend {
         pub(crate) arm: Arm,
-        pub(crate) objects: LocalFabric,
+        pub(crate) kube: KubePlane,
         pub(crate) locks: VnetLocks,
         pub(crate) subscription_id: String,
     }
@@ -74,19 +75,32 @@ mod backend {
     impl AzureBackend {
         /// No network, no token: the credential is built now, the first
         /// token is fetched by the first call that needs one.
-        pub fn new(config: AzureConfig, objects: LocalFabric) -> Result<AzureBackend, String> {
+        /// `_records` is the local file that keeps the stack state and
+        /// locks (the engine's); the backend itself writes nothing there.
+        /// Kubernetes objects go to the clusters the kubeconfig defaults
+        /// (`KUBECONFIG`, `~/.kube/config`, in-cluster) name; see
+        /// [`AzureBackend::with_kubernetes`].
+        pub fn new(config: AzureConfig, _records: LocalFabric) -> Result<AzureBackend, String> {
             Ok(AzureBackend {
                 arm: Arm::new(&config)?,
-                objects: objects.objects_only(),
+                kube: KubePlane::new(KubeDefaults::default()),
                 locks: VnetLocks::default(),
                 subscription_id: config.subscription_id.clone(),
             })
         }
+
+        /// The kubeconfig defaults of the Kubernetes objects (the provider
+        /// block's `kubeconfig_path` / `kubeconfig_context`, the CLI's
+        /// `--kubeconfig` / `--kube-context`).
+        pub fn with_kubernetes(mut self, defaults: KubeDefaults) -> AzureBackend {
+            self.kube = KubePlane::new(defaults);
+            self
+        }
     }
 
     /// The Azure backend as the CLI and the provider hold it.
-    pub fn open(config: AzureConfig, objects: LocalFabric) -> Result<Arc<dyn Backend>, String> {
-        Ok(Arc::new(AzureBackend::new(config, objects)?))
+    pub fn open(config: AzureConfig, records: LocalFabric, kube: KubeDefaults) -> Result<Arc<dyn Backend>, String> {
+        Ok(Arc::new(AzureBackend::new(config, records)?.with_kubernetes(kube)))
     }
 
     #[async_trait]
@@ -105,7 +119,9 @@ mod backend {
                 }),
                 Kind::Hub | Kind::ClusterNetwork => vnet::read(self, cx, kind, id, prior).await,
                 Kind::Peering => peering::read(self, cx, id, prior).await,
-                Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::read(self, cx, kind, id).await,
+                Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {
+                    k8s::read(self, cx, kind, id, prior).await
+                }
             }
         }
 

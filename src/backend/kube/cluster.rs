@@ -4,6 +4,7 @@
 //! account; clients cached per (path, context) so that every call to a
 //! cluster shares one connection pool.
 
+pub use super::KubeDefaults;
 use crate::backend::{BackendError, Op};
 use crate::graph::{Attrs, Value};
 use kube::config::{Config, KubeConfigOptions, Kubeconfig};
@@ -12,14 +13,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::OnceCell;
-
-/// The cluster defaults of a plane (the provider block's `kubeconfig_path`
-/// and `kubeconfig_context`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KubeDefaults {
-    pub kubeconfig_path: Option<PathBuf>,
-    pub kubeconfig_context: Option<String>,
-}
 
 /// A cluster as a resource names it: a kubeconfig file (none: `KUBECONFIG`,
 /// `~/.kube/config` or in-cluster) and a context (none: the current one).
@@ -38,7 +31,7 @@ pub struct At<'a> {
 }
 
 impl At<'_> {
-    fn remote(&self, cause: String) -> BackendError {
+    pub(super) fn remote(&self, cause: String) -> BackendError {
         BackendError::Remote {
             op: self.op,
             noun: self.noun,
@@ -48,7 +41,14 @@ impl At<'_> {
     }
 }
 
-type Cell = Arc<OnceCell<kube::Client>>;
+/// A cluster's client and the API server it talks to (for errors).
+#[derive(Clone)]
+pub struct Conn {
+    pub client: kube::Client,
+    pub server: String,
+}
+
+type Cell = Arc<OnceCell<Conn>>;
 
 /// The clients of a plane, one per cluster key.
 pub(super) struct Clients {
@@ -83,7 +83,7 @@ impl Clients {
 
     /// The client of `key`: built by the first caller (a failure is not
     /// remembered, so a fixed kubeconfig works on the next call).
-    pub(super) async fn client(&self, at: &At<'_>, key: &ClusterKey) -> Result<kube::Client, BackendError> {
+    pub(super) async fn client(&self, at: &At<'_>, key: &ClusterKey) -> Result<Conn, BackendError> {
         let cell = {
             let mut m = self.clients.lock().unwrap_or_else(|p| p.into_inner());
             m.entry(key.clone()).or_default().clone()
@@ -93,7 +93,10 @@ impl Clients {
             // Retries are the plane's own, within the operation's deadline.
             config.default_retry = false;
             config.connect_timeout = Some(Duration::from_secs(10));
-            kube::Client::try_from(config).map_err(|e| at.remote(format!("building the Kubernetes client: {e}")))
+            let server = config.cluster_url.to_string();
+            let client = kube::Client::try_from(config)
+                .map_err(|e| at.remote(format!("building the Kubernetes client: {e}")))?;
+            Ok(Conn { client, server })
         })
         .await
         .cloned()

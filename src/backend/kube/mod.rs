@@ -4,38 +4,41 @@
 //! `kubeconfig_context` (else the plane's defaults, `KUBECONFIG`,
 //! `~/.kube/config`, the in-cluster service account); one client (one
 //! connection pool) per cluster, built at first use, never at construction.
+//!
+//! The backend contract holds here as in the fabrics: `create` never
+//! adopts, `update` and `delete` refuse another stack's object, `read`
+//! reports the owner the object's marks name and refuses an object of
+//! another kind, `import` marks the object as the importing stack's. How
+//! each object is written is in [`write`]; how it is read, in [`read`].
 
+#[cfg(feature = "kubernetes")]
+mod api;
+#[cfg(feature = "kubernetes")]
+mod call;
+#[cfg(feature = "kubernetes")]
 mod cluster;
+#[cfg(feature = "kubernetes")]
+mod plane;
+#[cfg(feature = "kubernetes")]
+mod read;
+#[cfg(feature = "kubernetes")]
+mod session;
+#[cfg(feature = "kubernetes")]
+mod write;
 
-pub use cluster::{ClusterKey, KubeDefaults};
+#[cfg(feature = "kubernetes")]
+pub use cluster::ClusterKey;
+#[cfg(feature = "kubernetes")]
+pub use plane::KubePlane;
+#[cfg(feature = "kubernetes")]
+pub use write::{CREATED_ANNOTATION, RESTARTED_AT_ANNOTATION, SAVED_COREFILE_ANNOTATION};
 
-use crate::backend::BackendError;
-use crate::graph::Attrs;
-use std::sync::Arc;
+use std::path::PathBuf;
 
-/// The Kubernetes plane. Cheap to clone (the client cache is shared).
-#[derive(Clone)]
-pub struct KubePlane {
-    inner: Arc<cluster::Clients>,
-}
-
-impl KubePlane {
-    /// A plane that connects, at first use, to the clusters the resources name.
-    pub fn new(defaults: KubeDefaults) -> KubePlane {
-        KubePlane {
-            inner: Arc::new(cluster::Clients::new(defaults)),
-        }
-    }
-
-    /// The client of the cluster `attrs` (else `prior`, else the defaults)
-    /// names, built once per kubeconfig and context and reused.
-    pub async fn client(
-        &self,
-        at: &cluster::At<'_>,
-        attrs: Option<&Attrs>,
-        prior: Option<&Attrs>,
-    ) -> Result<::kube::Client, BackendError> {
-        let key = self.inner.key(attrs, prior);
-        self.inner.client(at, &key).await
-    }
+/// The cluster defaults of a plane (the provider block's `kubeconfig_path`
+/// and `kubeconfig_context`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KubeDefaults {
+    pub kubeconfig_path: Option<PathBuf>,
+    pub kubeconfig_context: Option<String>,
 }
