@@ -6,9 +6,14 @@
 
 #[path = "arm/mod.rs"]
 mod arm;
+#[path = "common/kube_cluster.rs"]
+mod kube_cluster;
+#[path = "kube/mod.rs"]
+mod kube_emu;
 
 use arm::{ArmEmulator, Fault, Options};
 use hybridk8s::backend::azure::{AzureBackend, AzureConfig};
+use hybridk8s::backend::kube::KubeDefaults;
 use hybridk8s::backend::local::LocalFabric;
 use hybridk8s::backend::{Backend, BackendError, ErrorCode, OpCtx, Owner};
 use hybridk8s::engine::sample;
@@ -37,7 +42,12 @@ fn world_with(opts: Options) -> World {
     let dir = tempfile::tempdir().unwrap();
     let objects = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
     let secret = emu.options().client_secret.clone();
-    let backend = AzureBackend::new(config(&emu, &secret), objects).unwrap();
+    let backend = AzureBackend::new(config(&emu, &secret), objects)
+        .unwrap()
+        .with_kubernetes(KubeDefaults {
+            kubeconfig_path: Some(kube_cluster::shared().kubeconfig.clone()),
+            kubeconfig_context: None,
+        });
     World {
         emu,
         backend,

@@ -10,6 +10,10 @@
 mod arm;
 #[path = "terraform/harness.rs"]
 mod harness;
+#[path = "common/kube_cluster.rs"]
+mod kube_cluster;
+#[path = "kube/mod.rs"]
+mod kube_emu;
 
 use serde_json::{json, Value as J};
 use std::path::{Path, PathBuf};
@@ -38,6 +42,8 @@ fn emulator(opts: arm::Options) -> arm::ArmEmulator {
 
 struct Cli<'a> {
     emu: &'a arm::ArmEmulator,
+    /// The cluster the Kubernetes objects go to (its kubeconfig is KUBECONFIG).
+    cluster: kube_cluster::Cluster,
     state: PathBuf,
     extra: Vec<(String, String)>,
 }
@@ -46,6 +52,7 @@ impl<'a> Cli<'a> {
     fn new(emu: &'a arm::ArmEmulator, dir: &Path) -> Self {
         Cli {
             emu,
+            cluster: kube_cluster::Cluster::start(),
             state: dir.join("fabric.db"),
             extra: Vec::new(),
         }
@@ -61,7 +68,13 @@ impl<'a> Cli<'a> {
             .env("NO_COLOR", "1")
             .env_remove("HYBRIDK8S_STATE")
             .env_remove("HYBRIDK8S_BACKEND");
-        for (k, v) in self.emu.env().into_iter().chain(self.extra.clone()) {
+        for (k, v) in self
+            .emu
+            .env()
+            .into_iter()
+            .chain(self.cluster.env())
+            .chain(self.extra.clone())
+        {
             c.env(k, v);
         }
         c
@@ -160,8 +173,10 @@ fn the_example_applies_to_arm_with_only_the_backend_switched() {
 
     // Parity: the same topology through Terraform on a second emulator.
     let emu_tf = emulator(arm::Options::default());
+    let cluster_tf = kube_cluster::Cluster::start();
     let mut ws = harness::Workspace::new(harness::newest());
     ws.env = emu_tf.env();
+    ws.env.extend(cluster_tf.env());
     ws.env.push(("TF_VAR_backend".into(), "azure".into()));
     ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
     let (a, b) = (normalized(&emu), normalized(&emu_tf));
@@ -344,6 +359,7 @@ fn terraform_trace_logs_hold_no_secret_and_no_token() {
     let emu = emulator(arm::Options::default());
     let mut ws = harness::Workspace::new(harness::newest());
     ws.env = emu.env();
+    ws.env.extend(kube_cluster::shared().env());
     ws.env.push(("TF_VAR_backend".into(), "azure".into()));
     ws.env.push(("TF_LOG".into(), "trace".into()));
     ws.env.push(("HYBRIDK8S_LOG".into(), "trace".into()));

@@ -12,9 +12,12 @@
 mod arm;
 #[path = "terraform/harness.rs"]
 mod harness;
+#[path = "common/kube_cluster.rs"]
+mod kube_cluster;
+#[path = "kube/mod.rs"]
+mod kube_emu;
 
-use harness::{block_on, Terraform, Workspace};
-use hybridk8s::backend::local::LocalFabric;
+use harness::{Terraform, Workspace};
 use serde_json::{json, Value as J};
 
 const ONE_OF_EACH_KIND: [&str; 6] = [
@@ -38,9 +41,23 @@ fn emulator() -> arm::ArmEmulator {
     emu
 }
 
+/// The cluster of an emulated Azure (one per ARM emulator, kept for the process).
+fn cluster_of(emu: &arm::ArmEmulator) -> &'static kube_cluster::Cluster {
+    static CLUSTERS: std::sync::Mutex<Vec<(String, &'static kube_cluster::Cluster)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut all = CLUSTERS.lock().unwrap();
+    if let Some((_, c)) = all.iter().find(|(e, _)| *e == emu.endpoint()) {
+        return c;
+    }
+    let c: &'static kube_cluster::Cluster = Box::leak(Box::new(kube_cluster::Cluster::start()));
+    all.push((emu.endpoint(), c));
+    c
+}
+
 fn workspace(terraform: Terraform, emu: &arm::ArmEmulator) -> Workspace {
     let mut ws = Workspace::new(terraform);
     ws.env = emu.env();
+    ws.env.extend(cluster_of(emu).env());
     ws.env.push(("TF_VAR_backend".into(), "azure".into()));
     ws
 }
@@ -247,19 +264,8 @@ fn lifecycle(terraform: Terraform) {
     );
     ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
 
-    // Drift: a Service deleted behind Terraform's back is created again.
-    let cluster_id = &ids
-        .iter()
-        .find(|(a, _)| a == "hybridk8s_cluster_network.aks")
-        .unwrap()
-        .1;
-    block_on(async {
-        let fabric = LocalFabric::open(ws.fabric_path()).unwrap();
-        fabric
-            .delete_k8s_object(cluster_id, "default", "Service", "database")
-            .await
-            .unwrap();
-    });
+    // Drift: a Service deleted behind Terraform's back (in the cluster) is created again.
+    assert!(cluster_of(&emu).emu.delete("v1", "Service", "default", "database"));
     let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);
     assert!(
         out.contains("hybridk8s_external_service.database will be created"),

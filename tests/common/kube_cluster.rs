@@ -24,12 +24,18 @@ impl Cluster {
     }
 
     pub fn start_with(opts: Options, auth: Auth) -> Cluster {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emu = rt.block_on(KubeEmulator::start(opts));
+        // On a thread of its own: callers may be inside a runtime already.
+        let (rt, emu) = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let emu = rt.block_on(KubeEmulator::start(opts));
+            (rt, emu)
+        })
+        .join()
+        .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
         emu.write_kubeconfig(&kubeconfig, CONTEXT, auth);
@@ -80,4 +86,11 @@ impl Cluster {
         v.sort();
         v
     }
+}
+
+/// One cluster for the whole test process, started at first use (the
+/// Kubernetes side of tests that are about ARM).
+pub fn shared() -> &'static Cluster {
+    static CLUSTER: std::sync::OnceLock<Cluster> = std::sync::OnceLock::new();
+    CLUSTER.get_or_init(Cluster::start)
 }

@@ -125,9 +125,10 @@ pub async fn read(
         }
     }
     let owner = owner_of(&live);
-    // The cluster's own ConfigMap without this dns_upstream's marks: the
-    // dns_upstream is gone (its keys were taken off).
-    if kind == Kind::DnsUpstream && desired.is_some() && owner == Owner::Unmanaged {
+    // The cluster's own ConfigMap (coredns-custom is always there) without
+    // hybridk8s's marks holds no dns_upstream: none was written, or its
+    // keys were taken off.
+    if kind == Kind::DnsUpstream && owner == Owner::Unmanaged {
         return Ok(None);
     }
     let mut lives = vec![live];
