@@ -46,6 +46,8 @@ struct Cli<'a> {
     cluster: kube_cluster::Cluster,
     state: PathBuf,
     extra: Vec<(String, String)>,
+    /// Options added to every command.
+    args: Vec<String>,
 }
 
 impl<'a> Cli<'a> {
@@ -55,6 +57,7 @@ impl<'a> Cli<'a> {
             cluster: kube_cluster::Cluster::start(),
             state: dir.join("fabric.db"),
             extra: Vec::new(),
+            args: Vec::new(),
         }
     }
 
@@ -65,6 +68,7 @@ impl<'a> Cli<'a> {
             .arg("azure")
             .arg("--state")
             .arg(&self.state)
+            .args(&self.args)
             .env("NO_COLOR", "1")
             .env_remove("HYBRIDK8S_STATE")
             .env_remove("HYBRIDK8S_BACKEND");
@@ -584,4 +588,173 @@ print(json.dumps({{"accessToken": tok["access_token"], "expiresOn": time.strftim
     cli.extra.push(("ARM_USE_CLI".into(), "false".into()));
     let out = cli.expect(&["plan", &example()], 1);
     assert!(out.contains("ARM_USE_CLI"), "{out}");
+}
+
+/// `(kind, namespace, name)` of every Service and EndpointSlice in a
+/// manifest stream or a `kubectl get -o json` list.
+fn services_and_slices(docs: &[J]) -> Vec<(String, String, String)> {
+    let mut v: Vec<(String, String, String)> = docs
+        .iter()
+        .flat_map(|d| match d["items"].as_array() {
+            Some(items) => items.clone(),
+            None => vec![d.clone()],
+        })
+        .filter(|o| matches!(o["kind"].as_str(), Some("Service" | "EndpointSlice")))
+        .map(|o| {
+            (
+                o["kind"].as_str().unwrap_or("").to_string(),
+                o["metadata"]["namespace"].as_str().unwrap_or("default").to_string(),
+                o["metadata"]["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_example_reaches_the_cluster_and_kubectl_lists_what_the_plan_says() {
+    let emu = emulator(arm::Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli::new(&emu, dir.path());
+    // `--kubeconfig` names the cluster; KUBECONFIG points nowhere.
+    let kubeconfig = cli.cluster.kubeconfig.display().to_string();
+    cli.extra = vec![("KUBECONFIG".into(), "/nonexistent/kubeconfig".into())];
+    cli.args = vec![
+        "--kubeconfig".into(),
+        kubeconfig,
+        "--kube-context".into(),
+        kube_cluster::CONTEXT.into(),
+    ];
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 0);
+    assert!(out.contains("Apply complete"), "{out}");
+    let out = cli.expect(&["plan", &example(), "--detailed-exitcode"], 0);
+    assert!(out.contains("No changes"), "{out}");
+
+    // What the program compiles to, as Services and EndpointSlices...
+    let compiled = Command::new(CLI)
+        .args(["compile", &example(), "--to", "k8s"])
+        .output()
+        .unwrap();
+    assert!(compiled.status.success(), "{compiled:?}");
+    let docs: Vec<J> = serde_yaml::Deserializer::from_slice(&compiled.stdout)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    let planned = services_and_slices(&docs);
+    assert!(planned.len() >= 5, "{planned:?}");
+    // ...is exactly what kubectl lists as hybridk8s's.
+    let listed = cli.cluster.kubectl(&[
+        "get",
+        "svc,endpointslices",
+        "-A",
+        "-l",
+        "app.kubernetes.io/managed-by=hybridk8s",
+        "-o",
+        "json",
+    ]);
+    let listed = services_and_slices(&[serde_json::from_str(&listed).unwrap()]);
+    assert_eq!(listed, planned);
+    // The table a person reads names them too.
+    let table = cli.cluster.kubectl(&["get", "svc,endpointslices", "-A"]);
+    for (_, ns, name) in &planned {
+        assert!(
+            table.contains(name.as_str()) && table.contains(ns.as_str()),
+            "{name}:\n{table}"
+        );
+    }
+    // The DNS upstream is in AKS's coredns-custom, and CoreDNS was restarted.
+    let custom = cli
+        .cluster
+        .kubectl(&["get", "configmap", "coredns-custom", "-n", "kube-system", "-o", "json"]);
+    assert!(custom.contains("my-company.local.server"), "{custom}");
+    let d = cli
+        .cluster
+        .emu
+        .get("apps/v1", "Deployment", "kube-system", "coredns")
+        .unwrap();
+    assert!(d["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].is_string());
+
+    let out = cli.expect(&["destroy", &example(), "--auto-approve"], 0);
+    assert!(out.contains("Destroy complete"), "{out}");
+    assert!(cli.cluster.managed("v1", "Service").is_empty());
+    assert!(cli
+        .cluster
+        .emu
+        .get("v1", "Service", "kube-system", "kube-dns")
+        .is_some());
+}
+
+/// The addresses in the stack's state.
+fn recorded(cli: &Cli) -> Vec<String> {
+    let out = Command::new(CLI)
+        .args(["state", "list", "--state"])
+        .arg(&cli.state)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+#[test]
+fn bad_kubeconfig_unreachable_api_and_expired_token_are_one_clear_error_each() {
+    let emu = emulator(arm::Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli::new(&emu, dir.path());
+    let k8s_kinds = ["dns_upstream.", "external_service.", "lb_service."];
+    let assert_none_recorded = |cli: &Cli, what: &str| {
+        let r = recorded(cli);
+        assert!(
+            r.iter().all(|a| !k8s_kinds.iter().any(|k| a.starts_with(k))),
+            "{what}: nothing of Kubernetes is recorded: {r:?}"
+        );
+    };
+
+    // A kubeconfig that does not parse.
+    let bad = dir.path().join("bad-kubeconfig");
+    std::fs::write(&bad, "clusters: [").unwrap();
+    cli.extra = vec![("KUBECONFIG".into(), bad.display().to_string())];
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 1);
+    assert!(
+        out.contains("does not parse") && out.contains("bad-kubeconfig"),
+        "{out}"
+    );
+    assert_none_recorded(&cli, "bad kubeconfig");
+
+    // An API server nobody listens on.
+    let dead = dir.path().join("dead-kubeconfig");
+    std::fs::write(
+        &dead,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:9\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user:\n    token: t\ncurrent-context: c\n",
+    )
+    .unwrap();
+    cli.extra = vec![("KUBECONFIG".into(), dead.display().to_string())];
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 1);
+    assert!(out.contains("did not answer") && out.contains("127.0.0.1:9"), "{out}");
+    assert_none_recorded(&cli, "unreachable");
+
+    // The emulator's own kubeconfig, with an expired token.
+    cli.extra.clear();
+    cli.cluster.emu.expire_tokens();
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 1);
+    assert!(
+        out.contains("Unauthorized (401)") && out.contains("expired token"),
+        "{out}"
+    );
+    assert!(!out.contains(&cli.cluster.emu.token()), "{out}");
+    // Nor did the DNS upstream change the cluster VNET's DNS servers.
+    let vnets = emu.dump()["virtualNetworks"].as_array().cloned().unwrap_or_default();
+    let aks = vnets
+        .iter()
+        .find(|v| v["name"] == "k8s-dev-vnet")
+        .expect("the cluster VNET");
+    assert_eq!(aks["properties"]["dhcpOptions"]["dnsServers"], json!([]), "{aks:#}");
+    assert_none_recorded(&cli, "expired token");
+    assert!(cli.cluster.managed("v1", "Service").is_empty());
+    // The networks are there and recorded: the next apply with working
+    // credentials does the rest.
+    assert!(recorded(&cli).iter().any(|a| a.starts_with("cluster_network.")));
 }

@@ -86,6 +86,8 @@ pub struct Request {
     pub at: std::time::Instant,
     /// The client certificate's CN, `token` for a bearer token, empty for none.
     pub user: String,
+    /// The request body (empty for GET).
+    pub body: Vec<u8>,
 }
 
 /// A running emulator; dropping it stops the server.

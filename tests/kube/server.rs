@@ -78,6 +78,7 @@ pub async fn handle(
             user_agent: ua.clone(),
             at,
             user: who.clone(),
+            body: body.to_vec(),
         });
     };
     let wait = shared.faults.wait();

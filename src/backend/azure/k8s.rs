@@ -3,10 +3,9 @@
 //! Kubernetes plane ([`crate::backend::kube::KubePlane`]); their cluster
 //! network is ARM's, so it is checked there first (a write to a cluster
 //! that does not exist is `ResourceNotFound`, the objects of a cluster
-//! that is gone read as gone). A `coredns_aks`
-//! `dns_upstream` sets the cluster VNET's DNS servers in ARM
-//! ([`super::vnet_dns`]) before its ConfigMap, and its delete puts the
-//! VNET's own back.
+//! that is gone read as gone). A `coredns_aks` `dns_upstream` sets the
+//! cluster VNET's DNS servers in ARM ([`super::vnet_dns`]) once its
+//! ConfigMap is written, and its delete puts the VNET's own back.
 
 use super::backend::AzureBackend;
 use super::vnet_dns;
@@ -106,8 +105,13 @@ pub async fn read(
 
 pub async fn create(b: &AzureBackend, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
     need_cluster(b, cx, Op::Creating, kind, attrs).await?;
-    sync_dns(b, cx, Op::Creating, kind, attrs).await?;
+    // The cluster first (a refused kubeconfig changes nothing in ARM);
+    // when the VNET's DNS servers cannot be set, the objects go again.
     let o = b.kube.create(cx, kind, attrs).await?;
+    if let Err(e) = sync_dns(b, cx, Op::Creating, kind, attrs).await {
+        let _ = b.kube.delete(cx, kind, attrs).await;
+        return Err(e);
+    }
     Ok(with_dns(kind, o, attrs))
 }
 
