@@ -13,8 +13,11 @@
 
 #[path = "../tests/arm/mod.rs"]
 mod arm;
+#[path = "../tests/kube/mod.rs"]
+mod kube_emu;
 
 use hybridk8s::backend::azure::AzureBackend;
+use hybridk8s::backend::kube::KubeDefaults;
 use hybridk8s::backend::local::LocalFabric;
 use hybridk8s::backend::Backend;
 use hybridk8s::engine::{self, sample, ApplyOptions};
@@ -22,11 +25,28 @@ use hybridk8s::graph::{Graph, LOCAL_SUBSCRIPTION};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn backend(emu: &arm::ArmEmulator, dir: &std::path::Path) -> (Arc<dyn Backend>, LocalFabric) {
+/// The backend over the ARM emulator and a Kubernetes API emulator (with
+/// the same latency) for the Services; the second is kept alive by the caller.
+fn backend(
+    rt: &tokio::runtime::Runtime,
+    emu: &arm::ArmEmulator,
+    dir: &std::path::Path,
+) -> (Arc<dyn Backend>, LocalFabric, kube_emu::KubeEmulator) {
     let config = emu.azure_config(&emu.options().client_secret);
     let store = LocalFabric::open(dir.join("fabric.db")).unwrap();
-    let b = AzureBackend::new(config, store.clone()).unwrap();
-    (Arc::new(b), store)
+    let cluster = rt.block_on(kube_emu::KubeEmulator::start(kube_emu::Options {
+        latency: emu.options().latency,
+        ..Default::default()
+    }));
+    let kubeconfig = dir.join("kubeconfig");
+    cluster.write_kubeconfig(&kubeconfig, "bench", kube_emu::Auth::Token);
+    let b = AzureBackend::new(config, store.clone())
+        .unwrap()
+        .with_kubernetes(KubeDefaults {
+            kubeconfig_path: Some(kubeconfig),
+            kubeconfig_context: None,
+        });
+    (Arc::new(b), store, cluster)
 }
 
 fn emulator(latency: Duration) -> arm::ArmEmulator {
@@ -142,7 +162,7 @@ fn main() {
     let emu = emulator(latency);
     groups(&emu, &one);
     let dir = tempfile::tempdir().unwrap();
-    let (b, store) = backend(&emu, dir.path());
+    let (b, store, _cluster) = backend(&rt, &emu, dir.path());
     let t1 = rt.block_on(apply(&one, b, &store, 64));
     let reqs = emu.requests();
     let chain = chain_calls(&reqs);
@@ -157,7 +177,7 @@ fn main() {
     let emu = emulator(latency);
     groups(&emu, &twenty);
     let dir = tempfile::tempdir().unwrap();
-    let (b, store) = backend(&emu, dir.path());
+    let (b, store, _cluster) = backend(&rt, &emu, dir.path());
     let t20 = rt.block_on(apply(&twenty, b, &store, 128));
     let reqs = emu.requests();
     println!(
@@ -184,7 +204,7 @@ fn main() {
     });
     groups(&emu, &one);
     let dir = tempfile::tempdir().unwrap();
-    let (b, store) = backend(&emu, dir.path());
+    let (b, store, _cluster) = backend(&rt, &emu, dir.path());
     let t = rt.block_on(apply(&one, b, &store, 64));
     let reqs = emu.requests();
     let mut gaps = Vec::new();
@@ -211,7 +231,7 @@ fn main() {
     let emu = emulator(Duration::ZERO);
     groups(&emu, &big);
     let dir = tempfile::tempdir().unwrap();
-    let (b, store) = backend(&emu, dir.path());
+    let (b, store, _cluster) = backend(&rt, &emu, dir.path());
     let took = rt.block_on(apply(&big, b.clone(), &store, 32));
     emu.clear_requests();
     let t = Instant::now();

@@ -5,24 +5,8 @@ mod common;
 
 use hybridk8s::graph::{kinds, Address, Ctx, Kind, Value};
 use hybridk8s::render;
-use std::process::Command;
 
-fn validate(yaml: &str) -> (bool, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("manifests.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    let out = Command::new("kubernetes-validate")
-        .args(["--strict", "--no-warn"])
-        .arg(&path)
-        .output()
-        .expect("kubernetes-validate is not installed: run the README's test command (it installs it with pip)");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
+use common::kubernetes_validate as validate;
 
 #[test]
 fn seed_manifests_are_valid_kubernetes() {

@@ -7,6 +7,7 @@
 
 #![cfg(feature = "kubernetes")]
 
+mod common;
 #[path = "kube/mod.rs"]
 mod kube_emu;
 
@@ -474,4 +475,80 @@ async fn faults_are_retried_and_bad_credentials_are_one_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("no context \"aks-prod\"") && e.contains("aks-dev"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_object_hybridk8s_sends_passes_kubernetes_validate_strict() {
+    let env = start(Options::default(), Auth::Token).await;
+    let p = plane(&env);
+    let cx = OpCtx::new("dev");
+    let resources = [
+        (Kind::ExternalService, api_service(8080)),
+        (
+            Kind::ExternalService,
+            resource(
+                Kind::ExternalService,
+                json!({"name": "mainframe", "namespace": "legacy", "endpoints": ["10.1.9.9"], "endpoints_api": "v1",
+                       "ports": [{"name": "tn3270", "port": 3270}, {"port": 3271, "protocol": "UDP"}]}),
+            ),
+        ),
+        (
+            Kind::ExternalService,
+            resource(
+                Kind::ExternalService,
+                json!({"name": "database", "namespace": "default", "external_name": "db.my-company.local"}),
+            ),
+        ),
+        (
+            Kind::LbService,
+            resource(
+                Kind::LbService,
+                json!({"name": "nginx-internal", "namespace": "default", "selector": {"app": "nginx"}, "internal": true,
+                       "internal_subnet": "ilb", "load_balancer_ip": "10.40.0.200", "ports": [{"port": 80}]}),
+            ),
+        ),
+        (
+            Kind::DnsUpstream,
+            resource(
+                Kind::DnsUpstream,
+                json!({"flavor": "coredns_aks", "nameservers": ["10.1.0.4"], "stub_domains": {"corp.local": ["10.1.0.4"]}}),
+            ),
+        ),
+        (
+            Kind::DnsUpstream,
+            resource(
+                Kind::DnsUpstream,
+                json!({"flavor": "kube_dns", "nameservers": ["10.1.0.4"]}),
+            ),
+        ),
+    ];
+    for (kind, a) in &resources {
+        p.create(&cx, *kind, a).await.unwrap();
+        p.update(&cx, *kind, a, a).await.unwrap();
+    }
+    let mut cf = resource(
+        Kind::DnsUpstream,
+        json!({"flavor": "corefile", "nameservers": ["10.1.0.4"]}),
+    );
+    cf.insert("force_conflicts".into(), Value::Bool(true));
+    p.create(&cx, Kind::DnsUpstream, &cf).await.unwrap();
+    p.delete(&cx, Kind::DnsUpstream, &cf).await.unwrap();
+
+    // Every whole object sent: a create (POST) or a server-side apply.
+    let sent: Vec<J> = env
+        .emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" || r.content_type.starts_with("application/apply-patch"))
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let kinds: std::collections::BTreeSet<&str> = sent.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["ConfigMap", "EndpointSlice", "Endpoints", "Namespace", "Service"]
+    );
+    // (A DNS upstream's release applies the ConfigMap's identity alone.)
+    let yaml = manifests::to_yaml(&sent);
+    let (ok, text) = common::kubernetes_validate(&yaml);
+    assert!(ok, "kubernetes-validate rejected what was sent:\n{text}\n{yaml}");
 }

@@ -285,6 +285,22 @@ impl ErrorCode {
     }
 }
 
+/// An error and its causes on one line, `: `-separated (transport errors
+/// say little at the top).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let s = c.to_string();
+        if !out.contains(&s) {
+            out.push_str(": ");
+            out.push_str(&s);
+        }
+        cur = c.source();
+    }
+    out
+}
+
 /// The name Azure's messages use for the object a kind stands for.
 pub fn noun(kind: Kind) -> &'static str {
     match kind {

@@ -110,3 +110,21 @@ pub fn seed() -> Graph {
     );
     g
 }
+
+/// Runs `kubernetes-validate --strict` on YAML documents: (accepted, output).
+pub fn kubernetes_validate(yaml: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("manifests.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let out = std::process::Command::new("kubernetes-validate")
+        .args(["--strict", "--no-warn"])
+        .arg(&path)
+        .output()
+        .expect("kubernetes-validate is not installed: run the README's test command (it installs it with pip)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}

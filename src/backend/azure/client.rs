@@ -100,7 +100,7 @@ pub fn from_core(e: azure_core::Error) -> ArmError {
     if let Some(arm) = e.downcast_ref::<ArmError>() {
         return arm.clone();
     }
-    let text = chain(&e);
+    let text = crate::backend::error_chain(&e);
     match e.kind() {
         ErrorKind::Io => ArmError::Io(text),
         ErrorKind::Credential => ArmError::Credential(match entra_answer(&e) {
@@ -130,21 +130,6 @@ fn entra_answer(e: &azure_core::Error) -> Option<String> {
         }),
         _ => None,
     }
-}
-
-/// An error and its causes on one line.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let s = c.to_string();
-        if !out.contains(&s) {
-            out.push_str(": ");
-            out.push_str(&s);
-        }
-        cur = c.source();
-    }
-    out
 }
 
 /// ARM for one subscription.

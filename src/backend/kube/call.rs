@@ -143,28 +143,13 @@ pub async fn send(
                 return Err(at.remote(format!(
                     "the Kubernetes API server {} did not answer: {}",
                     conn.server,
-                    chain(&e)
+                    crate::backend::error_chain(&e)
                 )))
             }
             Err(_) => backoff(attempt),
         };
         cx.wait(wait, at.op, at.noun, at.id).await?;
     }
-}
-
-/// An error and its causes, `: `-separated (hyper's errors say little at the top).
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !s.contains(&t) {
-            s.push_str(": ");
-            s.push_str(&t);
-        }
-        cur = c.source();
-    }
-    s
 }
 
 /// The managers a server-side-apply conflict names, and the fields.

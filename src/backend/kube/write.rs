@@ -218,23 +218,15 @@ pub async fn update_service(
     Ok(out)
 }
 
-/// Deletes a Service (its endpoints objects go with it).
+/// Deletes a Service; its endpoints objects go with it (the API server's
+/// garbage collector follows their ownerReferences to it).
 pub async fn delete_service(s: &Session<'_>, prior: &[Planned]) -> Result<(), BackendError> {
     let Some(primary) = prior.first() else { return Ok(()) };
     let Some(live) = s.get(primary.k, &primary.ns, &primary.name).await? else {
         return Ok(());
     };
     s.must_own(&live)?;
-    s.delete(primary.k, &primary.ns, &primary.name, &uid(&live)).await?;
-    // A dependent that lost its ownerReference out of band.
-    for p in prior.iter().skip(1) {
-        if let Some(o) = s.get(p.k, &p.ns, &p.name).await? {
-            if owner_of(&o).is(s.cx.stack()) {
-                s.delete(p.k, &p.ns, &p.name, &uid(&o)).await?;
-            }
-        }
-    }
-    Ok(())
+    s.delete(primary.k, &primary.ns, &primary.name, &uid(&live)).await
 }
 
 fn data(o: &J) -> J {
@@ -274,17 +266,16 @@ pub async fn write_dns(
             }
         }
         Some(l) => {
-            match owner_of(&l) {
-                Owner::Stack(x) if x != stack => {
-                    return Err(match s.at.op {
-                        Op::Creating => s.exists(&format!("ConfigMap {}/{} in the cluster", p.ns, p.name), &l),
-                        _ => s.must_own(&l).err().unwrap_or_else(|| s.exists("ConfigMap", &l)),
-                    })
+            match (owner_of(&l), s.at.op) {
+                (Owner::Stack(x), _) if x == stack => {}
+                // The cluster's own ConfigMap: hybridk8s adds its keys.
+                (Owner::Unmanaged, Op::Creating) => {}
+                (Owner::Stack(_), Op::Creating) => {
+                    return Err(s.exists(&format!("ConfigMap {}/{} in the cluster", p.ns, p.name), &l))
                 }
-                Owner::Stack(_) => {}
-                Owner::Unmanaged if s.at.op == Op::Creating => {}
-                // Its marks were taken off: it is the cluster's again.
-                Owner::Unmanaged => s.must_own(&l)?,
+                // Another stack's, or its marks were taken off (the
+                // cluster's again): not this stack's to change.
+                _ => s.must_own(&l)?,
             }
             for key in [CREATED_ANNOTATION, SAVED_COREFILE_ANNOTATION] {
                 if let Some(v) = annotation(&l, key) {
