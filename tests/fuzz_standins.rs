@@ -3,7 +3,7 @@
 //! the same bodies `cargo fuzz` runs (`hybridk8s::fuzzing`). A panic here is
 //! a bug; save the input as a seed when fixing it.
 
-use hybridk8s::fuzzing::{dsl_check, graph_of, rules_graph};
+use hybridk8s::fuzzing::{dsl_check, graph_of, kube_answer, rules_graph};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -168,4 +168,22 @@ fn the_virtual_root_is_all_a_fuzzed_program_can_read() {
     let e = hybridk8s::dsl::load_from(Path::new("/fuzz/main.hk"), &Default::default(), &files).unwrap_err();
     assert!(e.problems.iter().any(|p| p.code == "dsl::io"), "{}", e.render_plain());
     dsl_check(src.as_bytes());
+}
+
+#[test]
+fn kube_answer_survives_every_seed_and_mutations_of_them() {
+    let seeds = files_in("fuzz/seeds/kube_answer", &["bin"]);
+    assert!(seeds.len() >= 5, "{} seeds", seeds.len());
+    for s in &seeds {
+        kube_answer(s);
+    }
+    let mut rng = XorShift(0xD1B5_4A32_D192_ED03);
+    for _ in 0..5_000 {
+        kube_answer(&mutate(&mut rng, &seeds));
+    }
+    for _ in 0..2_000 {
+        let len = rng.below(300);
+        let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        kube_answer(&data);
+    }
 }

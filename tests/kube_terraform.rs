@@ -139,6 +139,12 @@ fn acceptance(terraform: Terraform) {
     restarted_at(&c).expect("CoreDNS restarted after its ConfigMap changed");
     assert_eq!(cluster_vnet_dns(&emu), json!(["10.1.0.4", "10.1.0.5"]));
 
+    // A person sees them with kubectl.
+    let seen = c.kubectl(&["get", "svc,endpointslices", "-n", "default"]);
+    for name in ["external-random-api", "database", "web-public", "nginx-internal"] {
+        assert!(seen.contains(name), "kubectl get lists {name}:\n{seen}");
+    }
+
     // Nothing to do.
     ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
 

@@ -4,8 +4,12 @@
 //! pseudo-random inputs. Each body panics only on a bug.
 
 mod graph;
+#[cfg(feature = "kubernetes")]
+mod kube;
 
 pub use graph::{graph_of, rules_graph};
+#[cfg(feature = "kubernetes")]
+pub use kube::kube_answer;
 
 use crate::dsl::{self, Files, LoadError, Options, Problem, Sources};
 use std::path::Path;

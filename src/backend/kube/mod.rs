@@ -14,13 +14,13 @@
 #[cfg(feature = "kubernetes")]
 mod api;
 #[cfg(feature = "kubernetes")]
-mod call;
+pub(crate) mod call;
 #[cfg(feature = "kubernetes")]
-mod cluster;
+pub(crate) mod cluster;
 #[cfg(feature = "kubernetes")]
 mod plane;
 #[cfg(feature = "kubernetes")]
-mod read;
+pub(crate) mod read;
 #[cfg(feature = "kubernetes")]
 mod session;
 #[cfg(feature = "kubernetes")]
