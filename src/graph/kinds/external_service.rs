@@ -18,7 +18,7 @@ pub fn schema() -> Schema {
     Schema {
         kind: Kind::ExternalService,
         version: 0,
-        description: "A backend outside the cluster (usually on premises) published as a Service: selectorless Service + Endpoints of the same name for IP endpoints, or an ExternalName Service for a DNS name. Endpoints are checked for reachability; they are not health-checked.",
+        description: "A backend outside the cluster (usually on premises) published as a Service: selectorless Service + an EndpointSlice of the same name (`kubernetes.io/service-name`; v1 Endpoints with `endpoints_api = \"v1\"`) for IP endpoints, or an ExternalName Service for a DNS name. Endpoints are checked for reachability; they are not health-checked. With backend `azure` the objects are applied to the cluster the kubeconfig names: created without adopting an existing one, changed with server-side apply (field manager `hybridk8s`), the EndpointSlice owned by the Service.",
         attrs: util::insert_settable(vec![
             Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace(),
             Attribute::required("name", Type::String, "Service (and Endpoints) name, a DNS-1035 label.").replace(),

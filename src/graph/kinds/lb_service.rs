@@ -11,7 +11,7 @@ pub fn schema() -> Schema {
     Schema {
         kind: Kind::LbService,
         version: 0,
-        description: "A Service of type LoadBalancer: public, or internal (private Azure load balancer, frontend taken from a cluster subnet and counted in sizing).",
+        description: "A Service of type LoadBalancer: public, or internal (private Azure load balancer, frontend taken from a cluster subnet and counted in sizing). With backend `azure` it is applied to the cluster the kubeconfig names, as an `external_service` is.",
         attrs: util::insert_settable(vec![
             Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace(),
             Attribute::required("name", Type::String, "Service name, a DNS-1035 label.").replace(),
