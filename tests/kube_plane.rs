@@ -552,3 +552,36 @@ async fn every_object_hybridk8s_sends_passes_kubernetes_validate_strict() {
     let (ok, text) = common::kubernetes_validate(&yaml);
     assert!(ok, "kubernetes-validate rejected what was sent:\n{text}\n{yaml}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_come_from_the_attributes_never_from_a_sent_manifest() {
+    let env = start(Options::default(), Auth::Token).await;
+    let p = plane(&env);
+    let cx = OpCtx::new("dev");
+    // A forged plan: the manifest asks for a Secret in kube-system.
+    let mut forged = api_service(8080);
+    forged.insert(
+        "manifest".into(),
+        Value::str("apiVersion: v1\nkind: Secret\nmetadata:\n  name: stolen\n  namespace: kube-system\nstringData:\n  token: x\n"),
+    );
+    p.create(&cx, Kind::ExternalService, &forged).await.unwrap();
+    assert!(env.emu.requests().iter().all(|r| !r.path.contains("secrets")));
+    assert!(
+        svc(&env, "default", "external-random-api").is_some(),
+        "what the attributes describe"
+    );
+    // An ID that names another object than the attributes: refused, nothing sent.
+    let mut other = api_service(8080);
+    other.insert(
+        "id".into(),
+        Value::str(KubernetesObjectId::new(cluster(), "kube-system", "services", "kube-dns").to_string()),
+    );
+    let before = env.emu.requests().len();
+    let e = p.update(&cx, Kind::ExternalService, &other, &other).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::InvalidRequest), "{e}");
+    assert!(
+        e.to_string().contains("the ID names kube-system/services kube-dns"),
+        "{e}"
+    );
+    assert_eq!(env.emu.requests().len(), before);
+}

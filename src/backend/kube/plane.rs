@@ -92,7 +92,7 @@ impl KubePlane {
             noun: noun(kind),
             id: &id,
         };
-        let objs = write::planned(&at, attrs)?;
+        let objs = write::planned(&at, kind, attrs)?;
         let (s, key) = self.session(cx, at, Some(attrs), None).await?;
         let lives = match kind {
             Kind::DnsUpstream => vec![write::write_dns(&s, attrs, None, &objs).await?],
@@ -116,8 +116,8 @@ impl KubePlane {
             noun: noun(kind),
             id: &id,
         };
-        let objs = write::planned(&at, attrs)?;
-        let before = write::planned(&at, prior).unwrap_or_default();
+        let objs = write::planned(&at, kind, attrs)?;
+        let before = write::planned(&at, kind, prior).unwrap_or_default();
         let (s, key) = self.session(cx, at, Some(attrs), Some(prior)).await?;
         let force = attrs.get("force_conflicts").and_then(Value::as_bool) == Some(true);
         let lives = match kind {
@@ -141,9 +141,10 @@ impl KubePlane {
             noun: noun(kind),
             id: &id,
         };
-        let objs = match write::planned(&at, prior) {
+        let objs = match write::planned(&at, kind, prior) {
             Ok(o) => o,
-            // No manifest recorded: the primary object the ID names.
+            // Attributes that describe nothing (an import's): the primary
+            // object the ID names.
             Err(_) => {
                 let kid: KubernetesObjectId = id.parse()?;
                 vec![write::Planned {

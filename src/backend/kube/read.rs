@@ -101,10 +101,9 @@ pub async fn read(
     id: &KubernetesObjectId,
     prior: Option<&Attrs>,
 ) -> Result<Option<Observed>, BackendError> {
-    let desired = prior
-        .filter(|p| p.get("manifest").and_then(Value::as_str).is_some())
-        .map(|p| planned(&s.at, p))
-        .transpose()?;
+    // What the last attributes describe (none for an import, or attributes
+    // that do not describe the object the ID names: then as found).
+    let desired = prior.and_then(|p| planned(&s.at, kind, p).ok());
     let pk = primary_kind(id);
     let Some(live) = s.get(pk, &id.namespace, &id.name).await? else {
         return Ok(None);

@@ -18,9 +18,9 @@
 
 use super::api::{self, ApiKind};
 use super::session::{uid, Created, Session};
-use crate::backend::objects::{self, mark, owner_of};
-use crate::backend::{BackendError, ErrorCode, Op, Owner};
-use crate::graph::{Attrs, Kind, Value};
+use crate::backend::objects::{mark, owner_of};
+use crate::backend::{BackendError, ErrorCode, KubernetesObjectId, Op, Owner};
+use crate::graph::{manifests, Attrs, Kind, Value};
 use serde_json::{json, Value as J};
 
 /// Annotation on a DNS ConfigMap hybridk8s created (it was not there), so
@@ -50,31 +50,51 @@ fn bad(at: &super::cluster::At<'_>, message: String) -> BackendError {
     }
 }
 
-/// The objects of a `manifest` attribute.
-pub fn planned(at: &super::cluster::At<'_>, attrs: &Attrs) -> Result<Vec<Planned>, BackendError> {
-    let text = attrs
-        .get("manifest")
-        .and_then(Value::as_str)
-        .ok_or_else(|| BackendError::MissingAttribute {
-            op: at.op,
-            noun: at.noun,
-            id: at.id.to_string(),
-            attribute: "manifest".into(),
-        })?;
-    let objs = objects::parse_manifest(text).map_err(|e| bad(at, format!("manifest: {e}")))?;
-    objs.into_iter()
-        .map(|o| {
-            let av = o.body.get("apiVersion").and_then(J::as_str).unwrap_or("");
-            let k = ApiKind::of_object(av, &o.kind)
-                .ok_or_else(|| bad(at, format!("manifest: hybridk8s does not apply {av} {}", o.kind)))?;
+/// The objects of a resource, built from its attributes (never from a
+/// `manifest` string a client sent: only the kinds and names a resource
+/// stands for can reach the cluster), its primary object the one its ID
+/// names.
+pub fn planned(at: &super::cluster::At<'_>, kind: Kind, attrs: &Attrs) -> Result<Vec<Planned>, BackendError> {
+    let objs = manifests::objects_of(kind, attrs).ok_or_else(|| BackendError::MissingAttribute {
+        op: at.op,
+        noun: at.noun,
+        id: at.id.to_string(),
+        attribute: "manifest".into(),
+    })?;
+    let out: Vec<Planned> = objs
+        .into_iter()
+        .map(|body| {
+            let s = |p: &str| body.pointer(p).and_then(J::as_str).unwrap_or("").to_string();
+            let k = ApiKind::of_object(&s("/apiVersion"), &s("/kind")).ok_or_else(|| {
+                bad(
+                    at,
+                    format!("hybridk8s does not apply {} {}", s("/apiVersion"), s("/kind")),
+                )
+            })?;
             Ok(Planned {
                 k,
-                ns: if k.namespaced { o.namespace } else { String::new() },
-                name: o.name,
-                body: o.body,
+                ns: if k.namespaced {
+                    s("/metadata/namespace")
+                } else {
+                    String::new()
+                },
+                name: s("/metadata/name"),
+                body,
             })
         })
-        .collect()
+        .collect::<Result<_, BackendError>>()?;
+    let id: KubernetesObjectId = at.id.parse()?;
+    match out.first() {
+        Some(p) if p.k.plural == id.plural && p.ns == id.namespace && p.name == id.name => Ok(out),
+        Some(p) => Err(bad(
+            at,
+            format!(
+                "the ID names {}/{} {}, the attributes describe {}/{} {}",
+                id.namespace, id.plural, id.name, p.ns, p.k.plural, p.name
+            ),
+        )),
+        None => Err(bad(at, "the attributes describe no Kubernetes object".into())),
+    }
 }
 
 fn force(attrs: &Attrs) -> bool {
