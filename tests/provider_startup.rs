@@ -11,13 +11,13 @@ use std::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-hybridk8s");
 
+/// A P-521 client certificate like the one Terraform passes (public part only).
 fn client_cert_pem() -> String {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-    let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
-        .unwrap()
-        .self_signed(&key)
-        .unwrap();
-    cert.pem()
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tls/client-p521.pem"
+    ))
+    .unwrap()
 }
 
 fn spawn(args: &[&str], cookie: bool, pem: &str) -> Child {
@@ -50,6 +50,23 @@ fn without_the_cookie_it_explains_and_exits_1() {
 }
 
 #[test]
+fn a_client_certificate_that_cannot_be_pinned_stops_the_provider() {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let p256 = rcgen::CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap()
+        .pem();
+    for bad in [p256.as_str(), "garbage"] {
+        let out = spawn(&[], true, bad).wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        assert!(out.stdout.is_empty(), "no handshake line: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("PLUGIN_CLIENT_CERT") && err.contains("refusing"), "{err}");
+    }
+}
+
+#[test]
 fn handshake_line_is_alone_and_well_formed() {
     let pem = client_cert_pem();
     let mut times = Vec::new();
@@ -63,6 +80,12 @@ fn handshake_line_is_alone_and_well_formed() {
         let fields: Vec<&str> = line.trim_end().split('|').collect();
         assert_eq!(fields[..3], ["1", "5", "unix"], "{line}");
         assert!(fields[3].ends_with("/plugin.sock") && std::path::Path::new(fields[3]).exists());
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let dir = std::path::Path::new(fields[3]).parent().unwrap();
+            let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o700, "the socket's directory is private");
+        }
         assert_eq!(fields[4], "grpc");
         assert!(fields[5].len() > 100 && !fields[5].ends_with('='), "{line}");
         terminate(&mut child);

@@ -57,19 +57,27 @@ fn start(debug: bool, factory: BackendFactory) -> Result<(), String> {
             "Terraform offers plugin protocols {versions}; this provider speaks 5"
         ));
     }
+    // Before anything is made: a client certificate that cannot be pinned
+    // stops the provider (never TLS without client authentication).
+    let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
+        Ok(pem) if !debug && !pem.is_empty() => Some(tls::setup(&pem)?),
+        _ => None,
+    };
     let dir = tempfile::Builder::new()
         .prefix("plugin")
         .tempdir()
         .map_err(|e| format!("creating a socket directory: {e}"))?
         .keep();
+    // Private to the user whatever the umask (the socket inherits nothing else).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("making {} private: {e}", dir.display()))?;
+    }
     let sock = dir.join("plugin.sock");
     let listener =
         std::os::unix::net::UnixListener::bind(&sock).map_err(|e| format!("binding {}: {e}", sock.display()))?;
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
-    let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
-        Ok(pem) if !debug && !pem.is_empty() => Some(tls::setup(&pem)?),
-        _ => None,
-    };
     let line = if debug {
         reattach_line(&sock)
     } else {
@@ -127,9 +135,6 @@ async fn serve(
         out.write_all(line.as_bytes())
             .and_then(|()| out.flush())
             .map_err(|e| e.to_string())?;
-    }
-    if tls.as_ref().is_some_and(|t| !t.pinned) {
-        log::warn("PLUGIN_CLIENT_CERT is not a P-521 certificate; client authentication is off");
     }
     let router = router(ProviderService::new(factory), stop_tx);
     let mut rx = stop_rx.clone();

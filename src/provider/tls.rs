@@ -7,9 +7,10 @@
 //! the certificate bytes from `PLUGIN_CLIENT_CERT`, and its TLS handshake
 //! signature (`ecdsa_secp521r1_sha512`, the only scheme we offer) is verified
 //! with the RustCrypto `p521` crate against that certificate's key. When the
-//! variable holds something we cannot pin (not a P-521 certificate), client
-//! authentication is off and a warning is logged: the socket is still private
-//! to the user (a fresh 0700 temp dir) and the server is TLS-only.
+//! variable holds something we cannot pin (garbage, or not a P-521
+//! certificate), the provider refuses to start, as go-plugin does: it never
+//! serves TLS without client authentication. The socket lives in a fresh
+//! directory made 0700 whatever the umask.
 
 use base64::Engine;
 use p521::ecdsa::signature::Verifier;
@@ -24,8 +25,6 @@ pub struct Tls {
     pub config: Arc<ServerConfig>,
     /// The server certificate, DER as standard base64 without padding.
     pub cert_base64: String,
-    /// Whether the client certificate is pinned (else client auth is off).
-    pub pinned: bool,
 }
 
 /// Makes the server certificate and the rustls configuration.
@@ -54,12 +53,10 @@ pub fn setup(client_cert_pem: &str) -> Result<Tls, String> {
     let builder = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
-    let pinned = PinnedClientCert::from_pem(client_cert_pem);
-    let is_pinned = pinned.is_some();
-    let builder = match pinned {
-        Some(v) => builder.with_client_cert_verifier(Arc::new(v)),
-        None => builder.with_no_client_auth(),
-    };
+    let pinned = PinnedClientCert::from_pem(client_cert_pem).ok_or_else(|| {
+        "PLUGIN_CLIENT_CERT does not hold a P-521 certificate in PEM (as Terraform passes); refusing to serve without client authentication".to_string()
+    })?;
+    let builder = builder.with_client_cert_verifier(Arc::new(pinned));
     let mut config = builder
         .with_single_cert(vec![cert_der.clone()], key_der)
         .map_err(|e| e.to_string())?;
@@ -67,7 +64,6 @@ pub fn setup(client_cert_pem: &str) -> Result<Tls, String> {
     Ok(Tls {
         config: Arc::new(config),
         cert_base64: base64::engine::general_purpose::STANDARD_NO_PAD.encode(cert_der.as_ref()),
-        pinned: is_pinned,
     })
 }
 
@@ -213,8 +209,7 @@ mod tests {
 
     #[test]
     fn server_cert_is_unpadded_base64_of_der() {
-        let t = setup("not a certificate").unwrap();
-        assert!(!t.pinned);
+        let t = setup(P521_CERT).unwrap();
         assert!(!t.cert_base64.ends_with('='));
         let der = base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(&t.cert_base64)
@@ -252,11 +247,10 @@ OGCGEvofraCxCeyh2/M2JN/5wQQCQgHdRsFiGdgWv8odBgn17D/IW7qqHm4aSOft
         assert!(pinned.verify_client_cert(&other, &[], UnixTime::now()).is_err());
         let same = CertificateDer::from(pem_to_der(P521_CERT).unwrap());
         assert!(pinned.verify_client_cert(&same, &[], UnixTime::now()).is_ok());
-        assert!(setup(P521_CERT).unwrap().pinned);
     }
 
     #[test]
-    fn p256_certificate_is_not_pinned() {
+    fn a_certificate_that_cannot_be_pinned_refuses_to_serve() {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let cert = rcgen::CertificateParams::new(vec!["localhost".into()])
             .unwrap()
@@ -264,5 +258,14 @@ OGCGEvofraCxCeyh2/M2JN/5wQQCQgHdRsFiGdgWv8odBgn17D/IW7qqHm4aSOft
             .unwrap();
         assert!(PinnedClientCert::from_pem(&cert.pem()).is_none());
         assert_eq!(pem_to_der(&cert.pem()).unwrap(), cert.der().to_vec());
+        // Fail closed: no TLS without a client certificate to pin.
+        for bad in [
+            cert.pem().as_str(),
+            "not a certificate",
+            "-----BEGIN CERTIFICATE-----\n!!\n",
+        ] {
+            let e = setup(bad).err().expect("refused");
+            assert!(e.contains("PLUGIN_CLIENT_CERT") && e.contains("refusing"), "{e}");
+        }
     }
 }
