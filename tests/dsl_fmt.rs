@@ -125,3 +125,32 @@ fn broken_values_format_idempotently() {
     );
     assert_eq!(hybridk8s::dsl::format(&once).expect("formats again"), once);
 }
+
+/// Found by the `dsl_parse` fuzz target: a comment after the second of two
+/// params moved onto the first (`param a: string # c`), and the next
+/// `fmt --check` failed. Comments stay on the line they were on.
+#[test]
+fn a_comment_after_a_param_stays_on_its_line() {
+    for (src, want) in [
+        (
+            "param a: string\nparam b: string = \"x\" # c\n",
+            "param a: string\nparam b: string = \"x\" # c\n",
+        ),
+        (
+            "param a: string\nparam b: number # c\n",
+            "param a: string\nparam b: number # c\n",
+        ),
+        (
+            "param a: string\n# about b\nparam b: string = \"x\"\n",
+            "param a: string\n# about b\nparam b: string = \"x\"\n",
+        ),
+        (
+            "param a: cidr # the range\n\nonprem o {\n  address_space = [a]\n}\n",
+            "param a: cidr # the range\n\nonprem o {\n  address_space = [a]\n}\n",
+        ),
+    ] {
+        let once = hybridk8s::dsl::format(src).expect("formats");
+        assert_eq!(once, want, "from {src:?}");
+        assert_eq!(hybridk8s::dsl::format(&once).expect("formats again"), once);
+    }
+}

@@ -123,7 +123,13 @@ impl P {
     }
 
     fn parse_param(&mut self, p: Pair<'_, Rule>) -> Param {
-        let span = self.span(&p);
+        // A param ends with its type or default: pest's implicit skip before
+        // the optional `= default` also swallows the whitespace and comments
+        // that follow a param without one, which are not part of it.
+        let mut span = self.span(&p);
+        if let Some(last) = inner(p.clone()).last() {
+            span.end = last.as_span().end();
+        }
         let mut it = inner(p);
         let name = self.ident(it.next().expect("param: name"));
         let ty = self.parse_type(it.next().expect("param: type"));
