@@ -98,10 +98,21 @@ pub fn default_path(dir: &Path) -> PathBuf {
     dir.join(".hybridk8s").join("fabric.db")
 }
 
-/// Creates the file (mode 0600) and its directory when missing, then the schema.
+/// Creates the file (mode 0600) and its directory when missing, then the
+/// schema. The path must name a regular file that is a hybridk8s fabric (or
+/// an empty one), or nothing yet: a symbolic link, a device, a FIFO, a
+/// directory, a SQLite URI or another program's database is refused without
+/// being touched. A `.hybridk8s` directory it makes is 0700 whatever the
+/// umask; the fabric's `-wal` / `-shm` files are made 0600 too.
 pub fn create(path: &Path) -> rusqlite::Result<Connection> {
+    check_state_path(path).map_err(io_err)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(io_err)?;
+        if !parent.exists() {
+            std::fs::create_dir_all(parent).map_err(io_err)?;
+            if parent.file_name().is_some_and(|n| n == ".hybridk8s") {
+                private_dir(parent).map_err(io_err)?;
+            }
+        }
     }
     create_file_0600(path).map_err(io_err)?;
     let mut conn = connect(path)?;
@@ -109,7 +120,115 @@ pub fn create(path: &Path) -> rusqlite::Result<Connection> {
     tx.execute_batch(SCHEMA)?;
     migrate(&tx)?;
     tx.commit()?;
+    private_sidecars(path).map_err(io_err)?;
     Ok(conn)
+}
+
+fn refused(path: &Path, why: &str) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!("state path {}: {why}; nothing was changed", path.display()),
+    )
+}
+
+/// The path names nothing yet or a regular file, and is not a SQLite URI.
+fn check_state_path(path: &Path) -> std::io::Result<()> {
+    if path.to_str().is_some_and(|s| s.starts_with("file:")) {
+        return Err(refused(path, "is a SQLite URI; give the path of a file"));
+    }
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+        Ok(m) if m.file_type().is_symlink() => Err(refused(
+            path,
+            "is a symbolic link; hybridk8s opens its fabric only as a regular file (give the link's target)",
+        )),
+        Ok(m) if !m.is_file() => Err(refused(path, "is not a regular file (a directory, device or FIFO)")),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// An existing file is an empty one, or a SQLite database with the
+/// fabric's tables (read without following links, written by nothing).
+fn is_a_fabric(path: &Path) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut f = open_nofollow(path)?;
+    let mut header = [0u8; 16];
+    let n = f.read(&mut header)?;
+    if n == 0 {
+        return Ok(());
+    }
+    if n < 16 || &header != b"SQLite format 3\0" {
+        return Err(refused(path, "is not a hybridk8s fabric (not a SQLite database)"));
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )
+    .map_err(|e| refused(path, &format!("cannot be read as a SQLite database ({e})")))?;
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+        .map_err(|e| refused(path, &format!("cannot be read as a SQLite database ({e})")))?;
+    if tables.is_empty() || ["meta", "vnets"].iter().all(|t| tables.iter().any(|x| x == t)) {
+        Ok(())
+    } else {
+        Err(refused(
+            path,
+            &format!(
+                "is another program's SQLite database (tables {}), not a hybridk8s fabric",
+                tables.join(", ")
+            ),
+        ))
+    }
+}
+
+#[cfg(unix)]
+fn open_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nofollow(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn private_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// `-wal` and `-shm` beside the fabric (stale ones from a looser umask
+/// too) are 0600; a link there is left alone.
+#[cfg(unix)]
+fn private_sidecars(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for suffix in ["-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let p = PathBuf::from(p);
+        if let Ok(m) = std::fs::symlink_metadata(&p) {
+            if m.is_file() && m.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private_sidecars(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Columns added after the first release, for files made before them.
@@ -129,29 +248,41 @@ fn migrate(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Creates the file 0600 when it is not there (never through a link);
+/// true when it made it. An existing fabric made with a looser umask is
+/// tightened after it was found to be one.
 #[cfg(unix)]
-fn create_file_0600(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
+fn create_file_0600(path: &Path) -> std::io::Result<bool> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
         .mode(0o600)
-        .open(path)?;
-    // A file created earlier with a looser umask is tightened too.
-    let perms = std::fs::metadata(path)?.permissions();
-    if perms.mode() & 0o077 != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            check_state_path(path)?;
+            is_a_fabric(path)?;
+            use std::os::unix::fs::PermissionsExt;
+            let perms = std::fs::metadata(path)?.permissions();
+            if perms.mode() & 0o077 != 0 {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+            }
+            Ok(false)
+        }
+        Err(e) => Err(e),
     }
-    Ok(())
 }
 
 #[cfg(not(unix))]
-fn create_file_0600(path: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(|_| ())
+fn create_file_0600(path: &Path) -> std::io::Result<bool> {
+    match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 fn io_err(e: std::io::Error) -> rusqlite::Error {
@@ -176,10 +307,16 @@ pub fn memory() -> rusqlite::Result<(PathBuf, Connection)> {
 
 /// Opens one connection with the fabric's settings.
 pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
-    )?;
+    let uri = path.to_str().is_some_and(|s| s.starts_with("file:"));
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | if uri {
+            // Only the in-memory fabric of [`memory`]: [`create`] refuses URIs.
+            OpenFlags::SQLITE_OPEN_URI
+        } else {
+            OpenFlags::SQLITE_OPEN_NOFOLLOW
+        };
+    let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     // An in-memory fabric (see [`memory`]) has no WAL.
