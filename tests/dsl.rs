@@ -60,8 +60,13 @@ fn good_programs_lower_and_pass_the_rules() {
 
 #[test]
 fn bad_programs_render_at_the_source() {
+    // The fixtures share modules across `good/` and `bad/`: one tree.
+    let opts = Options {
+        root: Some("tests/fixtures/dsl".into()),
+        ..Options::default()
+    };
     for path in fixtures("bad") {
-        let text = match dsl::load(&path, &Options::default()) {
+        let text = match dsl::load(&path, &opts) {
             Err(e) => e.render_plain(),
             Ok(program) => {
                 let diags = graph::check(&program.graph);

@@ -34,7 +34,30 @@ pub fn load_options(args: &ProgramArgs) -> anyhow::Result<dsl::Options> {
         vars: parse_vars(&args.vars)?,
         var_files: args.var_files.clone(),
         ctx: cli_ctx()?,
+        root: args.root.clone().or_else(|| working_root(&args.file)),
     })
+}
+
+/// The default tree of modules and var files: the project the program is
+/// part of — the nearest directory above it holding `.hybridk8s/` (its
+/// fabric) or `.git/`, or the working directory when the program lies inside
+/// it, whichever is outermost (a checkout's `envs/dev/main.hk` may use
+/// `../../modules/…`); else the program's own directory (the loader's default).
+fn working_root(file: &std::path::Path) -> Option<std::path::PathBuf> {
+    let program = std::fs::canonicalize(file).ok()?;
+    let marked = program
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join(".hybridk8s").is_dir() || d.join(".git").exists())
+        .map(std::path::Path::to_path_buf);
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| c.canonicalize().ok())
+        .filter(|c| program.starts_with(c));
+    [marked, cwd]
+        .into_iter()
+        .flatten()
+        .min_by_key(|p| p.components().count())
 }
 
 /// Loads and checks a program (its lookups unknown: nothing is read).

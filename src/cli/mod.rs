@@ -34,6 +34,11 @@ pub struct ProgramArgs {
     /// Read parameters from a file of `name = value` lines (repeatable; later files win).
     #[arg(long = "var-file", value_name = "PATH")]
     pub var_files: Vec<PathBuf>,
+    /// The tree modules and var files must lie in (default: the project of
+    /// the program: the nearest directory above it with `.hybridk8s/` or
+    /// `.git/`, or the working directory when the program is inside it).
+    #[arg(long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -30,7 +30,13 @@ pub struct Options {
     /// `--var-file PATH`, in order (later wins).
     pub var_files: Vec<PathBuf>,
     pub ctx: Ctx,
+    /// `--root DIR`: the tree modules and var files must lie in (default:
+    /// the directory of the top program).
+    pub root: Option<PathBuf>,
 }
+
+/// The largest file a load reads (program, module or var file).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// A loaded program: the graph, and the sources and spans it came from.
 #[derive(Debug, Clone)]
@@ -80,13 +86,55 @@ impl Files {
         Files::Memory(Arc::new(tree))
     }
 
+    /// The text of a regular file of at most [`MAX_FILE_BYTES`]: a device,
+    /// a FIFO or a directory is refused before anything is read.
     pub(crate) fn read(&self, path: &Path) -> std::io::Result<String> {
         match self {
-            Files::Disk => std::fs::read_to_string(path),
+            Files::Disk => {
+                use std::io::Read;
+                let bad = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, why);
+                let m = std::fs::metadata(path)?;
+                if !m.is_file() {
+                    return Err(bad("not a regular file (a device, FIFO or directory)".into()));
+                }
+                if m.len() > MAX_FILE_BYTES {
+                    return Err(bad(format!(
+                        "{} bytes, more than the {} MiB a program file may have",
+                        m.len(),
+                        MAX_FILE_BYTES >> 20
+                    )));
+                }
+                let mut text = String::new();
+                std::fs::File::open(path)?
+                    .take(MAX_FILE_BYTES + 1)
+                    .read_to_string(&mut text)?;
+                if text.len() as u64 > MAX_FILE_BYTES {
+                    return Err(bad(format!(
+                        "more than the {} MiB a program file may have",
+                        MAX_FILE_BYTES >> 20
+                    )));
+                }
+                Ok(text)
+            }
             Files::Memory(tree) => tree
                 .get(&lexical(path))
                 .cloned()
                 .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)),
+        }
+    }
+
+    /// Where `path` really is (links resolved); a missing file is named
+    /// under its resolved directory; `None` when that is missing too.
+    pub(crate) fn resolved(&self, path: &Path) -> Option<PathBuf> {
+        match self {
+            Files::Disk => std::fs::canonicalize(path).ok().or_else(|| {
+                let dir = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                Some(std::fs::canonicalize(dir).ok()?.join(path.file_name()?))
+            }),
+            Files::Memory(_) => Some(lexical(path)),
         }
     }
 

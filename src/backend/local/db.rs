@@ -161,9 +161,12 @@ fn is_a_fabric(path: &Path) -> std::io::Result<()> {
     if n < 16 || &header != b"SQLite format 3\0" {
         return Err(refused(path, "is not a hybridk8s fabric (not a SQLite database)"));
     }
+    // Read without a lock (`immutable`): a look at the table names must
+    // not get in the way of another process making the schema right now.
+    let uri = format!("file:{}?immutable=1", uri_path(path));
     let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+        &uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )
     .map_err(|e| refused(path, &format!("cannot be read as a SQLite database ({e})")))?;
     let tables: Vec<String> = conn
@@ -181,6 +184,18 @@ fn is_a_fabric(path: &Path) -> std::io::Result<()> {
             ),
         ))
     }
+}
+
+/// A path as the path of a `file:` URI (percent-encoded, absolute).
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    abs.to_string_lossy()
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'/' | b'.' | b'_' | b'-' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 #[cfg(unix)]
@@ -318,7 +333,20 @@ pub fn connect(path: &Path) -> rusqlite::Result<Connection> {
         };
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    // Switching a new file to WAL needs it to itself for a moment; another
+    // process making the same fabric right now holds it, and SQLite does
+    // not wait for that (no busy handler): retry within the busy timeout.
+    let started = std::time::Instant::now();
+    let mode: String = loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            r => break r?,
+        }
+    };
     // An in-memory fabric (see [`memory`]) has no WAL.
     debug_assert!(matches!(mode.to_ascii_lowercase().as_str(), "wal" | "memory"));
     // WAL + NORMAL survives a killed process (not a power cut) without an

@@ -31,8 +31,14 @@ pub fn load(path: &Path, opts: &Options, fs: &Files, lookups: &Lookups) -> Resul
         spans: SpanMap::default(),
         files: HashMap::new(),
         stack: Vec::new(),
+        root: PathBuf::new(),
     };
     let path = normalize(path);
+    l.root = fs.canonical(opts.root.as_deref().unwrap_or_else(|| {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }));
     if let Some(file) = l.read(&path, None) {
         if let Some(params) = l.root_params(&file) {
             l.stack.push(l.fs.canonical(&path));
@@ -68,9 +74,51 @@ pub(crate) struct Loader<'o> {
     files: HashMap<PathBuf, Option<Rc<File>>>,
     /// Canonical paths of the files being instantiated (include cycles).
     stack: Vec<PathBuf>,
+    /// The tree modules and var files must lie in (canonical).
+    root: PathBuf,
+}
+
+/// What a file is included as.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Include {
+    Module,
+    VarFile,
 }
 
 impl Loader<'_> {
+    /// `Err` (a problem to report) unless `path` is a file of the kind
+    /// (`.hk`, `.hkvars`) inside the program's root, links resolved: no
+    /// input makes a load read, or show an excerpt of, anything else.
+    pub(super) fn confined(&self, path: &Path, what: Include) -> Result<(), Problem> {
+        let (ext, noun) = match what {
+            Include::Module => ("hk", "a module"),
+            Include::VarFile => ("hkvars", "a var file"),
+        };
+        if path.extension().is_none_or(|e| e != ext) {
+            return Err(Problem::error(
+                "dsl::not-a-program",
+                format!("{} is not {noun}: its name must end in `.{ext}`", path.display()),
+            )
+            .help("only hybridk8s programs are read; nothing of this file was read"));
+        }
+        // Missing altogether: reading it says so.
+        let Some(canonical) = self.fs.resolved(path) else {
+            return Ok(());
+        };
+        if !canonical.starts_with(&self.root) {
+            return Err(Problem::error(
+                "dsl::outside-root",
+                format!(
+                    "{} is outside the program's root {}",
+                    path.display(),
+                    self.root.display()
+                ),
+            )
+            .help("modules and var files must lie under the top program's directory (links resolved); pass `--root DIR` to widen it"));
+        }
+        Ok(())
+    }
+
     /// Reads and parses a file once; problems are reported at `from`.
     fn read(&mut self, path: &Path, from: Option<Span>) -> Option<Rc<File>> {
         let key = self.fs.canonical(path);
@@ -184,6 +232,10 @@ impl Loader<'_> {
                 .at(m.path_span, "includes a file that is already being included")
                 .help("a module cannot include itself, directly or through other modules"),
             );
+            return;
+        }
+        if let Err(p) = self.confined(&path, Include::Module) {
+            self.problems.push(p.at(m.path_span, "included here"));
             return;
         }
         let Some(file) = self.read(&path, Some(m.path_span)) else {

@@ -34,6 +34,10 @@ impl Loader<'_> {
         let mut given = Given::new();
         let empty = Scope::default();
         for path in &self.opts.var_files {
+            if let Err(p) = self.confined(path, super::Include::VarFile) {
+                self.problems.push(p);
+                continue;
+            }
             let text = match self.fs.read(path) {
                 Ok(t) => t,
                 Err(e) => {
