@@ -159,7 +159,11 @@ fn the_same_stack_twice_waits_or_fails_clearly() {
         assert_eq!(*pid, i64::from(child.id()));
         let msg = e.to_string();
         assert!(
-            msg.starts_with(&format!("stack `x` is locked by pid {} since 20", child.id())),
+            msg.starts_with(&format!(
+                "stack `x` is locked by pid {} on {} since 20",
+                child.id(),
+                hybridk8s::backend::local::host_name()
+            )) && msg.contains("hybridk8s state unlock"),
             "{msg}"
         );
         // Another stack is free meanwhile.

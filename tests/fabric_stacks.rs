@@ -56,9 +56,11 @@ async fn a_held_lock_times_out_clearly_and_is_released_on_drop() {
     };
     assert_eq!(*pid, i64::from(std::process::id()));
     assert!(since.ends_with('Z'), "{since}");
-    assert!(e
-        .to_string()
-        .starts_with(&format!("stack `dev` is locked by pid {} since ", std::process::id())));
+    assert!(e.to_string().starts_with(&format!(
+        "stack `dev` is locked by pid {} on {} since ",
+        std::process::id(),
+        hybridk8s::backend::local::host_name()
+    )));
     // Other stacks are independent.
     let other = f.lock_stack("prod", Duration::from_millis(10)).await.unwrap();
     drop(first);
@@ -119,4 +121,90 @@ async fn force_unlock_clears_a_live_lock_and_its_holder_can_no_longer_write() {
     let e = held.begin_apply(0).await.unwrap_err();
     assert!(e.to_string().contains("taken over"), "{e}");
     mine.begin_apply(0).await.unwrap();
+}
+
+/// Writes a lock row as another holder would have left it.
+fn plant_lock(path: &std::path::Path, pid: i64, host: &str, start: Option<&str>, expires_in: i64) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    c.execute("INSERT OR IGNORE INTO stacks (name, serial) VALUES ('dev', 0)", [])
+        .unwrap();
+    c.execute(
+        "UPDATE stacks SET lock_pid = ?1, lock_token = 'planted-lock-1', lock_since = ?2, lock_host = ?3,
+         lock_start = ?4, lock_expires = ?5 WHERE name = 'dev'",
+        rusqlite::params![pid, now - 5, host, start, now + expires_in],
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_restarted_pid_1_does_not_keep_its_predecessors_lock() {
+    // pid 1 is alive (a container's entrypoint), but it is not the process
+    // that locked: its start time differs.
+    let (d, f) = fabric();
+    let here = hybridk8s::backend::local::host_name();
+    plant_lock(
+        &d.path().join("fabric.db"),
+        1,
+        &here,
+        Some("an-earlier-boot/12345"),
+        3600,
+    );
+    let lock = f.lock_stack("dev", Duration::from_millis(200)).await.unwrap();
+    lock.release().await.unwrap();
+}
+
+#[tokio::test]
+async fn another_hosts_lock_holds_for_its_lease_then_is_taken_over() {
+    let (d, f) = fabric();
+    let path = d.path().join("fabric.db");
+    plant_lock(&path, 4242, "build-agent-7", None, 3600);
+    let e = f.lock_stack("dev", Duration::from_millis(150)).await.err().unwrap();
+    let text = e.to_string();
+    assert!(
+        text.contains("build-agent-7") && text.contains("planted-lock-1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hybridk8s state unlock planted-lock-1 --stack dev"),
+        "{text}"
+    );
+    // The lease ran out: the holder is gone.
+    plant_lock(&path, 4242, "build-agent-7", None, -1);
+    let lock = f.lock_stack("dev", Duration::from_millis(150)).await.unwrap();
+    lock.release().await.unwrap();
+}
+
+#[test]
+fn state_unlock_clears_a_lock_by_its_id() {
+    let (d, _f) = fabric();
+    let path = d.path().join("fabric.db");
+    plant_lock(&path, 4242, "build-agent-7", None, 3600);
+    let cli = env!("CARGO_BIN_EXE_hybridk8s");
+    let run = |id: &str| {
+        std::process::Command::new(cli)
+            .args(["state", "unlock", id, "--stack", "dev", "--state"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let wrong = run("not-the-id");
+    assert_eq!(wrong.status.code(), Some(1), "{wrong:?}");
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("no lock with ID not-the-id"));
+    let ok = run("planted-lock-1");
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("cleared"));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let f = LocalFabric::open(&path).unwrap();
+    rt.block_on(async {
+        f.lock_stack("dev", Duration::from_millis(100))
+            .await
+            .unwrap()
+            .release()
+            .await
+            .unwrap();
+    });
 }

@@ -344,6 +344,21 @@ pub fn state_list(fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<Exit
     })
 }
 
+pub fn state_unlock(id: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
+    let opened = open_read(fabric)?;
+    runtime()?.block_on(async {
+        let fabric = opened.fabric;
+        let name = sole_stack(&fabric, &opened.path, stack).await?;
+        if fabric.unlock_stack(&name, id).await? {
+            println!("Lock {id} of stack `{name}` cleared.");
+            Ok(ExitCode::SUCCESS)
+        } else {
+            eprintln!("error: stack `{name}` holds no lock with ID {id}");
+            Ok(ExitCode::from(1))
+        }
+    })
+}
+
 pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     let opened = open_read(fabric)?;

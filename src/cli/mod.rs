@@ -160,6 +160,14 @@ pub enum StateCommand {
         #[command(flatten)]
         backend: BackendArgs,
     },
+    /// Clear a stack's lock by its ID (the one a "locked" error names), when
+    /// the apply that holds it is gone (like `terraform force-unlock`).
+    Unlock {
+        /// The lock ID.
+        id: String,
+        #[command(flatten)]
+        stack: StackArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +233,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: StateCommand::Show { address, stack },
             fabric,
         } => fabric::state_show(&address, &fabric, &stack),
+        Command::State {
+            command: StateCommand::Unlock { id, stack },
+            fabric,
+        } => fabric::state_unlock(&id, &fabric, &stack),
         Command::State {
             command:
                 StateCommand::Rm {

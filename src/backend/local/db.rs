@@ -78,7 +78,10 @@ CREATE TABLE IF NOT EXISTS stacks (
     serial INTEGER NOT NULL DEFAULT 0,
     lock_pid INTEGER,
     lock_token TEXT,
-    lock_since INTEGER
+    lock_since INTEGER,
+    lock_host TEXT,
+    lock_start TEXT,
+    lock_expires INTEGER
 );
 CREATE TABLE IF NOT EXISTS stack_resources (
     stack TEXT NOT NULL,
@@ -248,6 +251,21 @@ fn private_sidecars(_path: &Path) -> std::io::Result<()> {
 
 /// Columns added after the first release, for files made before them.
 fn migrate(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
+    // Stack locks name their holder's host, start time and lease.
+    for (column, ty) in [
+        ("lock_host", "TEXT"),
+        ("lock_start", "TEXT"),
+        ("lock_expires", "INTEGER"),
+    ] {
+        let has: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('stacks') WHERE name = ?1)",
+            [column],
+            |r| r.get(0),
+        )?;
+        if !has {
+            tx.execute_batch(&format!("ALTER TABLE stacks ADD COLUMN {column} {ty}"))?;
+        }
+    }
     for table in ["vnets", "peerings"] {
         let has_tags: bool = tx.query_row(
             &format!("SELECT EXISTS (SELECT 1 FROM pragma_table_info('{table}') WHERE name = 'tags')"),

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use stack::{StackError, StackLock};
+pub use stack::{host_name, StackError, StackLock};
 
 /// Environment variable of the test knob that slows every change down.
 pub const DELAY_ENV: &str = "HYBRIDK8S_FABRIC_DELAY_MS";

@@ -1,9 +1,12 @@
 //! Stacks in the fabric file: per stack name, the resources it owns, their
 //! last applied attributes and a serial; and a lock so that two applies of
-//! one stack never interleave. A lock records the holder's pid; a lock whose
-//! process is gone is taken over. Different stacks lock independently.
-//! Pids are only checked on this machine: a file shared between machines,
-//! or a pid reused by an unrelated process, needs [`LocalFabric::force_unlock_stack`].
+//! one stack never interleave. A lock records the holder's pid, host,
+//! process start time and a lease that the holder renews while it runs. On
+//! the same host a lock whose process is gone — or is another process with
+//! the same pid (a restarted container's pid 1) — is taken over; a lock of
+//! another host is taken over once its lease has expired. Different stacks
+//! lock independently. `hybridk8s state unlock ID` clears a lock by its ID
+//! ([`LocalFabric::unlock_stack`]).
 
 use super::records::{attrs_from_json, attrs_to_json};
 use super::{Fail, LocalFabric};
@@ -15,6 +18,9 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// How long a lock holds without renewal (the holder renews it every third).
+pub const LOCK_LEASE: Duration = Duration::from_secs(60);
+
 /// How long `lock_stack` waits by default for another apply to finish.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(50);
@@ -23,8 +29,16 @@ const POLL: Duration = Duration::from_millis(50);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StackError {
-    #[error("stack `{stack}` is locked by pid {pid} since {since}")]
-    Locked { stack: String, pid: i64, since: String },
+    #[error(
+        "stack `{stack}` is locked by pid {pid} on {host} since {since} (lock ID {id}); if that apply is gone, `hybridk8s state unlock {id} --stack {stack}` clears it"
+    )]
+    Locked {
+        stack: String,
+        pid: i64,
+        since: String,
+        host: String,
+        id: String,
+    },
     #[error("stack `{stack}`: {cause}")]
     Storage { stack: String, cause: String },
 }
@@ -71,6 +85,80 @@ fn alive(pid: i64) -> bool {
         let _ = pid;
         true
     }
+}
+
+/// This machine's name.
+pub fn host_name() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it or truncates.
+        if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) } == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            if end > 0 {
+                return String::from_utf8_lossy(&buf[..end]).into_owned();
+            }
+        }
+    }
+    "localhost".into()
+}
+
+/// When the process with this pid started (the boot and the start time in
+/// clock ticks since boot): tells a restarted pid 1 from the one that locked.
+fn started(pid: i64) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name (in parentheses, which may hold spaces): field 3 on.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let start = rest.split_whitespace().nth(19)?;
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+    Some(format!("{}/{start}", boot.trim()))
+}
+
+/// The holder of a lock as recorded.
+struct Holder {
+    pid: i64,
+    since: i64,
+    host: Option<String>,
+    start: Option<String>,
+    expires: Option<i64>,
+    token: Option<String>,
+}
+
+impl Holder {
+    /// Whether it still holds: on this host its very process is running;
+    /// on another, its lease has not expired.
+    fn holds(&self, here: &str, now: i64) -> bool {
+        match &self.host {
+            Some(h) if h != here => self.expires.is_none_or(|e| e > now),
+            _ => {
+                alive(self.pid)
+                    && self
+                        .start
+                        .as_ref()
+                        .is_none_or(|s| started(self.pid).as_ref() == Some(s))
+            }
+        }
+    }
+}
+
+fn holder(tx: &Transaction, name: &str) -> Result<Option<Holder>, Fail> {
+    Ok(tx
+        .query_row(
+            "SELECT lock_pid, lock_since, lock_host, lock_start, lock_expires, lock_token FROM stacks WHERE name = ?1",
+            [name],
+            |r| {
+                Ok(r.get::<_, Option<i64>>(0)?.map(|pid| Holder {
+                    pid,
+                    since: r.get::<_, Option<i64>>(1).ok().flatten().unwrap_or(0),
+                    host: r.get(2).ok().flatten(),
+                    start: r.get(3).ok().flatten(),
+                    expires: r.get(4).ok().flatten(),
+                    token: r.get(5).ok().flatten(),
+                }))
+            },
+        )
+        .optional()?
+        .flatten())
 }
 
 fn load(tx: &Transaction, name: &str) -> Result<StackState, Fail> {
@@ -169,7 +257,8 @@ impl LocalFabric {
                 .optional()?
                 .flatten();
             tx.execute(
-                "UPDATE stacks SET lock_pid = NULL, lock_token = NULL, lock_since = NULL WHERE name = ?1",
+                "UPDATE stacks SET lock_pid = NULL, lock_token = NULL, lock_since = NULL, lock_host = NULL,
+                 lock_start = NULL, lock_expires = NULL WHERE name = ?1",
                 [&n],
             )?;
             tx.commit()?;
@@ -189,22 +278,22 @@ impl LocalFabric {
             SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
             TOKENS.fetch_add(1, Ordering::Relaxed)
         );
+        let here = host_name();
+        let start = started(pid);
         loop {
-            let (n, t) = (name.to_string(), token.clone());
-            let held: Option<(i64, i64)> = self
+            let (n, t, h, st) = (name.to_string(), token.clone(), here.clone(), start.clone());
+            let held: Option<Holder> = self
                 .with_conn(move |c| {
                     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
                     tx.execute("INSERT OR IGNORE INTO stacks (name, serial) VALUES (?1, 0)", [&n])?;
-                    let (holder, since): (Option<i64>, Option<i64>) =
-                        tx.query_row("SELECT lock_pid, lock_since FROM stacks WHERE name = ?1", [&n], |r| {
-                            Ok((r.get(0)?, r.get(1)?))
-                        })?;
-                    if let Some(h) = holder.filter(|&h| alive(h)) {
-                        return Ok(Some((h, since.unwrap_or(0))));
+                    let now = now_secs();
+                    if let Some(other) = holder(&tx, &n)?.filter(|o| o.holds(&h, now)) {
+                        return Ok(Some(other));
                     }
                     tx.execute(
-                        "UPDATE stacks SET lock_pid = ?2, lock_token = ?3, lock_since = ?4 WHERE name = ?1",
-                        params![n, pid, t, now_secs()],
+                        "UPDATE stacks SET lock_pid = ?2, lock_token = ?3, lock_since = ?4, lock_host = ?5,
+                         lock_start = ?6, lock_expires = ?7 WHERE name = ?1",
+                        params![n, pid, t, now, h, st, now + LOCK_LEASE.as_secs() as i64],
                     )?;
                     tx.commit()?;
                     Ok(None)
@@ -216,20 +305,60 @@ impl LocalFabric {
                     return Ok(StackLock {
                         fabric: self.clone(),
                         name: name.to_string(),
+                        renewal: Some(self.renew(name, &token)),
                         token,
                         released: false,
                     })
                 }
-                Some((holder, since)) if Instant::now() >= deadline => {
+                Some(h) if Instant::now() >= deadline => {
                     return Err(StackError::Locked {
                         stack: name.to_string(),
-                        pid: holder,
-                        since: utc(since),
+                        pid: h.pid,
+                        since: utc(h.since),
+                        host: h.host.unwrap_or_else(|| "this host".into()),
+                        id: h.token.unwrap_or_default(),
                     })
                 }
                 Some(_) => tokio::time::sleep(POLL.min(deadline.saturating_duration_since(Instant::now()))).await,
             }
         }
+    }
+
+    /// Renews the lease of a held lock every third of it, until aborted.
+    fn renew(&self, name: &str, token: &str) -> tokio::task::AbortHandle {
+        let (f, n, t) = (self.clone(), name.to_string(), token.to_string());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(LOCK_LEASE / 3).await;
+                let (n, t) = (n.clone(), t.clone());
+                let _ = f
+                    .with_conn(move |c| {
+                        c.execute(
+                            "UPDATE stacks SET lock_expires = ?3 WHERE name = ?1 AND lock_token = ?2",
+                            params![n, t, now_secs() + LOCK_LEASE.as_secs() as i64],
+                        )?;
+                        Ok(())
+                    })
+                    .await;
+            }
+        })
+        .abort_handle()
+    }
+
+    /// Clears the stack's lock when its ID is `id` (`hybridk8s state unlock
+    /// ID`); `Ok(false)` when the stack holds no lock of that ID.
+    pub async fn unlock_stack(&self, name: &str, id: &str) -> Result<bool, StackError> {
+        let (n, i) = (name.to_string(), id.to_string());
+        self.with_conn(move |c| {
+            let changed = c.execute(
+                "UPDATE stacks SET lock_pid = NULL, lock_token = NULL, lock_since = NULL, lock_host = NULL,
+                 lock_start = NULL, lock_expires = NULL WHERE name = ?1 AND lock_token = ?2",
+                [&n, &i],
+            )?;
+            Ok(changed > 0)
+        })
+        .await
+        .map_err(|e| storage(name, e))
     }
 }
 
@@ -240,6 +369,8 @@ pub struct StackLock {
     name: String,
     token: String,
     released: bool,
+    /// The task renewing the lease.
+    renewal: Option<tokio::task::AbortHandle>,
 }
 
 impl StackLock {
@@ -255,6 +386,9 @@ impl StackLock {
     /// Releases the lock.
     pub async fn release(mut self) -> Result<(), StackError> {
         self.released = true;
+        if let Some(r) = self.renewal.take() {
+            r.abort();
+        }
         let (n, t) = (self.name.clone(), self.token.clone());
         self.fabric
             .with_conn(move |c| unlock(c, &n, &t))
@@ -286,7 +420,8 @@ impl StackLock {
 
 fn unlock(c: &mut rusqlite::Connection, name: &str, token: &str) -> Result<(), Fail> {
     c.execute(
-        "UPDATE stacks SET lock_pid = NULL, lock_token = NULL, lock_since = NULL WHERE name = ?1 AND lock_token = ?2",
+        "UPDATE stacks SET lock_pid = NULL, lock_token = NULL, lock_since = NULL, lock_host = NULL,
+         lock_start = NULL, lock_expires = NULL WHERE name = ?1 AND lock_token = ?2",
         [name, token],
     )?;
     Ok(())
@@ -294,6 +429,9 @@ fn unlock(c: &mut rusqlite::Connection, name: &str, token: &str) -> Result<(), F
 
 impl Drop for StackLock {
     fn drop(&mut self) {
+        if let Some(r) = self.renewal.take() {
+            r.abort();
+        }
         if !self.released {
             if let Ok(mut c) = super::db::connect(self.fabric.path()) {
                 let _ = unlock(&mut c, &self.name, &self.token);
