@@ -16,6 +16,13 @@ pub fn civil(secs: i64) -> (i64, i64, i64, i64, i64, i64) {
     (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// Seconds since the epoch, now (0 on a clock before it).
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// `2024-05-01T10:00:00Z`.
 pub fn rfc3339(secs: i64) -> String {
     let (y, m, d, h, mi, s) = civil(secs);

@@ -285,6 +285,15 @@ impl ErrorCode {
     }
 }
 
+/// The `id` attribute of a resource, for messages (`(unknown id)` without one).
+pub fn id_of(attrs: &Attrs) -> String {
+    attrs
+        .get("id")
+        .and_then(crate::graph::Value::as_str)
+        .unwrap_or("(unknown id)")
+        .to_string()
+}
+
 /// An error and its causes on one line, `: `-separated (transport errors
 /// say little at the top).
 pub fn error_chain(e: &dyn std::error::Error) -> String {

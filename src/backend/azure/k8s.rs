@@ -9,7 +9,7 @@
 
 use super::backend::AzureBackend;
 use super::vnet_dns;
-use crate::backend::{noun, BackendError, ErrorCode, KubernetesObjectId, Observed, Op, OpCtx};
+use crate::backend::{id_of, noun, BackendError, ErrorCode, KubernetesObjectId, Observed, Op, OpCtx};
 use crate::graph::{Attrs, Kind, Value};
 
 /// Whether the cluster VNET of the object exists in ARM.
@@ -19,13 +19,6 @@ async fn cluster_exists(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, id: &s
         .await
         .map_err(|e| e.at(op, noun(kind), id))?
         .is_some())
-}
-
-fn id_of(a: &Attrs) -> String {
-    a.get("id")
-        .and_then(Value::as_str)
-        .unwrap_or("(unknown id)")
-        .to_string()
 }
 
 async fn need_cluster(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, attrs: &Attrs) -> Result<(), BackendError> {

@@ -1,10 +1,10 @@
 //! The plane itself: one session per operation, the namespaces it made.
 
 use super::cluster::{self, At, ClusterKey, KubeDefaults};
-use super::session::{Created, Session};
+use super::session::Session;
 use super::{api, read, write};
-use crate::backend::{noun, BackendError, KubernetesObjectId, Observed, Op, OpCtx};
-use crate::graph::{manifests, Attrs, Kind, Value};
+use crate::backend::{id_of, noun, BackendError, KubernetesObjectId, Observed, Op, OpCtx};
+use crate::graph::{manifests, Attrs, Kind};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
@@ -14,13 +14,6 @@ pub struct KubePlane {
     inner: Arc<cluster::Clients>,
     /// Namespaces known to exist, per cluster.
     namespaces: Arc<Mutex<HashSet<(ClusterKey, String)>>>,
-}
-
-fn id_of(a: &Attrs) -> String {
-    a.get("id")
-        .and_then(Value::as_str)
-        .unwrap_or("(unknown id)")
-        .to_string()
 }
 
 impl KubePlane {
@@ -57,9 +50,8 @@ impl KubePlane {
         }
         if s.get(api::NAMESPACE, "", ns).await?.is_none() {
             crate::backend::objects::mark(&mut body, s.cx.stack());
-            match s.create(api::NAMESPACE, "", &body).await? {
-                Created::New(_) | Created::Exists(_) => {}
-            }
+            // Made meanwhile by someone else: there it is, all the same.
+            s.create(api::NAMESPACE, "", &body).await?;
         }
         self.namespaces.lock().unwrap_or_else(|p| p.into_inner()).insert(k);
         Ok(())
@@ -85,48 +77,42 @@ impl KubePlane {
 
     /// Creates the resource's objects with the stack's marks.
     pub async fn create(&self, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
-        let id = id_of(attrs);
-        let kid: KubernetesObjectId = id.parse()?;
-        let at = At {
-            op: Op::Creating,
-            noun: noun(kind),
-            id: &id,
-        };
-        let objs = write::planned(&at, kind, attrs)?;
-        let (s, key) = self.session(cx, at, Some(attrs), None).await?;
-        let lives = match kind {
-            Kind::DnsUpstream => vec![write::write_dns(&s, attrs, None, &objs).await?],
-            _ => {
-                if let Some(p) = objs.first() {
-                    self.ensure_namespace(&s, &key, &p.ns).await?;
-                }
-                write::create_service(&s, &objs).await?
-            }
-        };
-        let owner = crate::backend::objects::owner_of(&lives[0]);
-        Ok(read::observed(kind, &kid, Some(attrs), Some(&objs), &lives, owner))
+        self.write(cx, kind, None, attrs).await
     }
 
     /// Changes the resource's objects in place.
     pub async fn update(&self, cx: &OpCtx, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Observed, BackendError> {
+        self.write(cx, kind, Some(prior), attrs).await
+    }
+
+    /// A create (no `prior`) or an update, observed from the server's answers.
+    async fn write(
+        &self,
+        cx: &OpCtx,
+        kind: Kind,
+        prior: Option<&Attrs>,
+        attrs: &Attrs,
+    ) -> Result<Observed, BackendError> {
         let id = id_of(attrs);
         let kid: KubernetesObjectId = id.parse()?;
         let at = At {
-            op: Op::Updating,
+            op: if prior.is_some() { Op::Updating } else { Op::Creating },
             noun: noun(kind),
             id: &id,
         };
         let objs = write::planned(&at, kind, attrs)?;
-        let before = write::planned(&at, kind, prior).unwrap_or_default();
-        let (s, key) = self.session(cx, at, Some(attrs), Some(prior)).await?;
-        let force = attrs.get("force_conflicts").and_then(Value::as_bool) == Some(true);
+        let before = prior.map(|p| write::planned(&at, kind, p).unwrap_or_default());
+        let (s, key) = self.session(cx, at, Some(attrs), prior).await?;
         let lives = match kind {
-            Kind::DnsUpstream => vec![write::write_dns(&s, attrs, Some(&before), &objs).await?],
+            Kind::DnsUpstream => vec![write::write_dns(&s, attrs, before.as_deref(), &objs).await?],
             _ => {
                 if let Some(p) = objs.first() {
                     self.ensure_namespace(&s, &key, &p.ns).await?;
                 }
-                write::update_service(&s, &before, &objs, force).await?
+                match &before {
+                    None => write::create_service(&s, &objs).await?,
+                    Some(b) => write::update_service(&s, b, &objs, write::force(attrs)).await?,
+                }
             }
         };
         let owner = crate::backend::objects::owner_of(&lives[0]);

@@ -40,6 +40,13 @@ pub struct Planned {
     pub body: J,
 }
 
+impl Planned {
+    /// How messages name the object.
+    fn what(&self) -> String {
+        format!("{} {}/{} in the cluster", self.k.kind, self.ns, self.name)
+    }
+}
+
 fn bad(at: &super::cluster::At<'_>, message: String) -> BackendError {
     BackendError::Refused {
         op: at.op,
@@ -97,7 +104,8 @@ pub fn planned(at: &super::cluster::At<'_>, kind: Kind, attrs: &Attrs) -> Result
     }
 }
 
-fn force(attrs: &Attrs) -> bool {
+/// Whether the resource asks to take fields other managers own.
+pub fn force(attrs: &Attrs) -> bool {
     attrs.get("force_conflicts").and_then(Value::as_bool) == Some(true)
 }
 
@@ -132,7 +140,6 @@ pub async fn create_service(s: &Session<'_>, objs: &[Planned]) -> Result<Vec<J>,
     let (primary, rest) = objs
         .split_first()
         .ok_or_else(|| bad(&s.at, "manifest: no object".into()))?;
-    let what = |p: &Planned| format!("{} {}/{} in the cluster", p.k.kind, p.ns, p.name);
     let service = match s.create(primary.k, &primary.ns, &marked(primary, stack)).await? {
         Created::New(o) => o,
         // An earlier try of this create made it (its answer was lost).
@@ -141,7 +148,7 @@ pub async fn create_service(s: &Session<'_>, objs: &[Planned]) -> Result<Vec<J>,
             s.apply(primary.k, &primary.ns, &primary.name, &marked(primary, stack), false)
                 .await?
         }
-        Created::Exists(o) => return Err(s.exists(&what(primary), &o)),
+        Created::Exists(o) => return Err(s.exists(&primary.what(), &o)),
     };
     let mut out = vec![service.clone()];
     for p in rest {
@@ -152,7 +159,7 @@ pub async fn create_service(s: &Session<'_>, objs: &[Planned]) -> Result<Vec<J>,
                 s.upgrade_managed_fields(p.k, o).await?;
                 s.apply(p.k, &p.ns, &p.name, &body, false).await
             }
-            Ok(Created::Exists(o)) => Err(s.exists(&what(p), &o)),
+            Ok(Created::Exists(o)) => Err(s.exists(&p.what(), &o)),
             Err(e) => Err(e),
         };
         match made {
@@ -206,14 +213,10 @@ pub async fn update_service(
         let o = match s.get(p.k, &p.ns, &p.name).await? {
             None => match s.create(p.k, &p.ns, &body).await? {
                 Created::New(o) => o,
-                Created::Exists(o) if !owner_of(&o).is(stack) => {
-                    return Err(s.exists(&format!("{} {}/{} in the cluster", p.k.kind, p.ns, p.name), &o))
-                }
+                Created::Exists(o) if !owner_of(&o).is(stack) => return Err(s.exists(&p.what(), &o)),
                 Created::Exists(_) => s.apply(p.k, &p.ns, &p.name, &body, force_conflicts).await?,
             },
-            Some(o) if !owner_of(&o).is(stack) => {
-                return Err(s.exists(&format!("{} {}/{} in the cluster", p.k.kind, p.ns, p.name), &o))
-            }
+            Some(o) if !owner_of(&o).is(stack) => return Err(s.exists(&p.what(), &o)),
             Some(o) => {
                 s.upgrade_managed_fields(p.k, o).await?;
                 s.apply(p.k, &p.ns, &p.name, &body, force_conflicts).await?
@@ -282,7 +285,7 @@ pub async fn write_dns(
             config["metadata"]["annotations"][CREATED_ANNOTATION] = json!("true");
             match s.create(p.k, &p.ns, &config).await? {
                 Created::New(o) => o,
-                Created::Exists(o) => return Err(s.exists(&format!("ConfigMap {}/{}", p.ns, p.name), &o)),
+                Created::Exists(o) => return Err(s.exists(&p.what(), &o)),
             }
         }
         Some(l) => {
@@ -290,9 +293,7 @@ pub async fn write_dns(
                 (Owner::Stack(x), _) if x == stack => {}
                 // The cluster's own ConfigMap: hybridk8s adds its keys.
                 (Owner::Unmanaged, Op::Creating) => {}
-                (Owner::Stack(_), Op::Creating) => {
-                    return Err(s.exists(&format!("ConfigMap {}/{} in the cluster", p.ns, p.name), &l))
-                }
+                (Owner::Stack(_), Op::Creating) => return Err(s.exists(&p.what(), &l)),
                 // Another stack's, or its marks were taken off (the
                 // cluster's again): not this stack's to change.
                 _ => s.must_own(&l)?,
@@ -369,12 +370,8 @@ async fn restart_coredns(s: &Session<'_>, flavor: &str) -> Result<(), BackendErr
     if flavor == "kube_dns" {
         return Ok(());
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
     let patch = json!({ "spec": { "template": { "metadata": { "annotations": {
-        RESTARTED_AT_ANNOTATION: crate::clock::rfc3339(now) } } } } });
+        RESTARTED_AT_ANNOTATION: crate::clock::rfc3339(crate::clock::now_secs()) } } } } });
     s.merge_patch(api::DEPLOYMENT, "kube-system", "coredns", &patch).await?;
     Ok(())
 }

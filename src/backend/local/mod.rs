@@ -99,13 +99,7 @@ impl Fail {
 }
 
 /// The `id` attribute of a resource, for error messages.
-fn id_of(attrs: &Attrs) -> String {
-    attrs
-        .get("id")
-        .and_then(crate::graph::Value::as_str)
-        .unwrap_or("(unknown id)")
-        .to_string()
-}
+use crate::backend::id_of;
 
 /// The embedded fabric. Cheap to clone; every clone shares one pool.
 #[derive(Clone)]

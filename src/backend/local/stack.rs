@@ -55,11 +55,7 @@ fn storage(stack: &str, e: Fail) -> StackError {
     }
 }
 
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
+use crate::clock::now_secs;
 
 /// `2024-05-01T10:00:00Z` from seconds since the epoch.
 pub fn utc(secs: i64) -> String {
