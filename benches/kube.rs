@@ -32,7 +32,7 @@ fn service(i: u64) -> Attrs {
         ),
         (
             "ports",
-            Value::from_json(&serde_json::json!([{"port": 443, "target_port": 8443}]), false),
+            Value::from_json(&serde_json::json!([{"port": 443, "target_port": 8443}])),
         ),
     ]
     .into_iter()

@@ -499,3 +499,49 @@ async fn import_checks_the_kind_of_a_vnet() {
     assert_eq!(got.owner, Owner::Stack("other".into()));
     assert_eq!(w.emu.get(&plain).unwrap()["tags"]["hybridk8s-role"], "cluster_network");
 }
+
+#[tokio::test]
+async fn a_peering_create_cut_off_between_its_sides_is_resumed_not_adopted() {
+    let w = world();
+    let (h, c) = (hub("vpn"), cluster());
+    for r in [&h, &c] {
+        w.backend.create(&cx(), r.kind(), &r.attrs).await.unwrap();
+    }
+    let p = sample::peering("p", &c, &h, true);
+    let hub_side = format!(
+        "{}/virtualNetworkPeerings/{}",
+        h.id().unwrap(),
+        p.attrs["hub_peering_name"].as_str().unwrap()
+    );
+    // Every ARM answer slow: the create is dropped (a killed Terraform)
+    // once the hub side exists, before the cluster side is put.
+    w.emu.faults().set_latency(Duration::from_millis(300));
+    let ctx = cx();
+    {
+        let create = w.backend.create(&ctx, Kind::Peering, &p.attrs);
+        tokio::pin!(create);
+        while w.emu.get(&hub_side).is_none() {
+            tokio::select! {
+                r = &mut create => panic!("the create finished before it was cut off: {:?}", r.map(|o| o.attrs)),
+                _ = tokio::time::sleep(Duration::from_millis(5)) => {}
+            }
+        }
+    }
+    w.emu.faults().set_latency(Duration::ZERO);
+    w.emu.finish_operations();
+    assert!(w.emu.get(p.id().unwrap()).is_none(), "the cluster side was never put");
+
+    // Another stack does not take it over.
+    let e = w
+        .backend
+        .create(&OpCtx::new("qa"), Kind::Peering, &p.attrs)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::AlreadyExists), "{e}");
+    // This stack's next create finishes it: both sides Connected.
+    let done = w.backend.create(&cx(), Kind::Peering, &p.attrs).await.unwrap();
+    assert_eq!(done.attrs["peering_state"], Value::str("Connected"));
+    assert_eq!(done.attrs["use_remote_gateways"], Value::Bool(true));
+    let views = w.backend.peerings_of(&cx(), h.id().unwrap()).await.unwrap();
+    assert_eq!(views.len(), 1, "{views:?}");
+}

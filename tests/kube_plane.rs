@@ -54,7 +54,7 @@ fn resource(kind: Kind, inputs: J) -> Attrs {
         .as_object()
         .unwrap()
         .iter()
-        .map(|(k, v)| (k.clone(), Value::from_json(v, false)))
+        .map(|(k, v)| (k.clone(), Value::from_json(v)))
         .collect();
     let objs = manifests::objects_of(kind, &a).unwrap();
     let id = if kind == Kind::DnsUpstream {

@@ -19,6 +19,19 @@ pub struct Object {
     pub body: J,
 }
 
+impl Object {
+    /// An object body with its key read off it.
+    fn of(body: J) -> Result<Object, String> {
+        let s = |p: &str| body.pointer(p).and_then(J::as_str).map(str::to_string);
+        Ok(Object {
+            namespace: s("/metadata/namespace").unwrap_or_else(|| "default".into()),
+            kind: s("/kind").ok_or("an object has no kind")?,
+            name: s("/metadata/name").ok_or("an object has no metadata.name")?,
+            body,
+        })
+    }
+}
+
 /// The objects of a manifest (YAML documents, empty ones skipped); `Err`
 /// names what is wrong with it.
 pub fn parse_manifest(text: &str) -> Result<Vec<Object>, String> {
@@ -28,18 +41,25 @@ pub fn parse_manifest(text: &str) -> Result<Vec<Object>, String> {
         if body.is_null() {
             continue;
         }
-        let s = |p: &str| body.pointer(p).and_then(J::as_str).map(str::to_string);
-        out.push(Object {
-            namespace: s("/metadata/namespace").unwrap_or_else(|| "default".into()),
-            kind: s("/kind").ok_or("an object has no kind")?,
-            name: s("/metadata/name").ok_or("an object has no metadata.name")?,
-            body,
-        });
+        out.push(Object::of(body)?);
     }
     if out.is_empty() {
         return Err("no object".into());
     }
     Ok(out)
+}
+
+/// The objects a Kubernetes-side resource stands for, built from its
+/// attributes (never from a `manifest` string a client sent); `Err` names
+/// what is missing.
+pub fn of_attrs(kind: Kind, attrs: &crate::graph::Attrs) -> Result<Vec<Object>, String> {
+    let bodies = crate::graph::manifests::objects_of(kind, attrs).ok_or_else(|| {
+        format!(
+            "the attributes of a {} describe no Kubernetes object",
+            kind.terraform_type()
+        )
+    })?;
+    bodies.into_iter().map(Object::of).collect()
 }
 
 fn string_map(body: &J, pointer: &str) -> BTreeMap<String, String> {

@@ -112,7 +112,7 @@ pub fn compile(args: &ProgramArgs, to: Format, output: Option<&Path>) -> anyhow:
         Format::Dot => render::dot(&program.graph),
     };
     match output {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        Some(p) => crate::atomic::write(p, text).with_context(|| format!("writing {}", p.display()))?,
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
@@ -130,7 +130,7 @@ fn k8s(graph: &crate::graph::Graph, output: Option<&Path>) -> anyhow::Result<Exi
             let sub = dir.join(cluster);
             std::fs::create_dir_all(&sub).with_context(|| format!("creating {}", sub.display()))?;
             let file = sub.join("manifests.yaml");
-            std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
+            crate::atomic::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
             eprintln!("wrote {}", file.display());
         }
         return Ok(ExitCode::SUCCESS);
@@ -146,7 +146,7 @@ fn k8s(graph: &crate::graph::Graph, output: Option<&Path>) -> anyhow::Result<Exi
     }
     let text = streams.into_iter().next().map(|(_, t)| t).unwrap_or_default();
     match output {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        Some(p) => crate::atomic::write(p, text).with_context(|| format!("writing {}", p.display()))?,
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
@@ -172,6 +172,6 @@ pub fn fmt(file: &Path, check: bool) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    std::fs::write(file, formatted).with_context(|| format!("writing {}", file.display()))?;
+    crate::atomic::write(file, formatted).with_context(|| format!("writing {}", file.display()))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,5 +1,7 @@
 //! The machine form of a plan (`--json`): stable order (resources by
-//! address, attributes by name), unknown values as `"(known after apply)"`.
+//! address, attributes by name), unknown values as `"(known after apply)"`
+//! with `"known_after_apply": true` beside them (so a user's own string
+//! equal to the marker is never mistaken for one).
 //!
 //! ```json
 //! { "format_version": 1, "stack": "dev", "serial": 3,
@@ -9,7 +11,8 @@
 //!       "id": "/subscriptions/…/virtualNetworks/k8s-dev-vnet",
 //!       "reasons": ["requires replace: address_space changed"],
 //!       "changes": [ { "attribute": "address_space", "old": ["10.40.0.0/16"],
-//!                      "new": ["10.41.0.0/16"], "requires_replace": true } ] } ] }
+//!                      "new": ["10.41.0.0/16"], "known_after_apply": false,
+//!                      "requires_replace": true } ] } ] }
 //! ```
 
 use super::plan::Plan;
@@ -36,6 +39,7 @@ impl Plan {
                         "attribute": c.attribute,
                         "old": c.old.to_json(),
                         "new": c.new.to_json(),
+                        "known_after_apply": !c.new.is_wholly_known(),
                         "requires_replace": c.requires_replace,
                     })).collect::<Vec<_>>(),
                 })

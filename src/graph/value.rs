@@ -109,9 +109,9 @@ impl Value {
         }
     }
 
-    /// Converts from JSON (no unknowns; the marker string stays a string
-    /// unless `unknown_marker` is set).
-    pub fn from_json(v: &serde_json::Value, unknown_marker: bool) -> Value {
+    /// Converts from JSON. Never an unknown: every string, the marker
+    /// `"(known after apply)"` too, is a string.
+    pub fn from_json(v: &serde_json::Value) -> Value {
         match v {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -124,16 +124,11 @@ impl Value {
                     _ => Value::String(n.to_string()),
                 },
             },
-            serde_json::Value::String(s) if unknown_marker && s == UNKNOWN_MARKER => Value::Unknown,
             serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(items) => {
-                Value::List(items.iter().map(|i| Value::from_json(i, unknown_marker)).collect())
+            serde_json::Value::Array(items) => Value::List(items.iter().map(|i| Value::from_json(i)).collect()),
+            serde_json::Value::Object(m) => {
+                Value::Map(m.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect())
             }
-            serde_json::Value::Object(m) => Value::Map(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), Value::from_json(v, unknown_marker)))
-                    .collect(),
-            ),
         }
     }
 }

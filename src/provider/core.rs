@@ -203,6 +203,102 @@ pub fn duplicate_id(
     .hint("give each resource its own name (or resource group, namespace)")]
 }
 
+/// What ApplyResourceChange may act on: the planned state only where it is
+/// exactly what this provider plans for the prior state and configuration
+/// it is sent with (and the private data of the plan: a replacement's
+/// create half). Terraform applies the plan it got from the provider, so an
+/// honest plan always passes; a forged or corrupted one — an ID the names
+/// do not give, `max_nodes = -1`, a `manifest` of another object, a change
+/// that needs a replacement applied in place — is refused before any
+/// backend call, with the attribute it differs at.
+pub fn recheck(
+    kind: Kind,
+    prior: &Value,
+    config: &Value,
+    planned: &Value,
+    planned_private: &[u8],
+    ctx: &Ctx,
+) -> Result<Value, Vec<Diagnostic>> {
+    let refused = |at: &Attrs, path: AttrPath, why: String| {
+        Diagnostic::error("planned-state-mismatch", why)
+            .at(&address_for(kind, at), path)
+            .hint("plan again (`terraform plan`): the planned change is not one this provider makes")
+    };
+    if planned.is_null() {
+        return match config.is_null() {
+            true => Ok(Value::Null),
+            false => Err(vec![refused(
+                &attrs_of(config),
+                AttrPath::attr("id"),
+                "the planned change destroys an object the configuration still declares".into(),
+            )]),
+        };
+    }
+    if config.is_null() {
+        return Err(vec![refused(
+            &attrs_of(planned),
+            AttrPath::attr("id"),
+            "the planned change makes an object no configuration declares".into(),
+        )]);
+    }
+    let mut again = plan(kind, prior, config, ctx);
+    mark_replacement(kind, prior, planned_private.to_vec(), &mut again);
+    if again.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(again.diagnostics);
+    }
+    let cfg = attrs_of(config);
+    if !prior.is_null() && !again.requires_replace.is_empty() {
+        let path = again.requires_replace[0].clone();
+        return Err(vec![refused(
+            &cfg,
+            path.clone(),
+            format!("`{path}` cannot change in place: this change is a replacement, planned as an update"),
+        )]);
+    }
+    let again_planned = cty::normalize(again.planned, super::schema::resource_type(kind));
+    let (want, got) = (attrs_of(&again_planned), attrs_of(planned));
+    let names: std::collections::BTreeSet<&String> = want.keys().chain(got.keys()).collect();
+    for name in names {
+        let (w, g) = (
+            want.get(name).unwrap_or(&Value::Null),
+            got.get(name).unwrap_or(&Value::Null),
+        );
+        if w != g {
+            return Err(vec![refused(
+                &cfg,
+                AttrPath::attr(name),
+                format!(
+                    "the planned `{name}` is {}, the configuration plans {}",
+                    shown(g),
+                    shown(w)
+                ),
+            )]);
+        }
+    }
+    if let (Some(p), Some(n)) = (prior.as_map(), again_planned.as_map()) {
+        let id = |m: &Attrs| m.get("id").and_then(Value::as_str).map(str::to_string);
+        if let (Some(before), Some(after)) = (id(p), id(n)) {
+            if before != after {
+                return Err(vec![refused(
+                    &cfg,
+                    AttrPath::attr("id"),
+                    format!("the update of {before} is planned for another object, {after}"),
+                )]);
+            }
+        }
+    }
+    Ok(again_planned)
+}
+
+/// A value in a message: long ones (a manifest) are cut.
+fn shown(v: &Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
+}
+
 /// Reads stored state (JSON) under the current schema: attributes the schema
 /// no longer has are dropped, new ones are null. Works before Configure.
 pub fn upgrade(kind: Kind, version: i64, json: &[u8]) -> Result<Value, Box<Diagnostic>> {

@@ -323,6 +323,20 @@ impl pb::provider_server::Provider for ProviderService {
             out.diagnostics = diagnostics([&lifecycle::not_configured()]);
             return Ok(Response::new(out));
         };
+        // Only what this provider plans is applied (see `core::recheck`).
+        let config = decode(req.config.as_ref(), ty).map_err(|e| vec![cty_error("reading the configuration", &e)]);
+        let checked = config.and_then(|config| {
+            core::recheck(kind, &prior, &config, &planned, &out.private, &c.config.ctx())
+                .map_err(|d| diagnostics(d.iter()))
+        });
+        let planned = match checked {
+            Ok(p) => p,
+            Err(d) => {
+                out.new_state = req.prior_state;
+                out.diagnostics = d;
+                return Ok(Response::new(out));
+            }
+        };
         if planned.is_null() {
             // A destroy in the apply walk (not planned again there): later
             // plans of this walk must not meet the object in the fabric.

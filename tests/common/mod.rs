@@ -8,7 +8,7 @@ use serde_json::json;
 /// Completes a resource from JSON configuration; config errors panic the test.
 pub fn res(kind: Kind, name: &str, cfg: serde_json::Value) -> Resource {
     let addr = Address::new(kind, name);
-    let Value::Map(m) = Value::from_json(&cfg, false) else {
+    let Value::Map(m) = Value::from_json(&cfg) else {
         panic!("config must be an object")
     };
     let mut attrs: Attrs = m;

@@ -296,8 +296,21 @@ pub async fn create(b: &AzureBackend, cx: &OpCtx, attrs: &Attrs) -> Result<Obser
         let cluster_vnet = b.get_vnet(&fresh, &cluster.id.vnet).await.map_err(at)?;
         let hub_vnet = b.get_vnet(&fresh, &hub.id.vnet).await.map_err(at)?;
         let owner = owner_on(cluster_vnet.as_ref(), &cluster.id.name);
-        for (side, vnet) in [(&hub, &hub_vnet), (&cluster, &cluster_vnet)] {
-            if vnet.as_ref().and_then(|v| named(v, &side.id.name)).is_some() {
+        // A create never adopts: a side that exists must be this stack's
+        // own (the owner tag on the cluster VNET is set before any side is
+        // written), to the same remote — what a create left when it was cut
+        // off between its steps or lost its answer. That create is resumed:
+        // both sides are put again, a side left Disconnected is made anew.
+        let mut resumed = Vec::new();
+        for (side, vnet, remote) in [
+            (&hub, &hub_vnet, &cluster.id.vnet),
+            (&cluster, &cluster_vnet, &hub.id.vnet),
+        ] {
+            let Some(p) = vnet.as_ref().and_then(|v| named(v, &side.id.name)) else {
+                continue;
+            };
+            let same_remote = remote_of(p).is_some_and(|r| r.eq_ignore_ascii_case(&remote.to_string()));
+            if !owner.is(cx.stack()) || !same_remote {
                 return Err(refused(
                     op,
                     &side.id,
@@ -305,7 +318,12 @@ pub async fn create(b: &AzureBackend, cx: &OpCtx, attrs: &Attrs) -> Result<Obser
                     super::vnet::exists(&format!("peering {}", side.id), &owner),
                 ));
             }
+            resumed.push(side);
         }
+        let cluster_found = resumed.iter().any(|s| s.id == cluster.id);
+        drop_disconnected(b, &fresh, &resumed)
+            .await
+            .map_err(|e| e.at(op, NOUN, &cluster.id.to_string()))?;
         for (vid, vnet, what) in [
             (&cluster.id.vnet, &cluster_vnet, "local"),
             (&hub.id.vnet, &hub_vnet, "remote"),
@@ -326,10 +344,13 @@ pub async fn create(b: &AzureBackend, cx: &OpCtx, attrs: &Attrs) -> Result<Obser
             .await
             .map_err(|e| e.at(op, NOUN, &hub.id.to_string()))?;
         if let Err(e) = b.put_peering(&fresh, &cluster.id, &cluster.body(), false).await {
-            // Leave nothing half-made: take the hub side back (even when
-            // the context was cancelled in between).
-            let undo = crate::backend::OpCtx::new(cx.stack());
-            let _ = b.delete_peering(&undo, &hub.id).await;
+            // Leave nothing half-made when the cluster side is refused: take
+            // the hub side back (even when the context was cancelled in
+            // between). If this process dies first, the next create resumes.
+            if !cluster_found {
+                let undo = crate::backend::OpCtx::new(cx.stack());
+                let _ = b.delete_peering(&undo, &hub.id).await;
+            }
             return Err(e.at(op, NOUN, &cluster.id.to_string()));
         }
     }

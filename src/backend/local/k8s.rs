@@ -16,8 +16,8 @@ use crate::graph::{manifests, Attrs, Kind, Value};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::Value as J;
 
-fn parse_manifest(text: &str) -> Result<Vec<Object>, Fail> {
-    objects::parse_manifest(text).map_err(|why| Fail::refused(ErrorCode::InvalidRequest, format!("manifest: {why}")))
+fn objects_from(kind: Kind, a: &Attrs) -> Result<Vec<Object>, Fail> {
+    objects::of_attrs(kind, a).map_err(|why| Fail::refused(ErrorCode::InvalidRequest, why))
 }
 
 struct Spec {
@@ -32,7 +32,7 @@ fn spec(kind: Kind, a: &Attrs) -> Result<Spec, Fail> {
     Ok(Spec {
         id: need(a, "id")?.to_string(),
         cluster_id: need(a, "cluster_id")?.to_string(),
-        objects: parse_manifest(need(a, "manifest")?)?,
+        objects: objects_from(kind, a)?,
         dns: (kind == Kind::DnsUpstream).then(|| {
             let flavor = a
                 .get("flavor")

@@ -105,6 +105,8 @@ use crate::backend::id_of;
 #[derive(Clone)]
 pub struct LocalFabric {
     inner: Arc<Inner>,
+    /// The wait before every change (the test knob, [`DELAY_ENV`]).
+    delay: Duration,
     /// Kubernetes objects only: their cluster network lives elsewhere (ARM),
     /// so writes do not look for it in this file.
     objects_only: bool,
@@ -112,7 +114,6 @@ pub struct LocalFabric {
 
 struct Inner {
     pool: db::Pool,
-    delay: Duration,
 }
 
 impl LocalFabric {
@@ -134,8 +135,8 @@ impl LocalFabric {
         Ok(LocalFabric {
             inner: Arc::new(Inner {
                 pool: db::Pool::new(path, conn),
-                delay,
             }),
+            delay,
             objects_only: false,
         })
     }
@@ -162,8 +163,8 @@ impl LocalFabric {
         Ok(LocalFabric {
             inner: Arc::new(Inner {
                 pool: db::Pool::new(uri, conn),
-                delay: Duration::ZERO,
             }),
+            delay: Duration::ZERO,
             objects_only: false,
         })
     }
@@ -205,7 +206,14 @@ impl LocalFabric {
 
     /// The delay before every change (the test knob).
     pub fn delay(&self) -> Duration {
-        self.inner.delay
+        self.delay
+    }
+
+    /// This handle (sharing the pool) with another delay before every
+    /// change: tests cut an operation off between its steps.
+    pub fn with_delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool.
@@ -251,8 +259,8 @@ impl LocalFabric {
         T: Send + 'static,
         F: FnOnce(&Transaction) -> Result<T, Fail> + Send + 'static,
     {
-        if !self.inner.delay.is_zero() {
-            cx.wait(self.inner.delay, op, noun, id).await?;
+        if !self.delay.is_zero() {
+            cx.wait(self.delay, op, noun, id).await?;
         }
         cx.check(op, noun, id)?;
         self.with_conn(move |conn| {

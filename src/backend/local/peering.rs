@@ -112,42 +112,61 @@ pub async fn create(f: &LocalFabric, cx: &OpCtx, attrs: &Attrs) -> Result<Observ
     let (mut hub, mut cluster) = sides(attrs).map_err(|e| e.at(Op::Creating, NOUN, &id))?;
     hub.tags = tags::marked(&hub.tags, cx.stack());
     cluster.tags = tags::marked(&cluster.tags, cx.stack());
-    // Neither side may exist: a create never adopts. Checked for both before
-    // the first side is written.
-    let (h0, c0) = (hub.clone(), cluster.clone());
-    f.snapshot(cx, Op::Creating, Kind::Peering, &id, move |tx| {
-        for s in [&h0, &c0] {
-            if let Some(cur) = get_side(tx, &s.vnet_id, &s.name)? {
-                return Err(match tags::exists(&format!("peering {}", cur.id()), &cur.owner()) {
-                    Fail::Refused(code, message) => Fail::Backend(BackendError::Refused {
-                        op: Op::Creating,
-                        noun: NOUN,
-                        id: cur.id(),
-                        code,
-                        message,
-                    }),
-                    other => other,
-                });
+    // A create never adopts: a side that exists must be this stack's own,
+    // to the same remote — what a create left when it was cut off between
+    // its steps (the process killed, the RPC dropped) or lost its answer.
+    // Such a create is resumed: its sides are written again, a side left
+    // Disconnected is made anew. Checked for both before anything is written.
+    let (h0, c0, stack) = (hub.clone(), cluster.clone(), cx.stack().to_string());
+    let found = f
+        .snapshot(cx, Op::Creating, Kind::Peering, &id, move |tx| {
+            let mut found = Vec::new();
+            for s in [&h0, &c0] {
+                let Some(cur) = get_side(tx, &s.vnet_id, &s.name)? else {
+                    found.push(None);
+                    continue;
+                };
+                if !cur.owner().is(&stack) || cur.remote_vnet_id != s.remote_vnet_id {
+                    return Err(match tags::exists(&format!("peering {}", cur.id()), &cur.owner()) {
+                        Fail::Refused(code, message) => Fail::Backend(BackendError::Refused {
+                            op: Op::Creating,
+                            noun: NOUN,
+                            id: cur.id(),
+                            code,
+                            message,
+                        }),
+                        other => other,
+                    });
+                }
+                found.push(Some(cur.peering_state != "Disconnected"));
+            }
+            Ok(found)
+        })
+        .await?;
+    // Some(true): a live side of this stack's (updated); Some(false): one left Disconnected.
+    let (hub_found, cluster_found) = (found[0], found[1]);
+    let h = hub.clone();
+    let c = cluster.clone();
+    f.write_as(cx, Op::Creating, NOUN, &hub.id(), move |tx| {
+        for (s, state) in [(&h, hub_found), (&c, cluster_found)] {
+            if state == Some(false) {
+                delete_side(tx, &s.vnet_id, &s.name)?;
             }
         }
-        Ok(())
+        put_side(tx, &h, hub_found == Some(true))
     })
     .await?;
-    // A crash between the two sides leaves a peering that reads as Initiated
-    // (and is replaced).
-    let h = hub.clone();
-    f.write_as(cx, Op::Creating, NOUN, &hub.id(), move |tx| put_side(tx, &h, false))
-        .await?;
     let (id2, prior) = (id.clone(), attrs.clone());
     let res = f
         .write_as(cx, Op::Creating, NOUN, &cluster.id(), move |tx| {
-            put_side(tx, &cluster, false)?;
+            put_side(tx, &cluster, cluster_found == Some(true))?;
             read_tx(tx, &id2, Some(&prior))?.ok_or_else(|| Fail::Corrupt("written peering not found".into()))
         })
         .await;
-    if res.is_err() {
-        // Leave nothing half-made: take the hub side back (even when the
-        // context was cancelled in between).
+    if res.is_err() && cluster_found.is_none() {
+        // Leave nothing half-made when the cluster side is refused: take
+        // the hub side back (even when the context was cancelled in
+        // between). If this process dies first, the next create resumes.
         let undo = OpCtx::new(cx.stack());
         let _ = f
             .write_as(&undo, Op::Deleting, NOUN, &hub.id(), move |tx| {
