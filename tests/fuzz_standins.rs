@@ -3,7 +3,7 @@
 //! the same bodies `cargo fuzz` runs (`hybridk8s::fuzzing`). A panic here is
 //! a bug; save the input as a seed when fixing it.
 
-use hybridk8s::fuzzing::{dsl_check, graph_of, kube_answer, rules_graph};
+use hybridk8s::fuzzing::{dsl_check, fabric_ops, graph_of, kube_answer, provider_apply, rules_graph};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -190,4 +190,37 @@ fn kube_answer_survives_every_seed_and_mutations_of_them() {
         let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         kube_answer(&data);
     }
+}
+
+/// Random bytes, and the seeds with random bytes spliced in, through a target.
+fn random_and_seeded(dir: &str, runs: usize, target: fn(&[u8])) {
+    let seeds = files_in(dir, &["bin"]);
+    assert!(!seeds.is_empty(), "{dir} has seeds");
+    for s in &seeds {
+        target(s);
+    }
+    let mut rng = XorShift(0x2545_F491_4F6C_DD1D);
+    for i in 0..runs {
+        let data: Vec<u8> = if i % 2 == 0 {
+            (0..rng.below(120)).map(|_| rng.next() as u8).collect()
+        } else {
+            let mut d = seeds[rng.below(seeds.len())].clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(d.len() + 1);
+                d.insert(at, rng.next() as u8);
+            }
+            d
+        };
+        target(&data);
+    }
+}
+
+#[test]
+fn provider_apply_survives_every_seed_and_random_sequences() {
+    random_and_seeded("fuzz/seeds/provider_apply", 600, provider_apply);
+}
+
+#[test]
+fn fabric_ops_survives_every_seed_and_random_sequences() {
+    random_and_seeded("fuzz/seeds/fabric_ops", 600, fabric_ops);
 }

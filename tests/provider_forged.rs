@@ -2,7 +2,8 @@
 //! corrupted planned state (an ID the names do not give, a number the rules
 //! refuse, a `manifest` naming another object, a replacement sent as an
 //! update, a destroy of a declared object) is refused with the attribute it
-//! differs at, and the fabric is left exactly as it was.
+//! differs at, and the fabric is left exactly as it was. Oversized requests
+//! are refused as they are read, at the attribute that is too large.
 
 #[path = "provider_grpc/harness.rs"]
 mod harness;
@@ -156,4 +157,83 @@ async fn a_replacement_sent_as_an_update_and_a_destroy_of_a_declared_object_are_
     .await;
     let why = refused(&mut h, kind, &Value::Null, &p.planned_state, &Value::Null, "id").await;
     assert!(why.contains("no configuration declares"), "{why}");
+}
+
+fn with_endpoints(n: usize, name_len: usize) -> Value {
+    let mut cfg = external_service(
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/k8s-rg/providers/Microsoft.Network/virtualNetworks/aks",
+        "svc",
+        "10.1.1.1",
+    );
+    let Value::Map(m) = &mut cfg else { unreachable!() };
+    let eps = (0..n)
+        .map(|i| Value::str(format!("10.1.{}.{}", (i >> 8) & 255, i & 255)))
+        .collect();
+    m.insert("endpoints".into(), Value::List(eps));
+    if name_len > 0 {
+        m.insert("name".into(), Value::str("a".repeat(name_len)));
+    }
+    cfg
+}
+
+#[tokio::test]
+async fn oversized_requests_are_refused_as_they_are_read() {
+    let mut h = start().await;
+    // Terraform takes answers of up to 64 MiB.
+    h.client = h
+        .client
+        .clone()
+        .max_decoding_message_size(64 << 20)
+        .max_encoding_message_size(64 << 20);
+    configure(&mut h).await;
+    let kind = Kind::ExternalService;
+    // 600,000 items: refused by the decoder at the list, before the rules.
+    let r = plan(&mut h, kind, &Value::Null, &with_endpoints(600_000, 0)).await;
+    let errs = errors(&r.diagnostics);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].0.contains("600000 items: this provider takes at most 10000"),
+        "{errs:?}"
+    );
+    assert_eq!(errs[0].1, ["endpoints"]);
+    // 1,001: read, then refused by the schema (one EndpointSlice holds 1,000).
+    let r = plan(&mut h, kind, &Value::Null, &with_endpoints(1001, 0)).await;
+    let errs = errors(&r.diagnostics);
+    assert!(
+        errs.iter()
+            .any(|(s, p)| s.contains("at most 1000 item(s), has 1001") && p == &["endpoints"]),
+        "{errs:?}"
+    );
+    // A 2 MiB string: refused at its attribute.
+    let r = plan(&mut h, kind, &Value::Null, &with_endpoints(1, 2 << 20)).await;
+    let errs = errors(&r.diagnostics);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].0.contains("a string of 2097152 bytes"), "{errs:?}");
+    // A megabyte name is refused by the rules; the message quotes only the start of it.
+    let r = plan(&mut h, kind, &Value::Null, &with_endpoints(1, 1 << 20)).await;
+    assert!(!errors(&r.diagnostics).is_empty());
+    assert!(r
+        .diagnostics
+        .iter()
+        .all(|d| d.summary.len() < 8192 && d.detail.len() < 8192));
+    // More than 16 MiB in one request: the transport refuses it.
+    let e = h
+        .client
+        .plan_resource_change(pb::plan_resource_change::Request {
+            type_name: kind.terraform_type().into(),
+            prior_state: dv(kind, &Value::Null),
+            proposed_new_state: dv(kind, &with_endpoints(1, 1000)),
+            config: Some(pb::DynamicValue {
+                msgpack: vec![0; 17 << 20],
+                json: vec![],
+            }),
+            prior_private: vec![],
+            provider_meta: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::OutOfRange, "{e}");
+    // And the provider still answers.
+    let r = plan(&mut h, kind, &Value::Null, &with_endpoints(3, 0)).await;
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
 }

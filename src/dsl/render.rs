@@ -18,7 +18,13 @@ pub fn use_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Renders every problem, one report after another.
+/// At most this many problems are rendered; the rest are counted. (Each
+/// report locates its lines in the file, so thousands of them — 100,000
+/// duplicate attributes — would take minutes and say nothing more.)
+pub const MAX_RENDERED: usize = 100;
+
+/// Renders the problems, one report after another: the first
+/// [`MAX_RENDERED`], then a count of the rest.
 pub fn render(problems: &[Problem], sources: &Sources, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -30,12 +36,32 @@ pub fn render(problems: &[Problem], sources: &Sources, color: bool) -> String {
         .with_links(false);
     let mut out = String::new();
     let mut long_lines = HashMap::new();
-    for p in problems {
+    // Errors before warnings when not all are shown, each in source order.
+    let mut shown: Vec<usize> = (0..problems.len()).collect();
+    if shown.len() > MAX_RENDERED {
+        shown.sort_by_key(|&i| (problems[i].severity != Severity::Error, i));
+        shown.truncate(MAX_RENDERED);
+        shown.sort_unstable();
+    }
+    for &i in &shown {
+        let p = &problems[i];
         let report = Report::of(p, sources, &mut long_lines);
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str(&p.message);
             out.push('\n');
         }
+    }
+    let rest = problems.len() - shown.len();
+    if rest > 0 {
+        let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+        let errors_left = errors
+            - shown
+                .iter()
+                .filter(|&&i| problems[i].severity == Severity::Error)
+                .count();
+        out.push_str(&format!(
+            "\n… and {rest} more problems ({errors_left} errors) not shown: fix the ones above first\n"
+        ));
     }
     out
 }

@@ -6,10 +6,12 @@
 mod graph;
 #[cfg(feature = "kubernetes")]
 mod kube;
+mod world;
 
 pub use graph::{graph_of, rules_graph};
 #[cfg(feature = "kubernetes")]
 pub use kube::kube_answer;
+pub use world::{fabric_ops, provider_apply};
 
 use crate::dsl::{self, Files, LoadError, Options, Problem, Sources};
 use std::path::Path;

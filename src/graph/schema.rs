@@ -33,6 +33,9 @@ pub struct Attribute {
     pub requires_replace: bool,
     /// Markdown, shown in docs and `terraform providers schema`.
     pub description: &'static str,
+    /// The most items a list or map may hold (0 = unlimited): what the
+    /// object it becomes can hold in Azure or Kubernetes.
+    pub max_items: usize,
 }
 
 impl Attribute {
@@ -45,6 +48,7 @@ impl Attribute {
             sensitive: false,
             requires_replace: false,
             description,
+            max_items: 0,
         }
     }
 
@@ -76,6 +80,12 @@ impl Attribute {
 
     pub fn replace(mut self) -> Self {
         self.requires_replace = true;
+        self
+    }
+
+    /// A list or map of at most `n` items.
+    pub fn max_items(mut self, n: usize) -> Self {
+        self.max_items = n;
         self
     }
 
@@ -159,6 +169,20 @@ impl Schema {
                     continue;
                 }
                 check_type(address, AttrPath::attr(name), &attr.ty, value, &mut diags);
+                let n = value
+                    .as_list()
+                    .map(<[Value]>::len)
+                    .or(value.as_map().map(BTreeMap::len));
+                if let Some(n) = n.filter(|&n| attr.max_items > 0 && n > attr.max_items) {
+                    diags.push(
+                        Diagnostic::error(
+                            "too-many-items",
+                            format!("`{name}` takes at most {} item(s), has {n}", attr.max_items),
+                        )
+                        .at(address, AttrPath::attr(name))
+                        .hint(first_sentence(attr.description)),
+                    );
+                }
             } else if let Some(block) = self.block(name) {
                 self.validate_block(address, block, value, &mut diags);
             } else {

@@ -57,9 +57,20 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
             Severity::Error => pb::diagnostic::Severity::Error,
             Severity::Warning => pb::diagnostic::Severity::Warning,
         } as i32,
-        summary: d.summary.clone(),
-        detail: detail.join("\n"),
+        summary: bounded(&d.summary),
+        detail: bounded(&detail.join("\n")),
         attribute: (!d.path.is_root()).then(|| path(&d.path)),
+    }
+}
+
+/// The longest message text sent: a message quoting a megabyte value says
+/// no more than its first few thousand characters.
+const MAX_MESSAGE_CHARS: usize = 4096;
+
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((i, _)) => format!("{}… ({} more bytes)", &text[..i], text.len() - i),
+        None => text.to_string(),
     }
 }
 

@@ -16,6 +16,31 @@ use crate::graph::value::{AttrPath, PathStep, Type, Value};
 use std::fmt;
 
 pub use json::{decode_json, encode_json};
+
+/// No list or map a resource takes holds more (the schemas' own limits are
+/// lower): a longer one is refused as it is read, before anything is
+/// allocated for it, so decoding costs memory in proportion to what a
+/// resource can be.
+pub const MAX_ITEMS: usize = 10_000;
+
+/// Nor is any string longer than 1 MiB.
+pub const MAX_STRING: usize = 1 << 20;
+
+/// The refusal of a collection of `n` items.
+fn too_many(path: &AttrPath, n: usize) -> CtyError {
+    CtyError::new(
+        path,
+        format!("{n} items: this provider takes at most {MAX_ITEMS} in one list or map"),
+    )
+}
+
+/// The refusal of a string of `n` bytes.
+fn too_long(path: &AttrPath, n: usize) -> CtyError {
+    CtyError::new(
+        path,
+        format!("a string of {n} bytes: this provider takes at most {MAX_STRING}"),
+    )
+}
 pub use msgpack::{decode_msgpack, encode_msgpack};
 
 /// A cty type as Terraform sees it.

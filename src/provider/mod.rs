@@ -7,9 +7,9 @@
 //! and the [`Backend`](crate::backend::Backend) the CLI uses does the work.
 
 mod convert;
-mod core;
+pub(crate) mod core;
 mod cross;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod plan_store;
 mod proto;
 mod server;

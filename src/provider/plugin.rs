@@ -23,7 +23,11 @@ pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The provider address users reattach to in debug mode.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/hybridk8s/hybridk8s";
-const MAX_MESSAGE: usize = 256 << 20;
+/// The largest request taken (16 MiB: a resource is at most a few lists of
+/// `cty::MAX_ITEMS` short items) and answer sent (a plan echoes its inputs
+/// with the manifest beside them).
+const MAX_REQUEST: usize = 16 << 20;
+const MAX_ANSWER: usize = 64 << 20;
 
 /// Runs the plugin; returns the process exit code.
 pub fn run(args: &[String], factory: BackendFactory) -> i32 {
@@ -170,8 +174,8 @@ pub fn router(provider: ProviderService, stop: watch::Sender<bool>) -> tonic::tr
     tonic::transport::Server::builder()
         .add_service(
             pb::provider_server::ProviderServer::new(provider)
-                .max_decoding_message_size(MAX_MESSAGE)
-                .max_encoding_message_size(MAX_MESSAGE),
+                .max_decoding_message_size(MAX_REQUEST)
+                .max_encoding_message_size(MAX_ANSWER),
         )
         .add_service(gp::grpc_controller_server::GrpcControllerServer::new(Controller {
             stop,

@@ -8,7 +8,7 @@ mod eval;
 mod params;
 mod scope;
 
-use super::ast::{File, Item, Span};
+use super::ast::{Block, File, Item, Span};
 use super::error::{LoadError, Problem, Sources};
 use super::{parser, Files, Lookups, Options, Program, SpanMap};
 use crate::graph::{Graph, Kind};
@@ -32,6 +32,9 @@ pub fn load(path: &Path, opts: &Options, fs: &Files, lookups: &Lookups) -> Resul
         files: HashMap::new(),
         stack: Vec::new(),
         root: PathBuf::new(),
+        instances: 0,
+        resources: 0,
+        over_limit: false,
     };
     let path = normalize(path);
     l.root = fs.canonical(opts.root.as_deref().unwrap_or_else(|| {
@@ -76,7 +79,23 @@ pub(crate) struct Loader<'o> {
     stack: Vec<PathBuf>,
     /// The tree modules and var files must lie in (canonical).
     root: PathBuf,
+    /// Module instances and resource blocks lowered so far (bounded by
+    /// [`MAX_MODULE_INSTANCES`] and [`MAX_RESOURCES`]).
+    instances: usize,
+    resources: usize,
+    /// A limit was reported: nothing more is lowered.
+    over_limit: bool,
 }
+
+/// A program expands to at most this many module instances: 24 small files
+/// that each use the next twice would otherwise make 16 million.
+pub const MAX_MODULE_INSTANCES: usize = 10_000;
+
+/// And to at most this many resources (blocks, in every instance).
+pub const MAX_RESOURCES: usize = 100_000;
+
+/// Modules nest at most this deep.
+pub const MAX_MODULE_DEPTH: usize = 32;
 
 /// What a file is included as.
 #[derive(Debug, Clone, Copy)]
@@ -202,6 +221,19 @@ impl Loader<'_> {
             nodes.push(item);
         }
         for idx in order(&nodes, &scope, &mut self.problems) {
+            if self.over_limit {
+                return;
+            }
+            if let Item::Block(Block { label, .. }) | Item::Data(Block { label, .. }) = nodes[idx] {
+                self.resources += 1;
+                if self.resources > MAX_RESOURCES {
+                    self.limit(
+                        format!("the program expands to more than {MAX_RESOURCES} resources"),
+                        label.span,
+                    );
+                    return;
+                }
+            }
             match nodes[idx] {
                 Item::Block(b) => self.lower_block(&scope, b),
                 Item::Data(b) => self.lower_data(&scope, b),
@@ -238,6 +270,17 @@ impl Loader<'_> {
             self.problems.push(p.at(m.path_span, "included here"));
             return;
         }
+        self.instances += 1;
+        if self.instances > MAX_MODULE_INSTANCES {
+            let why = format!("the program expands to more than {MAX_MODULE_INSTANCES} module instances");
+            self.limit(why, m.name.span);
+            return;
+        }
+        if self.stack.len() >= MAX_MODULE_DEPTH {
+            let why = format!("modules nest deeper than {MAX_MODULE_DEPTH} levels");
+            self.limit(why, m.name.span);
+            return;
+        }
         let Some(file) = self.read(&path, Some(m.path_span)) else {
             return;
         };
@@ -254,6 +297,20 @@ impl Loader<'_> {
         self.stack.push(key);
         self.lower_scope(&file, inner, &path);
         self.stack.pop();
+    }
+}
+
+impl Loader<'_> {
+    /// Reports that the program is too large, once, and stops lowering.
+    fn limit(&mut self, why: String, at: Span) {
+        if !self.over_limit {
+            self.over_limit = true;
+            self.problems.push(
+                Problem::error("dsl::too-large", why)
+                    .at(at, "the limit is reached here")
+                    .help("a module that uses another more than once multiplies: check the module uses for one that repeats (or recurses through others)"),
+            );
+        }
     }
 }
 

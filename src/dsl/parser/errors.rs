@@ -10,15 +10,22 @@ use crate::dsl::error::Problem;
 /// Deeper nesting than this is refused before parsing (keeps recursion bounded).
 const MAX_DEPTH: usize = 64;
 
-/// Refuses nesting deeper than [`MAX_DEPTH`], counting brackets in code and
-/// in `${…}` inside strings (a small lexer mirroring the grammar), so that
-/// neither pest nor the later passes can recurse without bound.
+/// More items than this in one list are refused before parsing: no address
+/// space, port list or endpoint set comes near it, and a list of millions
+/// would cost gigabytes in the parser before any rule could say so.
+pub const MAX_LIST_ITEMS: usize = 10_000;
+
+/// Refuses nesting deeper than [`MAX_DEPTH`] and lists longer than
+/// [`MAX_LIST_ITEMS`], counting brackets and commas in code and in `${…}`
+/// inside strings (a small lexer mirroring the grammar), so that neither
+/// pest nor the later passes can recurse or allocate without bound.
 pub(super) fn check_depth(src: &str, file: FileId) -> Result<(), Problem> {
     // One entry per open bracket; `Interp` marks a `${` whose `}` returns
-    // to the string it came from.
+    // to the string it came from; a list counts its commas.
     #[derive(PartialEq)]
     enum Open {
         Bracket,
+        List { at: usize, commas: usize },
         Interp,
     }
     let bytes = src.as_bytes();
@@ -45,7 +52,21 @@ pub(super) fn check_depth(src: &str, file: FileId) -> Result<(), Problem> {
                 b'"' => in_string = true,
                 b'#' => in_comment = true,
                 b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
-                b'[' | b'{' | b'(' => stack.push(Open::Bracket),
+                b'[' => stack.push(Open::List { at: i, commas: 0 }),
+                b'{' | b'(' => stack.push(Open::Bracket),
+                b',' => {
+                    if let Some(Open::List { at, commas }) = stack.last_mut() {
+                        *commas += 1;
+                        if *commas >= MAX_LIST_ITEMS {
+                            return Err(Problem::error(
+                                "dsl::too-many-items",
+                                format!("a list of more than {MAX_LIST_ITEMS} items"),
+                            )
+                            .at(Span::new(file, *at, *at + 1), "this list")
+                            .help("no Azure or Kubernetes attribute takes that many values: split the resource or use a wider range"));
+                        }
+                    }
+                }
                 b']' | b'}' | b')' => in_string = stack.pop() == Some(Open::Interp),
                 _ => {}
             }

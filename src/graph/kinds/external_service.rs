@@ -23,7 +23,7 @@ pub fn schema() -> Schema {
             Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace(),
             Attribute::required("name", Type::String, "Service (and Endpoints) name, a DNS-1035 label.").replace(),
             Attribute::optional("namespace", Type::String, "Namespace of the Service.").default(Value::str("default")).replace(),
-            Attribute::optional("endpoints", Type::list(Type::Ip), "Backend IPs. Each must be reachable: on premises (through the hub gateway), in a peered hub, or in the cluster VNET.").default(Value::List(vec![])),
+            Attribute::optional("endpoints", Type::list(Type::Ip), "Backend IPs, at most 1,000 (what one EndpointSlice holds). Each must be reachable: on premises (through the hub gateway), in a peered hub, or in the cluster VNET.").default(Value::List(vec![])).max_items(1000),
             Attribute::optional("external_name", Type::String, "DNS name for an ExternalName Service (no IP, no port). Exclusive with `endpoints`."),
             Attribute::computed("id", Type::String, "ID: the cluster ID, then `/namespaces/<namespace>/services/<name>`."),
             Attribute::computed("manifest", Type::String, "The Service (and Endpoints) as YAML."),
@@ -36,7 +36,7 @@ pub fn schema() -> Schema {
 pub fn ports_block(min_items: usize) -> Block {
     Block {
         name: "ports",
-        description: "Service ports.",
+        description: "Service ports, at most 100 (what one EndpointSlice holds).",
         attrs: vec![
             Attribute::optional(
                 "name",
@@ -48,7 +48,8 @@ pub fn ports_block(min_items: usize) -> Block {
             Attribute::optional("protocol", Type::String, "`TCP`, `UDP` or `SCTP`.").default(Value::str("TCP")),
         ],
         min_items,
-        max_items: 0,
+        // What one EndpointSlice holds.
+        max_items: 100,
         requires_replace: false,
     }
 }

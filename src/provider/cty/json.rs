@@ -1,7 +1,7 @@
 //! cty JSON: the fallback `DynamicValue` encoding and the form of stored
 //! state (`UpgradeResourceState.raw_state`). JSON has no unknowns.
 
-use super::{normalize, parse_decimal, step, whole, CtyError, CtyType};
+use super::{normalize, parse_decimal, step, too_long, too_many, whole, CtyError, CtyType, MAX_ITEMS, MAX_STRING};
 use crate::graph::value::{AttrPath, PathStep, Value};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
@@ -15,6 +15,14 @@ pub fn decode_json(bytes: &[u8], ty: &CtyType) -> Result<Value, CtyError> {
 }
 
 fn from_json(j: &J, ty: &CtyType, path: &AttrPath) -> Result<Value, CtyError> {
+    match (j, ty) {
+        (J::Array(items), CtyType::List(_) | CtyType::Set(_) | CtyType::Blocks(_)) if items.len() > MAX_ITEMS => {
+            return Err(too_many(path, items.len()))
+        }
+        (J::Object(m), CtyType::Map(_)) if m.len() > MAX_ITEMS => return Err(too_many(path, m.len())),
+        (J::String(s), _) if s.len() > MAX_STRING => return Err(too_long(path, s.len())),
+        _ => {}
+    }
     match (j, ty) {
         (J::Null, _) => Ok(Value::Null),
         (J::Object(m), CtyType::Dynamic) => {

@@ -1,7 +1,7 @@
 //! cty msgpack: a hand-written reader (every marker, bounded by the input,
 //! no recursion beyond the type's depth) and a writer on `rmp`.
 
-use super::{normalize, parse_decimal, step, whole, CtyError, CtyType};
+use super::{normalize, parse_decimal, step, too_long, too_many, whole, CtyError, CtyType, MAX_ITEMS, MAX_STRING};
 use crate::graph::value::{AttrPath, PathStep, Value};
 use std::collections::BTreeMap;
 
@@ -117,6 +117,18 @@ impl<'a> Reader<'a> {
 
     fn value(&mut self, ty: &CtyType, path: &AttrPath) -> Result<Value, CtyError> {
         let item = self.item(path)?;
+        match (&item, ty) {
+            (Item::Array(n), CtyType::List(_) | CtyType::Set(_) | CtyType::Blocks(_))
+            | (Item::Map(n), CtyType::Map(_))
+                if *n > MAX_ITEMS =>
+            {
+                return Err(too_many(path, *n))
+            }
+            (Item::Str(s), CtyType::String | CtyType::Number) if s.len() > MAX_STRING => {
+                return Err(too_long(path, s.len()))
+            }
+            _ => {}
+        }
         match (item, ty) {
             (Item::Nil, _) => Ok(Value::Null),
             (Item::Ext, _) => Ok(Value::Unknown),
