@@ -49,8 +49,8 @@ async fn cut_off_after_the_hub_side(f: &LocalFabric, stack: &str, p: &Resource) 
     assert!(task.await.unwrap_err().is_cancelled());
 }
 
-#[tokio::test]
-async fn a_peering_create_cut_off_between_its_sides_is_resumed() {
+/// A fabric with a hub and a cluster network of stack `dev`.
+async fn hub_and_cluster() -> (tempfile::TempDir, LocalFabric, Resource, Resource) {
     let dir = tempfile::tempdir().unwrap();
     let f = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
     let h = sample::hub("hub", "net-rg", "10.20.0.0/22", "vpn");
@@ -58,6 +58,12 @@ async fn a_peering_create_cut_off_between_its_sides_is_resumed() {
     for r in [&h, &c] {
         f.create(&cx("dev"), r.kind(), &r.attrs).await.unwrap();
     }
+    (dir, f, h, c)
+}
+
+#[tokio::test]
+async fn a_peering_create_cut_off_between_its_sides_is_resumed() {
+    let (_dir, f, h, c) = hub_and_cluster().await;
     let p = sample::peering("p", &c, &h, true);
     cut_off_after_the_hub_side(&f, "dev", &p).await;
     let half = sides(&f).await;
@@ -84,13 +90,7 @@ async fn a_peering_create_cut_off_between_its_sides_is_resumed() {
 
 #[tokio::test]
 async fn a_half_made_peering_whose_other_side_went_is_made_anew() {
-    let dir = tempfile::tempdir().unwrap();
-    let f = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
-    let h = sample::hub("hub", "net-rg", "10.20.0.0/22", "vpn");
-    let c = sample::cluster("aks", "k8s-rg", "10.40.0.0/16");
-    for r in [&h, &c] {
-        f.create(&cx("dev"), r.kind(), &r.attrs).await.unwrap();
-    }
+    let (_dir, f, h, c) = hub_and_cluster().await;
     let p = sample::peering("p", &c, &h, false);
     f.create(&cx("dev"), p.kind(), &p.attrs).await.unwrap();
     // The hub side deleted out of band: the cluster side is Disconnected.

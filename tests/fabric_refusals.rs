@@ -330,3 +330,22 @@ async fn invalid_requests_are_refused() {
     let e = create(&f, &unknown).await.unwrap_err();
     assert!(matches!(e, BackendError::MissingAttribute { .. }), "{e}");
 }
+
+#[tokio::test]
+async fn a_refused_peering_update_changes_neither_side() {
+    // Found by the fabric_ops fuzz target: the hub side was written (gateway
+    // transit on) before the cluster side was refused.
+    let (_d, f) = fabric();
+    let h = sample::hub("hub", "net-rg", "10.20.0.0/22", "none");
+    let c = sample::cluster("aks", "k8s-rg", "10.40.0.0/16");
+    create(&f, &h).await.unwrap();
+    create(&f, &c).await.unwrap();
+    let p = sample::peering("p", &c, &h, false);
+    let made = create(&f, &p).await.unwrap();
+    let before = f.dump().await.unwrap();
+    let wants_gateways = sample::peering("p", &c, &h, true);
+    let r = f.update(&cx(), Kind::Peering, &made, &wants_gateways.attrs).await;
+    let (code_, msg) = code(r);
+    assert_eq!(code_, ErrorCode::RemoteVnetHasNoGateways, "{msg}");
+    assert_eq!(f.dump().await.unwrap(), before, "neither side changed");
+}

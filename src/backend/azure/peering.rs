@@ -398,7 +398,6 @@ async fn check_owner(b: &AzureBackend, cx: &OpCtx, op: Op, hub: &Side, cluster: 
 }
 
 pub async fn update(b: &AzureBackend, cx: &OpCtx, prior: &Attrs, attrs: &Attrs) -> Result<Observed, BackendError> {
-    let _ = prior;
     let op = Op::Updating;
     let (hub, cluster) = sides(op, attrs)?;
     let fresh = cx.clone().without_read_scope();
@@ -414,10 +413,18 @@ pub async fn update(b: &AzureBackend, cx: &OpCtx, prior: &Attrs, attrs: &Attrs) 
         } else {
             [&cluster, &hub]
         };
-        for side in order {
-            b.put_peering(&fresh, &side.id, &side.body(), false)
-                .await
-                .map_err(|e| e.at(op, NOUN, &side.id.to_string()))?;
+        b.put_peering(&fresh, &order[0].id, &order[0].body(), false)
+            .await
+            .map_err(|e| e.at(op, NOUN, &order[0].id.to_string()))?;
+        if let Err(e) = b.put_peering(&fresh, &order[1].id, &order[1].body(), false).await {
+            // The second side refused: put the first back as it was, so a
+            // failed update changes nothing (even when cancelled meanwhile).
+            if let Ok((hub0, cluster0)) = sides(op, prior) {
+                let first = if order[0].id == hub.id { &hub0 } else { &cluster0 };
+                let undo = crate::backend::OpCtx::new(cx.stack());
+                let _ = b.put_peering(&undo, &first.id, &first.body(), false).await;
+            }
+            return Err(e.at(op, NOUN, &order[1].id.to_string()));
         }
     }
     b.forget(cx, &hub.id.vnet.to_string());

@@ -145,25 +145,34 @@ pub async fn create(f: &LocalFabric, cx: &OpCtx, attrs: &Attrs) -> Result<Observ
         .await?;
     // Some(true): a live side of this stack's (updated); Some(false): one left Disconnected.
     let (hub_found, cluster_found) = (found[0], found[1]);
+    if hub_found.is_some() || cluster_found.is_some() {
+        // Resuming: both sides in one transaction, so a refusal changes
+        // nothing of what the cut-off create left.
+        let (id2, prior) = (id.clone(), attrs.clone());
+        return f
+            .write_as(cx, Op::Creating, NOUN, &cluster.id(), move |tx| {
+                for (s, state) in [(&hub, hub_found), (&cluster, cluster_found)] {
+                    if state == Some(false) {
+                        delete_side(tx, &s.vnet_id, &s.name)?;
+                    }
+                }
+                put_side(tx, &hub, hub_found == Some(true))?;
+                put_side(tx, &cluster, cluster_found == Some(true))?;
+                read_tx(tx, &id2, Some(&prior))?.ok_or_else(|| Fail::Corrupt("written peering not found".into()))
+            })
+            .await;
+    }
     let h = hub.clone();
-    let c = cluster.clone();
-    f.write_as(cx, Op::Creating, NOUN, &hub.id(), move |tx| {
-        for (s, state) in [(&h, hub_found), (&c, cluster_found)] {
-            if state == Some(false) {
-                delete_side(tx, &s.vnet_id, &s.name)?;
-            }
-        }
-        put_side(tx, &h, hub_found == Some(true))
-    })
-    .await?;
+    f.write_as(cx, Op::Creating, NOUN, &hub.id(), move |tx| put_side(tx, &h, false))
+        .await?;
     let (id2, prior) = (id.clone(), attrs.clone());
     let res = f
         .write_as(cx, Op::Creating, NOUN, &cluster.id(), move |tx| {
-            put_side(tx, &cluster, cluster_found == Some(true))?;
+            put_side(tx, &cluster, false)?;
             read_tx(tx, &id2, Some(&prior))?.ok_or_else(|| Fail::Corrupt("written peering not found".into()))
         })
         .await;
-    if res.is_err() && cluster_found.is_none() {
+    if res.is_err() {
         // Leave nothing half-made when the cluster side is refused: take
         // the hub side back (even when the context was cancelled in
         // between). If this process dies first, the next create resumes.
@@ -189,14 +198,17 @@ pub async fn update(f: &LocalFabric, cx: &OpCtx, prior: &Attrs, attrs: &Attrs) -
     } else {
         [cluster, hub]
     };
-    for side in order {
-        let (sid, stack) = (side.id(), cx.stack().to_string());
-        f.write_as(cx, Op::Updating, NOUN, &sid, move |tx| {
-            check_owner(tx, &[&side], &stack, Op::Updating)?;
-            put_side(tx, &side, true)
-        })
-        .await?;
-    }
+    // Both sides in one transaction: a refusal of the second leaves the
+    // first as it was.
+    let (sid, stack) = (order[0].id(), cx.stack().to_string());
+    f.write_as(cx, Op::Updating, NOUN, &sid, move |tx| {
+        check_owner(tx, &[&order[0], &order[1]], &stack, Op::Updating)?;
+        for side in &order {
+            put_side(tx, side, true)?;
+        }
+        Ok(())
+    })
+    .await?;
     let (id2, after) = (id.clone(), attrs.clone());
     f.snapshot(cx, Op::Updating, Kind::Peering, &id, move |tx| {
         read_tx(tx, &id2, Some(&after))?.ok_or_else(|| Fail::Corrupt("updated peering not found".into()))
