@@ -164,3 +164,32 @@ fn compile_k8s_writes_one_stream_per_cluster() {
     let one = std::fs::read_to_string(dir.path().join("k8s/k8s-dev-vnet/manifests.yaml")).unwrap();
     assert_eq!(one, text(&hk(&["compile", "examples/hybrid.hk", "--to", "k8s"]).stdout));
 }
+
+#[test]
+fn both_binaries_print_their_version_and_revision() {
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR")).join(".git").exists();
+    for (bin, name) in [
+        (env!("CARGO_BIN_EXE_hybridk8s"), "hybridk8s"),
+        (
+            env!("CARGO_BIN_EXE_terraform-provider-hybridk8s"),
+            "terraform-provider-hybridk8s",
+        ),
+    ] {
+        let out = std::process::Command::new(bin).arg("--version").output().unwrap();
+        assert!(out.status.success(), "{name}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let rest = text
+            .strip_prefix(&format!("{name} {} ", env!("CARGO_PKG_VERSION")))
+            .or_else(|| {
+                (!checkout)
+                    .then_some("")
+                    .filter(|_| text.trim() == format!("{name} {}", env!("CARGO_PKG_VERSION")))
+            })
+            .unwrap_or_else(|| panic!("{text:?}"));
+        if checkout {
+            let rev = rest.trim().trim_start_matches('(').trim_end_matches(')');
+            assert_eq!(rev.len(), 12, "{text:?}");
+            assert!(rev.chars().all(|c| c.is_ascii_hexdigit()), "{text:?}");
+        }
+    }
+}

