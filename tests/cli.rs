@@ -193,3 +193,49 @@ fn both_binaries_print_their_version_and_revision() {
         }
     }
 }
+
+#[test]
+fn shell_completions_are_generated_and_complete_subcommands() {
+    let hk = env!("CARGO_BIN_EXE_hybridk8s");
+    for (shell, marker) in [
+        ("bash", "_hybridk8s()"),
+        ("zsh", "#compdef hybridk8s"),
+        ("fish", "complete -c hybridk8s"),
+    ] {
+        let out = std::process::Command::new(hk)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(marker), "{shell}: {}", &text[..text.len().min(200)]);
+        for sub in ["check", "plan", "apply", "unlock", "completions"] {
+            assert!(text.contains(sub), "{shell} completes `{sub}`");
+        }
+    }
+    // Bash really completes with it: `hybridk8s st<TAB>` → state, `hybridk8s state un<TAB>` → unlock.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("hybridk8s.bash");
+    let out = std::process::Command::new(hk)
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    std::fs::write(&script, out.stdout).unwrap();
+    for (words, cword, prev, want) in [
+        ("hybridk8s st", 1, "hybridk8s", "state"),
+        ("hybridk8s state un", 2, "state", "unlock"),
+    ] {
+        let current = words.rsplit(' ').next().unwrap();
+        let cmd = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{words}'; COMP_POINT=${{#COMP_LINE}}; _hybridk8s hybridk8s {current} {prev}; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let out = std::process::Command::new("bash").args(["-c", &cmd]).output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            want,
+            "{words}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -136,6 +136,12 @@ pub enum Command {
         #[command(flatten)]
         fabric: FabricArgs,
     },
+    /// Print a shell completion script: `hybridk8s completions bash > /etc/bash_completion.d/hybridk8s`,
+    /// `… zsh > "${fpath[1]}/_hybridk8s"`, `… fish > ~/.config/fish/completions/hybridk8s.fish`.
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +206,11 @@ pub enum Format {
 /// Runs the command line; the exit code says valid (0) or not (1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "hybridk8s", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check { program } => compile::check(&program),
         Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
