@@ -55,10 +55,7 @@ fn strs(items: &[&str]) -> Value {
 }
 
 fn vnet_id(rg: &str, name: &str) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{name}",
-        crate::graph::LOCAL_SUBSCRIPTION
-    )
+    VirtualNetworkId::new(crate::graph::LOCAL_SUBSCRIPTION, rg, name).to_string()
 }
 
 /// The configurations of the topology's resources, by slot: what a user

@@ -148,3 +148,12 @@ impl Diagnostics {
         });
     }
 }
+
+/// `text` cut to at most `max_chars` characters: the kept part and how
+/// many bytes were cut (messages that quote a huge value stay readable).
+pub fn cut(text: &str, max_chars: usize) -> (&str, usize) {
+    match text.char_indices().nth(max_chars) {
+        Some((i, _)) => (&text[..i], text.len() - i),
+        None => (text, 0),
+    }
+}

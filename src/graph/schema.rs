@@ -6,6 +6,11 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::value::{AttrPath, PathStep, Type, Value};
 use std::collections::BTreeMap;
 
+/// No list (or map) of any resource holds more items, whichever front end
+/// reads it: the DSL refuses a longer one before parsing, the provider's
+/// decoders before allocating. The schemas' own limits are lower.
+pub const MAX_LIST_ITEMS: usize = 10_000;
+
 /// The attributes of one resource, by name. Nested blocks are lists of maps.
 pub type Attrs = BTreeMap<String, Value>;
 

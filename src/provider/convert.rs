@@ -68,9 +68,9 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
 const MAX_MESSAGE_CHARS: usize = 4096;
 
 fn bounded(text: &str) -> String {
-    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((i, _)) => format!("{}… ({} more bytes)", &text[..i], text.len() - i),
-        None => text.to_string(),
+    match crate::graph::diag::cut(text, MAX_MESSAGE_CHARS) {
+        (kept, 0) => kept.to_string(),
+        (kept, more) => format!("{kept}… ({more} more bytes)"),
     }
 }
 

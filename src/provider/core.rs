@@ -292,10 +292,9 @@ pub fn recheck(
 
 /// A value in a message: long ones (a manifest) are cut.
 fn shown(v: &Value) -> String {
-    let text = v.to_string();
-    match text.char_indices().nth(80) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text,
+    match crate::graph::diag::cut(&v.to_string(), 80) {
+        (kept, 0) => kept.to_string(),
+        (kept, _) => format!("{kept}…"),
     }
 }
 

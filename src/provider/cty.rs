@@ -17,11 +17,12 @@ use std::fmt;
 
 pub use json::{decode_json, encode_json};
 
-/// No list or map a resource takes holds more (the schemas' own limits are
-/// lower): a longer one is refused as it is read, before anything is
+pub use msgpack::{decode_msgpack, encode_msgpack};
+
+/// A longer list or map is refused as it is read, before anything is
 /// allocated for it, so decoding costs memory in proportion to what a
 /// resource can be.
-pub const MAX_ITEMS: usize = 10_000;
+pub const MAX_ITEMS: usize = crate::graph::schema::MAX_LIST_ITEMS;
 
 /// Nor is any string longer than 1 MiB.
 pub const MAX_STRING: usize = 1 << 20;
@@ -41,7 +42,6 @@ fn too_long(path: &AttrPath, n: usize) -> CtyError {
         format!("a string of {n} bytes: this provider takes at most {MAX_STRING}"),
     )
 }
-pub use msgpack::{decode_msgpack, encode_msgpack};
 
 /// A cty type as Terraform sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

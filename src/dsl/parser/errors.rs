@@ -10,10 +10,9 @@ use crate::dsl::error::Problem;
 /// Deeper nesting than this is refused before parsing (keeps recursion bounded).
 const MAX_DEPTH: usize = 64;
 
-/// More items than this in one list are refused before parsing: no address
-/// space, port list or endpoint set comes near it, and a list of millions
-/// would cost gigabytes in the parser before any rule could say so.
-pub const MAX_LIST_ITEMS: usize = 10_000;
+// More items than this in one list are refused before parsing: a list of
+// millions would cost gigabytes in the parser before any rule could say so.
+use crate::graph::schema::MAX_LIST_ITEMS;
 
 /// Refuses nesting deeper than [`MAX_DEPTH`] and lists longer than
 /// [`MAX_LIST_ITEMS`], counting brackets and commas in code and in `${…}`
