@@ -88,7 +88,7 @@ fn stacks(n: usize) -> Graph {
 fn groups(emu: &arm::ArmEmulator, g: &Graph) {
     let mut seen = std::collections::BTreeSet::new();
     for r in g.iter() {
-        if let Some(rg) = r.attrs.get("resource_group").and_then(|v| v.as_str()) {
+        if let Some(rg) = r.attrs.get("resource_group_name").and_then(|v| v.as_str()) {
             if seen.insert(rg.to_string()) {
                 emu.create_resource_group(rg, "westeurope");
             }

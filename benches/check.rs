@@ -16,7 +16,7 @@ fn program(resources: usize) -> String {
     let units = (resources - 2) / 10;
     let mut s = String::from(
         "onprem corp {\n  address_space = [10.0.0.0/12]\n  dns_servers = [10.1.0.4, 10.1.0.5]\n  domains = [\"corp.local\"]\n}\n\
-         hub hub {\n  resource_group = \"net-rg\"\n  location = \"westeurope\"\n  address_space = [10.20.0.0/22]\n  gateway = vpn\n}\n",
+         hub hub {\n  resource_group_name = \"net-rg\"\n  location = \"westeurope\"\n  address_space = [10.20.0.0/22]\n  gateway = vpn\n}\n",
     );
     for i in 0..units {
         // A /22 per cluster from 100.64.0.0/10.
@@ -24,7 +24,7 @@ fn program(resources: usize) -> String {
         let net = std::net::Ipv4Addr::from(base);
         let _ = write!(
             s,
-            "cluster_network c{i} {{\n  resource_group = \"rg\"\n  location = \"westeurope\"\n  address_space = [{net}/22]\n  \
+            "cluster_network c{i} {{\n  resource_group_name = \"rg\"\n  location = \"westeurope\"\n  address_space = [{net}/22]\n  \
              plugin = azure_cni\n  max_nodes = 3\n  internal_lb_ips = 1\n  service_cidr = 172.16.0.0/16\n  avoid = [corp]\n}}\n\
              peering p{i} {{ cluster = c{i}  hub = hub  use_remote_gateways = true }}\n\
              dns_upstream d{i} {{ cluster = c{i}  stub_domains = {{ \"corp.local\" = corp.dns_servers }} }}\n"

@@ -42,7 +42,7 @@ fn service(i: u64) -> Attrs {
     let cluster = VirtualNetworkId::new("00000000-0000-0000-0000-000000000000", "k8s-rg", "k8s-vnet");
     let id = KubernetesObjectId::new(cluster.clone(), "default", "services", &name);
     a.insert("id".into(), Value::str(id.to_string()));
-    a.insert("cluster_id".into(), Value::str(cluster.to_string()));
+    a.insert("cluster_network_id".into(), Value::str(cluster.to_string()));
     a.insert("manifest".into(), Value::str(manifests::to_yaml(&objs)));
     a
 }

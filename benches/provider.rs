@@ -155,7 +155,7 @@ provider "hybridk8s" {}
 
 resource "hybridk8s_cluster_network" "aks" {
   name           = "bench-vnet"
-  resource_group = "bench-rg"
+  resource_group_name = "bench-rg"
   location       = "westeurope"
   address_space  = ["10.40.0.0/16"]
   max_nodes      = 10
@@ -163,7 +163,7 @@ resource "hybridk8s_cluster_network" "aks" {
 
 resource "hybridk8s_external_service" "svc" {
   count      = COUNT
-  cluster_id = hybridk8s_cluster_network.aks.id
+  cluster_network_id = hybridk8s_cluster_network.aks.id
   name       = "svc-${count.index}"
   endpoints  = ["10.40.200.4"]
   ports {
@@ -283,7 +283,7 @@ fn mixed_tf(clusters: usize, services: usize) -> String {
 
 resource "hybridk8s_hub_network" "hub" {
   name           = "hub"
-  resource_group = "net-rg"
+  resource_group_name = "net-rg"
   location       = "westeurope"
   address_space  = ["10.20.0.0/22"]
   gateway        = "vpn"
@@ -298,7 +298,7 @@ resource "hybridk8s_hub_network" "hub" {
 resource "hybridk8s_cluster_network" "aks" {{
   count           = {clusters}
   name            = "k8s-${{count.index}}-vnet"
-  resource_group  = "k8s-rg"
+  resource_group_name  = "k8s-rg"
   location        = "westeurope"
   address_space   = ["10.${{40 + count.index}}.0.0/16"]
   max_nodes       = 10
@@ -307,21 +307,21 @@ resource "hybridk8s_cluster_network" "aks" {{
 
 resource "hybridk8s_peering" "p" {{
   count               = {clusters}
-  cluster_id          = hybridk8s_cluster_network.aks[count.index].id
+  cluster_network_id          = hybridk8s_cluster_network.aks[count.index].id
   hub_id              = hybridk8s_hub_network.hub.id
   use_remote_gateways = true
 }}
 
 resource "hybridk8s_dns_upstream" "dns" {{
   count       = {clusters}
-  cluster_id  = hybridk8s_cluster_network.aks[count.index].id
+  cluster_network_id  = hybridk8s_cluster_network.aks[count.index].id
   flavor      = "kube_dns"
   nameservers = ["10.${{40 + count.index}}.200.53"]
 }}
 
 resource "hybridk8s_lb_service" "lb" {{
   count      = {clusters}
-  cluster_id = hybridk8s_cluster_network.aks[count.index].id
+  cluster_network_id = hybridk8s_cluster_network.aks[count.index].id
   name       = "web"
   internal   = true
   selector   = {{ app = "web" }}
@@ -332,7 +332,7 @@ resource "hybridk8s_lb_service" "lb" {{
 
 resource "hybridk8s_external_service" "svc" {{
   count      = {total}
-  cluster_id = hybridk8s_cluster_network.aks[count.index % {clusters}].id
+  cluster_network_id = hybridk8s_cluster_network.aks[count.index % {clusters}].id
   name       = "svc-${{floor(count.index / {clusters})}}"
   endpoints  = ["10.${{40 + count.index % {clusters}}}.200.4"]
   ports {{

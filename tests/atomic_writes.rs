@@ -21,7 +21,7 @@ fn limited(dir: &Path, blocks: u32, args: &[&str]) -> Output {
 /// `fmt` rewrites it whole.
 fn program(n: usize) -> String {
     let mut s = String::from(
-        "cluster_network aks {\n   name=\"k8s-dev-vnet\"\n resource_group =   \"k8s-dev-rg\"\n location = \"westeurope\"\n address_space = [10.40.0.0/16]\n max_nodes = 10\n}\n",
+        "cluster_network aks {\n   name=\"k8s-dev-vnet\"\n resource_group_name =   \"k8s-dev-rg\"\n location = \"westeurope\"\n address_space = [10.40.0.0/16]\n max_nodes = 10\n}\n",
     );
     for i in 0..n {
         s.push_str(&format!(

@@ -29,10 +29,9 @@ const ONE_OF_EACH_KIND: [&str; 6] = [
     "hybridk8s_lb_service.nginx",
 ];
 
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "main.tf has no `{from}`");
-    text.replacen(from, to, 1)
-}
+#[path = "support/edit.rs"]
+mod support_edit;
+use support_edit::edit;
 
 fn emulator() -> arm::ArmEmulator {
     let emu = arm::ArmEmulator::start(arm::Options::default());
@@ -244,7 +243,7 @@ fn lifecycle(terraform: Terraform) {
             "subnets": [{"name": "nodes", "properties": {"addressPrefix": "10.50.0.0/21"}}]}}),
     );
     let with_old = format!(
-        "{main}\nresource \"hybridk8s_cluster_network\" \"old\" {{\n  name             = \"k8s-old-vnet\"\n  resource_group   = \"k8s-dev-rg\"\n  location         = \"westeurope\"\n  address_space    = [\"10.50.0.0/16\"]\n  plugin           = \"azure_cni\"\n  max_nodes        = 50\n  max_pods         = 30\n  node_subnet_cidr = \"10.50.0.0/21\"\n  service_cidr     = \"172.16.0.0/16\"\n  dns_service_ip   = \"172.16.0.10\"\n}}\n"
+        "{main}\nresource \"hybridk8s_cluster_network\" \"old\" {{\n  name             = \"k8s-old-vnet\"\n  resource_group_name   = \"k8s-dev-rg\"\n  location         = \"westeurope\"\n  address_space    = [\"10.50.0.0/16\"]\n  plugin           = \"azure_cni\"\n  max_nodes        = 50\n  max_pods         = 30\n  node_subnet_cidr = \"10.50.0.0/21\"\n  service_cidr     = \"172.16.0.0/16\"\n  dns_service_ip   = \"172.16.0.10\"\n}}\n"
     );
     ws.write_main(&with_old);
     let (out, _) = ws.expect(&["import", "-input=false", "hybridk8s_cluster_network.old", &old_id], 0);
@@ -371,7 +370,7 @@ fn a_cluster_peers_to_the_hub_the_network_team_runs() {
     let start = main.find("resource \"hybridk8s_hub_network\" \"hub\"").unwrap();
     let end = start + main[start..].find("\n}\n").unwrap() + 3;
     let with_lookup = format!(
-        "{}data \"hybridk8s_hub_network\" \"hub\" {{\n  name           = \"corp-hub\"\n  resource_group = \"net-rg\"\n}}\n{}",
+        "{}data \"hybridk8s_hub_network\" \"hub\" {{\n  name           = \"corp-hub\"\n  resource_group_name = \"net-rg\"\n}}\n{}",
         &main[..start],
         &main[end..]
     )
@@ -393,9 +392,10 @@ fn a_cluster_peers_to_the_hub_the_network_team_runs() {
     ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
 
     // Overlap with the real hub's range is caught at plan, with nothing made.
-    ws.write_main(&with_lookup.replace(
-        "address_space   = [\"10.40.0.0/16\"]",
-        "address_space   = [\"10.40.0.0/16\", \"10.20.2.0/24\"]",
+    ws.write_main(&edit(
+        &with_lookup,
+        "address_space = [\"10.40.0.0/16\"]",
+        "address_space = [\"10.40.0.0/16\", \"10.20.2.0/24\"]",
     ));
     let (_, err) = ws.expect(&["plan", "-input=false"], 1);
     assert!(err.contains("10.20.0.0/22"), "{err}");

@@ -106,3 +106,35 @@ async fn a_half_made_peering_whose_other_side_went_is_made_anew() {
     assert_eq!(done.attrs["peering_state"], Value::str("Connected"));
     assert!(sides(&f).await.iter().all(|(_, s)| s == "Connected"));
 }
+
+/// A step past its `timeouts` gives up with `DeadlineExceeded`, and what it
+/// reports as state is what the fabric holds (read back without the timeout).
+#[tokio::test]
+async fn a_create_past_its_timeout_gives_up_and_reports_what_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
+    let slow = f.clone().with_delay(Duration::from_millis(400));
+    let mut c = sample::cluster("aks", "k8s-rg", "10.40.0.0/16");
+    let timeouts = |create: &str| {
+        Value::List(vec![Value::Map(
+            [("create".to_string(), Value::str(create))].into_iter().collect(),
+        )])
+    };
+    c.attrs.insert("timeouts".into(), timeouts("50ms"));
+    let id = c.id().unwrap().to_string();
+    let out = hybridk8s::realize::create(&slow, &cx("dev"), c.kind(), &c.attrs).await;
+    let e = out.error.expect("the create outlived its timeout");
+    assert!(
+        matches!(e, hybridk8s::backend::BackendError::DeadlineExceeded { .. }),
+        "{e}"
+    );
+    let live = f.read(&cx("dev"), c.kind(), &id, None).await.unwrap();
+    assert!(live.is_none(), "nothing was written");
+    assert!(out.state.is_none(), "the state says nothing exists: {:?}", out.state);
+
+    // A timeout long enough (here the default) lets the same create finish.
+    c.attrs.insert("timeouts".into(), timeouts("1m"));
+    let out = hybridk8s::realize::create(&slow, &cx("dev"), c.kind(), &c.attrs).await;
+    assert!(out.error.is_none(), "{:?}", out.error);
+    assert!(f.read(&cx("dev"), c.kind(), &id, None).await.unwrap().is_some());
+}

@@ -121,7 +121,7 @@ fn compile_k8s_writes_one_stream_per_cluster() {
     let program = dir.path().join("two.hk");
     let cluster = |n: &str, range: &str| {
         format!(
-            "cluster_network {n} {{\n  name = \"{n}-vnet\"\n  resource_group = \"{n}-rg\"\n  location = \"westeurope\"\n  address_space = [{range}]\n  plugin = azure_cni\n  max_nodes = 10\n  max_pods = 30\n  service_cidr = 172.16.0.0/16\n  dns_service_ip = 172.16.0.10\n}}\n\nexternal_service {n}_orders {{\n  cluster = {n}\n  name = \"orders-api\"\n  ports = [{{ port = 80 }}]\n  endpoints = [{ep}]\n}}\n\n",
+            "cluster_network {n} {{\n  name = \"{n}-vnet\"\n  resource_group_name = \"{n}-rg\"\n  location = \"westeurope\"\n  address_space = [{range}]\n  plugin = azure_cni\n  max_nodes = 10\n  max_pods = 30\n  service_cidr = 172.16.0.0/16\n  dns_service_ip = 172.16.0.10\n}}\n\nexternal_service {n}_orders {{\n  cluster = {n}\n  name = \"orders-api\"\n  ports = [{{ port = 80 }}]\n  endpoints = [{ep}]\n}}\n\n",
             ep = range.replace(".0.0/16", ".8.4"),
         )
     };

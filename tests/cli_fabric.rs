@@ -2,6 +2,9 @@
 //! SQLite fabric in a temp dir: the Quick-start path, updates vs replaces,
 //! drift, concurrent processes and a kill in the middle of an apply.
 
+#[path = "support/edit.rs"]
+mod support_edit;
+
 use hybridk8s::backend::id::PeeringId;
 use hybridk8s::backend::local::LocalFabric;
 use std::path::{Path, PathBuf};
@@ -72,8 +75,7 @@ impl Work {
     fn edit(&self, from: &str, to: &str) {
         let p = self.dir.path().join("hybrid.hk");
         let s = std::fs::read_to_string(&p).unwrap();
-        assert!(s.contains(from), "{from} not in hybrid.hk");
-        std::fs::write(&p, s.replacen(from, to, 1)).unwrap();
+        std::fs::write(&p, support_edit::edit(&s, from, to)).unwrap();
     }
 
     fn dump(&self) -> serde_json::Value {
@@ -133,7 +135,10 @@ fn apply_plan_update_replace_destroy() {
 
     // A location change needs a new VNET: the cluster network is replaced
     // with what lives in it, in one apply.
-    w.edit("location        = \"westeurope\"", "location        = \"northeurope\"");
+    w.edit(
+        "resource_group_name = \"k8s-${env}-rg\"\n  location = \"westeurope\"",
+        "resource_group_name = \"k8s-${env}-rg\"\n  location = \"northeurope\"",
+    );
     let plan = plan_json(&w);
     assert_eq!(action_of(&plan, "cluster_network.aks"), "replace");
     assert_eq!(action_of(&plan, "peering.aks_hub"), "replace");

@@ -3,6 +3,9 @@
 //! create no file, `destroy` of a stack that does not exist, old-style
 //! (file stem) stacks, and module instances whose changes stay their own.
 
+#[path = "support/edit.rs"]
+mod support_edit;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -300,9 +303,10 @@ fn a_hub_change_plans_changes_for_the_hub_and_its_peerings_only() {
     // synced (Azure needs that); no cluster network changes.
     std::fs::write(
         &p,
-        s.replace(
-            "address_space  = [10.20.0.0/22]",
-            "address_space  = [10.20.0.0/22, 10.21.0.0/24]",
+        support_edit::edit(
+            &s,
+            "address_space = [10.20.0.0/22]",
+            "address_space = [10.20.0.0/22, 10.21.0.0/24]",
         ),
     )
     .unwrap();

@@ -8,13 +8,13 @@ use std::fmt::Write;
 fn program(clusters: usize) -> String {
     let mut s = String::from(
         "onprem corp {\n  address_space = [10.0.0.0/12]\n  dns_servers = [10.1.0.4]\n}\n\n\
-         hub hub {\n  resource_group = \"net\"\n  location = \"westeurope\"\n  address_space = [10.20.0.0/22]\n  gateway = vpn\n}\n\n",
+         hub hub {\n  resource_group_name = \"net\"\n  location = \"westeurope\"\n  address_space = [10.20.0.0/22]\n  gateway = vpn\n}\n\n",
     );
     for i in 0..clusters {
         let (a, b) = (64 + i / 256, i % 256);
         write!(
             s,
-            "cluster_network c{i} {{\n  resource_group = \"rg\"\n  location = \"westeurope\"\n  address_space = [10.{a}.{b}.0/24]\n  \
+            "cluster_network c{i} {{\n  resource_group_name = \"rg\"\n  location = \"westeurope\"\n  address_space = [10.{a}.{b}.0/24]\n  \
              max_nodes = 2\n  max_pods = 10\n  service_cidr = 172.16.0.0/16\n  avoid = [corp]\n}}\n\n\
              peering p{i} {{ cluster = c{i}  hub = hub  use_remote_gateways = true }}\n\n\
              lb_service l{i} {{ cluster = c{i}  selector = {{ app = \"web\" }}  ports = [{{ port = 80 }}] }}\n\n\

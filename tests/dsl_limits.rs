@@ -93,7 +93,7 @@ fn a_list_of_a_million_items_is_refused_before_parsing() {
 #[test]
 fn a_hundred_thousand_duplicates_render_a_hundred_and_a_count() {
     let mut src = String::from(
-        "cluster_network aks {\n  name = \"v\"\n  resource_group = \"rg\"\n  location = \"westeurope\"\n  address_space = [10.40.0.0/16]\n",
+        "cluster_network aks {\n  name = \"v\"\n  resource_group_name = \"rg\"\n  location = \"westeurope\"\n  address_space = [10.40.0.0/16]\n",
     );
     for _ in 0..100_000 {
         src.push_str("  max_nodes = 10\n");

@@ -41,11 +41,11 @@ fn program(hub: &str, cidr: &str, use_remote_gateways: bool) -> String {
     format!(
         r#"data hub corp_hub {{
   name           = "{hub}"
-  resource_group = "net-rg"
+  resource_group_name = "net-rg"
 }}
 
 cluster_network aks {{
-  resource_group = "k8s-rg"
+  resource_group_name = "k8s-rg"
   location       = "westeurope"
   address_space  = [{cidr}]
   max_nodes      = 10
@@ -120,12 +120,12 @@ fn a_keyword_named_data_does_not_take_labels_named_data() {
 
 #[test]
 fn wrong_kinds_and_attributes_are_diagnostics() {
-    let src = r#"data cluster_network aks { name = "aks" resource_group = "rg" }
-data hubb typo { name = "x" resource_group = "rg" }
-data hub h1 { address_space = [10.0.0.0/8] resource_group = "rg" }
-data hub h2 { nme = "x" resource_group = "rg" }
+    let src = r#"data cluster_network aks { name = "aks" resource_group_name = "rg" }
+data hubb typo { name = "x" resource_group_name = "rg" }
+data hub h1 { address_space = [10.0.0.0/8] resource_group_name = "rg" }
+data hub h2 { nme = "x" resource_group_name = "rg" }
 data hub h3 { name = "x" }
-data hub h4 { name = "a" name = "b" resource_group = "rg" }
+data hub h4 { name = "a" name = "b" resource_group_name = "rg" }
 data lonely { }
 "#;
     let e = load(src).unwrap_err();
@@ -147,7 +147,7 @@ data lonely { }
 
 #[test]
 fn a_name_azure_refuses_never_reaches_an_id() {
-    let p = load("data hub h { name = \"bad/name?\" resource_group = \"net rg\" }\n").unwrap();
+    let p = load("data hub h { name = \"bad/name?\" resource_group_name = \"net rg\" }\n").unwrap();
     let d = graph::check(&p.graph);
     let codes: Vec<&str> = d.errors().map(|d| d.code).collect();
     assert_eq!(codes, ["invalid-name", "invalid-name"], "{}", p.render_plain(&d));
@@ -176,7 +176,7 @@ fn world() -> World {
 fn hub_attrs(gateway: &str, cidr: &str) -> Attrs {
     let config: Attrs = [
         ("name", Value::str("hub")),
-        ("resource_group", Value::str("net-rg")),
+        ("resource_group_name", Value::str("net-rg")),
         ("location", Value::str("westeurope")),
         ("address_space", Value::list_of_str([cidr])),
         ("gateway", Value::str(gateway)),
@@ -489,7 +489,7 @@ fn the_cli_checks_without_reading_and_plans_by_reading() {
     std::fs::create_dir(dir.path().join("net")).unwrap();
     std::fs::write(
         dir.path().join("net/hub.hk"),
-        "hub hub {\n  resource_group = \"net-rg\"\n  location       = \"westeurope\"\n  address_space  = [10.20.0.0/22]\n  gateway        = vpn\n}\n",
+        "hub hub {\n  resource_group_name = \"net-rg\"\n  location       = \"westeurope\"\n  address_space  = [10.20.0.0/22]\n  gateway        = vpn\n}\n",
     )
     .unwrap();
     let out = hk(dir.path(), &["apply", "net/hub.hk", "--auto-approve"]);

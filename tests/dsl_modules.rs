@@ -31,7 +31,7 @@ fn module_resources_depend_only_on_the_arguments_they_read() {
     let want: BTreeMap<String, Vec<String>> = [
         ("hub.hub", vec![]),
         ("onprem.corp", vec![]),
-        // `resource_group = rg`, whose default interpolates `region = hub.location`;
+        // `resource_group_name = rg`, whose default interpolates `region = hub.location`;
         // `avoid = [.., avoid]` flattens `corp.address_space` into a list.
         ("module.dev.cluster_network.aks", vec!["hub.hub", "onprem.corp"]),
         // `nameservers = upstreams` (default: `dns`) and a map of `dns`.

@@ -30,7 +30,7 @@ fn attribute_paths_map_to_values() {
     );
     assert_eq!(text(&p, "cluster_network.aks", at("name")), "\"k8s-${env}-vnet\"");
     assert_eq!(text(&p, "cluster_network.aks", at("avoid").index(1)), "corp");
-    assert_eq!(text(&p, "peering.aks_hub", at("cluster_id")), "aks");
+    assert_eq!(text(&p, "peering.aks_hub", at("cluster_network_id")), "aks");
     assert_eq!(text(&p, "peering.aks_hub", at("hub_id")), "hub");
     assert_eq!(text(&p, "peering.aks_hub", at("use_remote_gateways")), "true");
     assert_eq!(

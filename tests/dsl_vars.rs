@@ -13,7 +13,7 @@ param servers: list(ip) = []
 
 cluster_network aks {
   name           = "k8s-${env}-vnet"
-  resource_group = "rg"
+  resource_group_name = "rg"
   location       = "westeurope"
   address_space  = [cluster_cidr]
   max_nodes      = max_nodes

@@ -326,7 +326,7 @@ async fn invalid_requests_are_refused() {
     assert!(msg.contains("has a gateway of its own"), "{msg}");
     // Attributes the backend needs must be known.
     let mut unknown = sample::hub("h3", "rg", "10.40.0.0/22", "none");
-    unknown.attrs.insert("resource_group".into(), Value::Unknown);
+    unknown.attrs.insert("resource_group_name".into(), Value::Unknown);
     let e = create(&f, &unknown).await.unwrap_err();
     assert!(matches!(e, BackendError::MissingAttribute { .. }), "{e}");
 }

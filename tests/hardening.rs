@@ -28,7 +28,7 @@ fn load(src: &str) -> Program {
 
 fn cluster(extra: &str) -> String {
     format!(
-        "cluster_network aks {{\n  name = \"vnet\"\n  resource_group = \"rg\"\n  location = \"westeurope\"\n  address_space = [10.40.0.0/16]\n  {extra}\n}}\n"
+        "cluster_network aks {{\n  name = \"vnet\"\n  resource_group_name = \"rg\"\n  location = \"westeurope\"\n  address_space = [10.40.0.0/16]\n  {extra}\n}}\n"
     )
 }
 
@@ -62,13 +62,13 @@ fn a_syntax_error_past_column_65535_renders_a_short_excerpt() {
 #[test]
 fn a_rule_error_past_column_65535_points_at_the_value() {
     let src = format!(
-        "cluster_network aks {{ name = \"{}\" resource_group = \"rg\" location = \"l\" address_space = [10.40.0.0/16] max_nodes = 0 }}\n",
+        "cluster_network aks {{ name = \"{}\" resource_group_name = \"rg\" location = \"l\" address_space = [10.40.0.0/16] max_nodes = 0 }}\n",
         "v".repeat(70_000)
     );
     let (codes, text) = check(&src);
     assert!(codes.contains(&"out-of-range".to_string()), "{codes:?}");
     assert!(text.contains("`max_nodes` is 0"), "{text}");
-    assert!(text.contains("[/t/main.hk:1:70113]"), "{text}");
+    assert!(text.contains("[/t/main.hk:1:70118]"), "{text}");
     assert!(text.lines().all(|l| l.chars().count() < 200), "{text}");
 }
 
@@ -151,8 +151,8 @@ fn a_service_cidr_at_the_top_of_the_address_space() {
 
 #[test]
 fn ranges_at_the_edges_of_the_address_space() {
-    let top = "cluster_network aks {\n  name = \"v\"\n  resource_group = \"rg\"\n  location = \"l\"\n  address_space = [255.255.255.0/24]\n  max_nodes = 2\n  plugin = kubenet\n  service_cidr = 10.0.0.0/16\n}\n\
-               hub hub {\n  name = \"h\"\n  resource_group = \"rg\"\n  location = \"l\"\n  address_space = [255.255.255.0/24]\n  gateway = vpn\n}\n\
+    let top = "cluster_network aks {\n  name = \"v\"\n  resource_group_name = \"rg\"\n  location = \"l\"\n  address_space = [255.255.255.0/24]\n  max_nodes = 2\n  plugin = kubenet\n  service_cidr = 10.0.0.0/16\n}\n\
+               hub hub {\n  name = \"h\"\n  resource_group_name = \"rg\"\n  location = \"l\"\n  address_space = [255.255.255.0/24]\n  gateway = vpn\n}\n\
                onprem corp { address_space = [255.255.255.255/32] }\n";
     let p = load(top);
     let hub = p.graph.get(&Address::new(graph::Kind::Hub, "hub")).expect("hub");

@@ -74,7 +74,7 @@ fn resource(kind: Kind, inputs: J) -> Attrs {
         )
     };
     a.insert("id".into(), Value::str(id.to_string()));
-    a.insert("cluster_id".into(), Value::str(cluster().to_string()));
+    a.insert("cluster_network_id".into(), Value::str(cluster().to_string()));
     a.insert("manifest".into(), Value::str(manifests::to_yaml(&objs)));
     a
 }

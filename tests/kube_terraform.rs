@@ -19,10 +19,9 @@ use harness::{Terraform, Workspace};
 use kube_cluster::Cluster;
 use serde_json::{json, Value as J};
 
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "main.tf has no `{from}`");
-    text.replacen(from, to, 1)
-}
+#[path = "support/edit.rs"]
+mod support_edit;
+use support_edit::edit;
 
 fn setup(terraform: Terraform) -> (arm::ArmEmulator, Cluster, Workspace) {
     let emu = arm::ArmEmulator::start(arm::Options::default());

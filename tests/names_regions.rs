@@ -38,8 +38,8 @@ fn names_azure_refuses_are_errors_at_their_attribute() {
         ("invalid-name", "name"),
         ("invalid-name", "name"),
         ("invalid-name", "node_subnet_name"),
-        ("invalid-name", "resource_group"),
-        ("invalid-name", "resource_group"),
+        ("invalid-name", "resource_group_name"),
+        ("invalid-name", "resource_group_name"),
         ("invalid-name", "subnets[0].name"),
         ("reserved-subnet-name", "subnets[0].name"),
     ];
@@ -135,11 +135,11 @@ async fn the_provider_reports_names_and_regions_at_plan_with_the_path() {
             Kind::Hub,
             {
                 let mut m = hub("10.20.0.0/22", "none").as_map().unwrap().clone();
-                m.insert("resource_group".into(), Value::str("net-rg."));
+                m.insert("resource_group_name".into(), Value::str("net-rg."));
                 Value::Map(m)
             },
             "resource group name `net-rg.` ends with `.`",
-            vec!["resource_group"],
+            vec!["resource_group_name"],
         ),
     ];
     for (kind, config, summary, path) in cases {

@@ -83,7 +83,7 @@ fn two_working_directories(terraform: Terraform) {
 
     // Two blocks of one configuration that are one VNET: refused at plan.
     let c = Workspace::new(b.terraform.clone());
-    let twin = "\nresource \"hybridk8s_hub_network\" \"twin\" {\n  name           = \"HUB\"\n  resource_group = \"net-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.30.0.0/22\"]\n}\n";
+    let twin = "\nresource \"hybridk8s_hub_network\" \"twin\" {\n  name           = \"HUB\"\n  resource_group_name = \"net-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.30.0.0/22\"]\n}\n";
     c.write_main(&format!("{}{twin}", harness::example_main_tf()));
     let (_, err) = c.expect(&["plan", "-input=false"], 1);
     assert!(

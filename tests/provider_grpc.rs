@@ -71,9 +71,16 @@ async fn schema_lists_every_resource_and_data_source() {
     assert!(attr("id").computed && !attr("id").optional);
     let hub_ds = s.data_source_schemas["hybridk8s_hub_network"].block.clone().unwrap();
     for a in &hub_ds.attributes {
-        assert_eq!(a.required, a.name == "name" || a.name == "resource_group", "{}", a.name);
-        assert_eq!(a.computed, !a.required, "{}", a.name);
+        // `resource_group_name` or its former name `resource_group`: one is needed.
+        let either = a.name == "resource_group_name" || a.name == "resource_group";
+        assert_eq!(a.required, a.name == "name", "{}", a.name);
+        assert_eq!(a.optional, either, "{}", a.name);
+        assert_eq!(a.computed, a.name != "name", "{}", a.name);
+        assert_eq!(a.deprecated, a.name == "resource_group", "{}", a.name);
     }
+    let peering = s.resource_schemas["hybridk8s_peering"].block.clone().unwrap();
+    let old = peering.attributes.iter().find(|a| a.name == "cluster_id").unwrap();
+    assert!(old.deprecated && old.optional && old.computed && old.description.contains("`cluster_network_id`"));
     let lb = s.resource_schemas["hybridk8s_lb_service"].block.clone().unwrap();
     assert_eq!(lb.block_types[0].min_items, 1);
 }
@@ -83,7 +90,7 @@ async fn plan_with_unknown_cluster_id_leaves_id_unknown() {
     let mut h = start().await;
     let kind = Kind::ExternalService;
     let config = obj(&[
-        ("cluster_id", Value::Unknown),
+        ("cluster_network_id", Value::Unknown),
         ("name", Value::str("external-random-api")),
         ("endpoints", Value::list_of_str(["10.1.8.4"])),
         (
@@ -103,7 +110,7 @@ async fn plan_with_unknown_cluster_id_leaves_id_unknown() {
     assert!(m["manifest"].as_str().unwrap().contains("external-random-api"));
     // The peering: every derived name and ID is unknown, nothing fails.
     let p = obj(&[
-        ("cluster_id", Value::Unknown),
+        ("cluster_network_id", Value::Unknown),
         ("hub_id", Value::Unknown),
         ("use_remote_gateways", Value::Bool(true)),
     ]);
@@ -185,7 +192,7 @@ async fn plan_rule_failure_points_at_the_attribute() {
     assert!(d.detail.contains("azure_cni"), "{}", d.detail);
     // Validation reports it too, with a nested path for block items.
     let bad = obj(&[
-        ("cluster_id", Value::str("/x")),
+        ("cluster_network_id", Value::str("/x")),
         ("name", Value::str("svc")),
         ("endpoints", Value::list_of_str(["10.1.8.4"])),
         ("ports", Value::List(vec![obj(&[("port", Value::Number(70000))])])),
@@ -221,7 +228,7 @@ async fn upgrade_state_works_before_configure() {
             type_name: "hybridk8s_hub_network".into(),
             version: 0,
             raw_state: Some(pb::RawState {
-                json: br#"{"name":"hub","resource_group":"rg","address_space":["10.20.0.0/22"],"old":1}"#.to_vec(),
+                json: br#"{"name":"hub","resource_group_name":"rg","address_space":["10.20.0.0/22"],"old":1}"#.to_vec(),
                 flatmap: Default::default(),
             }),
         })

@@ -94,12 +94,12 @@ async fn import_of_every_kind_then_missing_and_malformed_ids() {
     )
     .await;
     let dns = obj(&[
-        ("cluster_id", Value::str(&cid)),
+        ("cluster_network_id", Value::str(&cid)),
         ("nameservers", Value::list_of_str(["10.1.0.4"])),
     ]);
     let dns = create(&mut h, Kind::DnsUpstream, &dns).await;
     let lb = obj(&[
-        ("cluster_id", Value::str(&cid)),
+        ("cluster_network_id", Value::str(&cid)),
         ("name", Value::str("web")),
         ("selector", Value::Map([("app".to_string(), Value::str("web"))].into())),
         ("ports", Value::List(vec![obj(&[("port", Value::Number(443))])])),
@@ -202,7 +202,7 @@ async fn hub_look_up_finds_the_hub_or_names_what_is_missing() {
     let hub = create(&mut h, Kind::Hub, &hub("10.20.0.0/22", "expressroute")).await;
     let look_up = |h: &mut Harness, name: &str| {
         let mut c = h.client.clone();
-        let json = format!(r#"{{"name":"{name}","resource_group":"net-rg"}}"#);
+        let json = format!(r#"{{"name":"{name}","resource_group_name":"net-rg"}}"#);
         async move {
             c.read_data_source(pb::read_data_source::Request {
                 type_name: "hybridk8s_hub_network".into(),

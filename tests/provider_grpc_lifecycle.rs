@@ -15,7 +15,7 @@ async fn apply_read_import_and_delete_round_trip() {
     let kind = Kind::Hub;
     let config = obj(&[
         ("name", Value::str("hub")),
-        ("resource_group", Value::str("net-rg")),
+        ("resource_group_name", Value::str("net-rg")),
         ("location", Value::str("westeurope")),
         ("address_space", Value::list_of_str(["10.20.0.0/22"])),
         ("gateway", Value::str("vpn")),
@@ -88,7 +88,7 @@ async fn apply_read_import_and_delete_round_trip() {
             type_name: "hybridk8s_hub_network".into(),
             config: Some(pb::DynamicValue {
                 msgpack: vec![],
-                json: br#"{"name":"hub","resource_group":"net-rg"}"#.to_vec(),
+                json: br#"{"name":"hub","resource_group_name":"net-rg"}"#.to_vec(),
             }),
             provider_meta: None,
         })

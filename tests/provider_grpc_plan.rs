@@ -65,7 +65,7 @@ fn net(space: &str, extra: &[(&str, Value)]) -> Value {
 
 fn lb(cluster_id: &str, internal: bool) -> Value {
     obj(&[
-        ("cluster_id", Value::str(cluster_id)),
+        ("cluster_network_id", Value::str(cluster_id)),
         ("name", Value::str("nginx")),
         (
             "selector",
@@ -138,7 +138,7 @@ async fn two_spokes_of_one_hub_overlapping_fail_on_the_second_peering() {
         summary.contains("overlaps") && summary.contains("both are peered to"),
         "{summary}"
     );
-    assert_eq!(path, ["cluster_id"]);
+    assert_eq!(path, ["cluster_network_id"]);
 
     // The green cluster moved to a fresh range: the next plan is clean.
     let mut h = next_process(&h).await;
@@ -168,7 +168,7 @@ async fn a_spoke_that_exists_only_in_the_fabric_counts() {
     configure(&mut other).await;
     let b_name = [
         ("name", Value::str("aks-green")),
-        ("resource_group", Value::str("green-rg")),
+        ("resource_group_name", Value::str("green-rg")),
     ];
     let (b, _) = plan_new(&mut other, Kind::ClusterNetwork, &net("10.40.128.0/17", &b_name)).await;
     let (_, d) = plan_new(&mut other, Kind::Peering, &peering(&id_of(&b), &id_of(&hub), false)).await;
@@ -177,7 +177,7 @@ async fn a_spoke_that_exists_only_in_the_fabric_counts() {
         summary.contains("10.40.0.0/16") && summary.contains("both are peered to"),
         "{summary}"
     );
-    assert_eq!(path, ["cluster_id"]);
+    assert_eq!(path, ["cluster_network_id"]);
     // Nothing was created by that plan.
     assert_eq!(h.fabric.dump().await.unwrap()["vnets"].as_array().unwrap().len(), 2);
 }

@@ -22,10 +22,9 @@ const ONE_OF_EACH_KIND: [&str; 6] = [
     "hybridk8s_lb_service.nginx",
 ];
 
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "main.tf has no `{from}`");
-    text.replacen(from, to, 1)
-}
+#[path = "support/edit.rs"]
+mod support_edit;
+use support_edit::edit;
 
 fn lifecycle(terraform: Terraform) {
     let ws = Workspace::new(terraform);

@@ -10,10 +10,9 @@ mod harness;
 
 use harness::{Terraform, Workspace};
 
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "main.tf has no `{from}`");
-    text.replacen(from, to, 1)
-}
+#[path = "support/edit.rs"]
+mod support_edit;
+use support_edit::edit;
 
 fn cluster_vnet(ws: &Workspace) -> serde_json::Value {
     let d = ws.fabric_dump();
@@ -95,7 +94,7 @@ provider "hybridk8s" {
 
 resource "hybridk8s_hub_network" "hub" {
   name           = "hub"
-  resource_group = "net-rg"
+  resource_group_name = "net-rg"
   location       = "westeurope"
   address_space  = ["10.20.0.0/22"]
   gateway        = "GATEWAY"
@@ -103,14 +102,14 @@ resource "hybridk8s_hub_network" "hub" {
 
 resource "hybridk8s_cluster_network" "aks" {
   name           = "aks"
-  resource_group = "k8s-rg"
+  resource_group_name = "k8s-rg"
   location       = "westeurope"
   address_space  = ["10.40.0.0/16"]
   max_nodes      = 10
 }
 
 resource "hybridk8s_peering" "aks_hub" {
-  cluster_id = hybridk8s_cluster_network.aks.id
+  cluster_network_id = hybridk8s_cluster_network.aks.id
   hub_id     = hybridk8s_hub_network.hub.id
 }
 "#;

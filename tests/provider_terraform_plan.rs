@@ -22,7 +22,7 @@ fn green_spoke(space: &str) -> String {
         r#"
 resource "hybridk8s_cluster_network" "green" {{
   name           = "k8s-green-vnet"
-  resource_group = "k8s-green-rg"
+  resource_group_name = "k8s-green-rg"
   location       = "westeurope"
   address_space  = ["{space}"]
   max_nodes      = 50
@@ -31,7 +31,7 @@ resource "hybridk8s_cluster_network" "green" {{
 }}
 
 resource "hybridk8s_peering" "green_hub" {{
-  cluster_id = hybridk8s_cluster_network.green.id
+  cluster_network_id = hybridk8s_cluster_network.green.id
   hub_id     = hybridk8s_hub_network.hub.id
 }}
 "#

@@ -47,7 +47,7 @@ fn load(src: &str) -> hybridk8s::dsl::Program {
 
 const CLUSTER: &str = r#"
 cluster_network aks {
-  resource_group     = "k8s-rg"
+  resource_group_name     = "k8s-rg"
   location           = "westeurope"
   address_space      = [10.40.0.0/16]
   max_nodes          = 10

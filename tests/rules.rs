@@ -206,7 +206,7 @@ fn peering_rules() {
     g.add(cluster(json!({"address_space": ["10.20.0.0/16"], "avoid": []})))
         .unwrap();
     let (c, h) = (id_of(&g, Kind::ClusterNetwork, "aks"), id_of(&g, Kind::Hub, "hub"));
-    g.add(res(Kind::Peering, "p", json!({"cluster_id": c, "hub_id": h})))
+    g.add(res(Kind::Peering, "p", json!({"cluster_network_id": c, "hub_id": h})))
         .unwrap();
     expect_error(
         &g,
@@ -218,7 +218,7 @@ fn peering_rules() {
     let mut h2 = res(
         Kind::Hub,
         "hub2",
-        json!({"resource_group": "net-rg", "location": "westeurope", "address_space": ["10.30.0.0/22"], "gateway": "vpn"}),
+        json!({"resource_group_name": "net-rg", "location": "westeurope", "address_space": ["10.30.0.0/22"], "gateway": "vpn"}),
     );
     h2.address.name = "hub2".into();
     g.add(h2).unwrap();
@@ -226,7 +226,7 @@ fn peering_rules() {
     g.add(res(
         Kind::Peering,
         "second",
-        json!({"cluster_id": c, "hub_id": h2, "use_remote_gateways": true}),
+        json!({"cluster_network_id": c, "hub_id": h2, "use_remote_gateways": true}),
     ))
     .unwrap();
     expect_error(&g, "second-remote-gateway", &["peering.aks_hub"]);
@@ -246,12 +246,12 @@ fn spokes_of_one_hub_must_not_overlap() {
     let green = res(
         Kind::ClusterNetwork,
         "green",
-        json!({"resource_group": "k8s-rg", "location": "westeurope",
+        json!({"resource_group_name": "k8s-rg", "location": "westeurope",
         "address_space": ["10.40.128.0/17"], "max_nodes": 3, "service_cidr": "172.16.0.0/16", "avoid": ["10.0.0.0/12"]}),
     );
     g.add(green).unwrap();
     let (c, h) = (id_of(&g, Kind::ClusterNetwork, "green"), id_of(&g, Kind::Hub, "hub"));
-    g.add(res(Kind::Peering, "green_hub", json!({"cluster_id": c, "hub_id": h})))
+    g.add(res(Kind::Peering, "green_hub", json!({"cluster_network_id": c, "hub_id": h})))
         .unwrap();
     expect_error(&g, "spoke-overlap", &["10.40.128.0/17", "10.40.0.0/16", "hub.hub"]);
 }
@@ -518,7 +518,7 @@ fn hub_gateway_subnet() {
         .unwrap()
         .ends_with("/virtualNetworks/hub/subnets/GatewaySubnet"));
     let mut g = Graph::new();
-    g.add(res(Kind::Hub, "hub", json!({"resource_group": "r", "location": "l", "address_space": ["10.20.0.0/22"], "gateway": "vpn", "gateway_subnet_cidr": "10.21.0.0/27"}))).unwrap();
+    g.add(res(Kind::Hub, "hub", json!({"resource_group_name": "r", "location": "l", "address_space": ["10.20.0.0/22"], "gateway": "vpn", "gateway_subnet_cidr": "10.21.0.0/27"}))).unwrap();
     expect_error(&g, "subnet-outside-vnet", &["GatewaySubnet 10.21.0.0/27"]);
 }
 
@@ -545,14 +545,14 @@ fn schema_rejects_unknown_and_computed_attributes() {
     assert!(msgs.iter().any(|m| m.contains("no attribute `max_node`")), "{msgs:?}");
     assert!(d.iter().any(|x| x.hint.as_deref() == Some("did you mean `max_nodes`?")));
     assert!(msgs.iter().any(|m| m.starts_with("computed-attribute")));
-    assert!(msgs.iter().any(|m| m.contains("requires attribute `resource_group`")));
+    assert!(msgs.iter().any(|m| m.contains("requires attribute `resource_group_name`")));
 }
 
 #[test]
 fn unknown_inputs_make_computed_unknown() {
     let addr = Address::new(Kind::Peering, "p");
     let mut attrs = Attrs::new();
-    attrs.insert("cluster_id".into(), Value::Unknown);
+    attrs.insert("cluster_network_id".into(), Value::Unknown);
     attrs.insert(
         "hub_id".into(),
         Value::str("/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/hub"),

@@ -37,46 +37,46 @@ data "hybridk8s_onprem_network" "corp" {
 }
 
 resource "hybridk8s_hub_network" "hub" {
-  name           = "hub"
-  resource_group = "net-rg"
-  location       = "westeurope"
-  address_space  = ["10.20.0.0/22"]
-  gateway        = "expressroute"
+  name                = "hub"
+  resource_group_name = "net-rg"
+  location            = "westeurope"
+  address_space       = ["10.20.0.0/22"]
+  gateway             = "expressroute"
 }
 
 resource "hybridk8s_cluster_network" "aks" {
-  name            = "k8s-dev-vnet"
-  resource_group  = "k8s-dev-rg"
-  location        = "westeurope"
-  address_space   = ["10.40.0.0/16"]
-  plugin          = "azure_cni"
-  max_nodes       = 50
-  max_pods        = 30
-  internal_lb_ips = 1
-  service_cidr    = "172.16.0.0/16"
-  dns_service_ip  = "172.16.0.10"
-  avoid           = data.hybridk8s_onprem_network.corp.address_space
+  name                = "k8s-dev-vnet"
+  resource_group_name = "k8s-dev-rg"
+  location            = "westeurope"
+  address_space       = ["10.40.0.0/16"]
+  plugin              = "azure_cni"
+  max_nodes           = 50
+  max_pods            = 30
+  internal_lb_ips     = 1
+  service_cidr        = "172.16.0.0/16"
+  dns_service_ip      = "172.16.0.10"
+  avoid               = data.hybridk8s_onprem_network.corp.address_space
 }
 
 resource "hybridk8s_peering" "aks_hub" {
-  cluster_id          = hybridk8s_cluster_network.aks.id
+  cluster_network_id  = hybridk8s_cluster_network.aks.id
   hub_id              = hybridk8s_hub_network.hub.id
   use_remote_gateways = true
 }
 
 resource "hybridk8s_dns_upstream" "aks_dns" {
-  cluster_id = hybridk8s_cluster_network.aks.id
-  flavor      = "coredns_aks"
-  nameservers = data.hybridk8s_onprem_network.corp.dns_servers
+  cluster_network_id = hybridk8s_cluster_network.aks.id
+  flavor             = "coredns_aks"
+  nameservers        = data.hybridk8s_onprem_network.corp.dns_servers
   stub_domains = {
     "my-company.local" = data.hybridk8s_onprem_network.corp.dns_servers
   }
 }
 
 resource "hybridk8s_external_service" "random_api" {
-  cluster_id = hybridk8s_cluster_network.aks.id
-  name       = "external-random-api"
-  endpoints  = ["10.1.8.4"]
+  cluster_network_id = hybridk8s_cluster_network.aks.id
+  name               = "external-random-api"
+  endpoints          = ["10.1.8.4"]
 
   ports {
     port        = 80
@@ -85,15 +85,15 @@ resource "hybridk8s_external_service" "random_api" {
 }
 
 resource "hybridk8s_external_service" "database" {
-  cluster_id    = hybridk8s_cluster_network.aks.id
-  name          = "database"
-  external_name = "db.my-company.local"
+  cluster_network_id = hybridk8s_cluster_network.aks.id
+  name               = "database"
+  external_name      = "db.my-company.local"
 }
 
 resource "hybridk8s_lb_service" "web" {
-  cluster_id = hybridk8s_cluster_network.aks.id
-  name       = "web-public"
-  selector   = { app = "web" }
+  cluster_network_id = hybridk8s_cluster_network.aks.id
+  name               = "web-public"
+  selector           = { app = "web" }
 
   ports {
     port        = 443
@@ -102,10 +102,10 @@ resource "hybridk8s_lb_service" "web" {
 }
 
 resource "hybridk8s_lb_service" "nginx" {
-  cluster_id = hybridk8s_cluster_network.aks.id
-  name       = "nginx-internal"
-  selector   = { app = "nginx" }
-  internal   = true
+  cluster_network_id = hybridk8s_cluster_network.aks.id
+  name               = "nginx-internal"
+  selector           = { app = "nginx" }
+  internal           = true
 
   ports {
     port = 80

@@ -24,6 +24,7 @@ pub const UPSTREAM_DNS_TAG: &str = "hybridk8s-dns-upstream";
 /// restored when the dns_upstream goes (comma-separated, empty for Azure's
 /// resolver).
 pub const OWN_DNS_TAG: &str = "hybridk8s-dns-own";
+pub use crate::graph::kinds::util::{is_own_tag, OWN_TAG_PREFIX};
 /// The value of [`MANAGED_BY_TAG`] and [`MANAGED_BY_LABEL`].
 pub const MANAGED_BY: &str = "hybridk8s";
 /// Kubernetes label naming the tool (the recommended label).
@@ -78,4 +79,47 @@ pub fn tags_for(stack: &str) -> BTreeMap<String, String> {
         (MANAGED_BY_TAG.to_string(), MANAGED_BY.to_string()),
         (STACK_TAG.to_string(), stack.to_string()),
     ])
+}
+
+/// The user's `tags` (a map attribute) as name → value.
+fn user_tags_in(a: Option<&crate::graph::Attrs>) -> BTreeMap<String, String> {
+    a.and_then(|a| a.get("tags"))
+        .and_then(crate::graph::Value::as_map)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+        .collect()
+}
+
+/// An object's tags with the user's `tags` of `desired` written over them:
+/// those set, the ones `prior` held and `desired` no longer does removed,
+/// hybridk8s's own and every other tool's kept (merged with the owner mark,
+/// never replacing it).
+pub fn put_user_tags(
+    tags: &mut BTreeMap<String, String>,
+    prior: Option<&crate::graph::Attrs>,
+    desired: &crate::graph::Attrs,
+) {
+    let want = user_tags_in(Some(desired));
+    for gone in user_tags_in(prior).keys().filter(|k| !want.contains_key(*k)) {
+        tags.retain(|k, _| !k.eq_ignore_ascii_case(gone) || is_own_tag(k));
+    }
+    for (k, v) in want.into_iter().filter(|(k, _)| !is_own_tag(k)) {
+        tags.retain(|t, _| !t.eq_ignore_ascii_case(&k));
+        tags.insert(k, v);
+    }
+}
+
+/// The user's tags of an object as read: with a `prior` state, the names it
+/// holds (a tag another tool added is not the user's); without one (import),
+/// every tag that is not hybridk8s's own.
+pub fn user_tags(tags: &BTreeMap<String, String>, prior: Option<&crate::graph::Attrs>) -> crate::graph::Value {
+    use crate::graph::Value;
+    let known = prior.map(|p| user_tags_in(Some(p)));
+    let found = tags.iter().filter(|(k, _)| !is_own_tag(k)).filter(|(k, _)| {
+        known
+            .as_ref()
+            .is_none_or(|known| known.keys().any(|n| n.eq_ignore_ascii_case(k)))
+    });
+    Value::Map(found.map(|(k, v)| (k.clone(), Value::str(v))).collect())
 }

@@ -68,6 +68,13 @@ impl Problem {
         }
     }
 
+    pub fn warning(code: &str, message: impl Into<String>) -> Self {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(code, message)
+        }
+    }
+
     pub fn at(mut self, span: Span, label: impl Into<String>) -> Self {
         self.span = Some(span);
         self.label = Some(label.into());

@@ -44,6 +44,9 @@ pub struct Program {
     pub graph: Graph,
     pub sources: Sources,
     pub spans: SpanMap,
+    /// Warnings of the load itself (a former attribute name, say), reported
+    /// with the graph's diagnostics by [`Program::problems`].
+    pub warnings: Vec<Problem>,
 }
 
 /// Parses and lowers a program (modules included) into a graph. Its `data`
@@ -173,9 +176,10 @@ impl Program {
         render::render(&self.problems(diags), &self.sources, false)
     }
 
-    /// Graph diagnostics as problems with spans.
+    /// The load's warnings, then graph diagnostics as problems with spans.
     pub fn problems(&self, diags: &Diagnostics) -> Vec<Problem> {
-        diags.iter().map(|d| self.spans.problem(d)).collect()
+        let graph = diags.iter().map(|d| self.spans.problem(d));
+        self.warnings.iter().cloned().chain(graph).collect()
     }
 }
 

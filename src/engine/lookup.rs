@@ -30,7 +30,7 @@ pub async fn read(graph: &Graph, backend: &Arc<dyn Backend>, cx: &OpCtx) -> Resu
             out.diagnostics.extend(names);
             continue;
         }
-        let (Some(id), Some(name), Some(rg)) = (r.id(), r.str("name"), r.str("resource_group")) else {
+        let (Some(id), Some(name), Some(rg)) = (r.id(), r.str("name"), r.str("resource_group_name")) else {
             out.diagnostics.push(
                 Diagnostic::error(
                     "unknown-lookup-name",

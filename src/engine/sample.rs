@@ -41,7 +41,7 @@ pub fn hub(name: &str, rg: &str, range: &str, gateway: &str) -> Resource {
         name,
         vec![
             ("name", Value::str(name)),
-            ("resource_group", Value::str(rg)),
+            ("resource_group_name", Value::str(rg)),
             ("location", Value::str("westeurope")),
             ("address_space", strs(&[range])),
             ("gateway", Value::str(gateway)),
@@ -57,7 +57,7 @@ pub fn cluster(name: &str, rg: &str, range: &str) -> Resource {
         name,
         vec![
             ("name", Value::str(name)),
-            ("resource_group", Value::str(rg)),
+            ("resource_group_name", Value::str(rg)),
             ("location", Value::str("westeurope")),
             ("address_space", strs(&[range])),
             ("max_nodes", Value::Number(10)),
@@ -72,7 +72,7 @@ pub fn peering(name: &str, cluster: &Resource, hub: &Resource, use_remote_gatewa
         Kind::Peering,
         name,
         vec![
-            ("cluster_id", id_of(cluster)),
+            ("cluster_network_id", id_of(cluster)),
             ("hub_id", id_of(hub)),
             ("use_remote_gateways", Value::Bool(use_remote_gateways)),
         ],
@@ -85,7 +85,7 @@ pub fn dns(name: &str, cluster: &Resource, nameservers: &[&str], domain: &str) -
         Kind::DnsUpstream,
         name,
         vec![
-            ("cluster_id", id_of(cluster)),
+            ("cluster_network_id", id_of(cluster)),
             ("nameservers", strs(nameservers)),
             ("stub_domains", stubs),
         ],
@@ -107,7 +107,7 @@ pub fn external_service(name: &str, cluster: &Resource, service: &str, endpoints
         Kind::ExternalService,
         name,
         vec![
-            ("cluster_id", id_of(cluster)),
+            ("cluster_network_id", id_of(cluster)),
             ("name", Value::str(service)),
             ("endpoints", strs(endpoints)),
             ("ports", port(80, 8080)),
@@ -121,7 +121,7 @@ pub fn lb_service(name: &str, cluster: &Resource, service: &str, internal: bool)
         Kind::LbService,
         name,
         vec![
-            ("cluster_id", id_of(cluster)),
+            ("cluster_network_id", id_of(cluster)),
             ("name", Value::str(service)),
             ("selector", selector),
             ("internal", Value::Bool(internal)),

@@ -35,11 +35,12 @@ pub fn graph_of(data: &[u8]) -> Graph {
         let mut config = Attrs::new();
         // Attributes newer than the seeds are not drawn, so the seeds keep
         // decoding to the graphs they were made for (how to reach a
-        // cluster is no input of any rule; `endpoints_api` has its own tests).
+        // cluster is no input of any rule; `endpoints_api`, `tags` and
+        // `timeouts` are checked on their own and have their own tests).
         let connection = |n: &str| {
             matches!(
                 n,
-                "kubeconfig_path" | "kubeconfig_context" | "force_conflicts" | "endpoints_api"
+                "kubeconfig_path" | "kubeconfig_context" | "force_conflicts" | "endpoints_api" | "tags" | "timeouts"
             )
         };
         for a in schema.attrs.iter().filter(|a| a.user_settable() && !connection(a.name)) {
@@ -53,7 +54,7 @@ pub fn graph_of(data: &[u8]) -> Graph {
                 config.insert(a.name.to_string(), u.value(&a.ty, a.name, &ids, 0));
             }
         }
-        for b in &schema.blocks {
+        for b in schema.blocks.iter().filter(|b| !connection(b.name)) {
             if u.bool() {
                 let n = u.below(4);
                 let item = b.item_type();

@@ -25,7 +25,7 @@ param cluster_cidr: cidr = 10.40.0.0/16
 
 cluster_network aks {
   name           = "k8s-${env}-vnet"
-  resource_group = "k8s-${env}-rg"
+  resource_group_name = "k8s-${env}-rg"
   location       = "westeurope"
   address_space  = [cluster_cidr]
   max_nodes      = 10

@@ -79,7 +79,7 @@ fn config(slot: usize, u: &mut Bytes) -> (Kind, Attrs) {
             };
             vec![
                 ("name", Value::str(name)),
-                ("resource_group", Value::str(rg)),
+                ("resource_group_name", Value::str(rg)),
                 (
                     "location",
                     Value::str(*u.pick(&["westeurope", "westeurope", "northeurope"])),
@@ -94,7 +94,7 @@ fn config(slot: usize, u: &mut Bytes) -> (Kind, Attrs) {
             let (name, rg, range) = clusters[slot - 2];
             let mut v = vec![
                 ("name", Value::str(name)),
-                ("resource_group", Value::str(rg)),
+                ("resource_group_name", Value::str(rg)),
                 ("location", Value::str("westeurope")),
                 (
                     "address_space",
@@ -117,13 +117,13 @@ fn config(slot: usize, u: &mut Bytes) -> (Kind, Attrs) {
             let (cluster, hub) = [(0, 0), (1, 0), (0, 1)][slot - 5];
             let (c, h) = (clusters[cluster], hubs[hub]);
             vec![
-                ("cluster_id", Value::str(vnet_id(c.1, c.0))),
+                ("cluster_network_id", Value::str(vnet_id(c.1, c.0))),
                 ("hub_id", Value::str(vnet_id(h.1, h.0))),
                 ("use_remote_gateways", Value::Bool(u.below(2) == 0)),
             ]
         }
         8 => vec![
-            ("cluster_id", Value::str(vnet_id("k8s-rg", "aks"))),
+            ("cluster_network_id", Value::str(vnet_id("k8s-rg", "aks"))),
             (
                 "nameservers",
                 strs(*u.pick::<&[&str]>(&[&["10.1.0.4"], &["10.1.0.4", "10.1.0.5"], &[]])),
@@ -135,7 +135,7 @@ fn config(slot: usize, u: &mut Bytes) -> (Kind, Attrs) {
         ],
         9 | 10 => vec![
             (
-                "cluster_id",
+                "cluster_network_id",
                 Value::str(vnet_id("k8s-rg", if slot == 9 { "aks" } else { "aks2" })),
             ),
             ("name", Value::str(*u.pick(&["billing", "billing", "ledger"]))),
@@ -155,7 +155,7 @@ fn config(slot: usize, u: &mut Bytes) -> (Kind, Attrs) {
             ),
         ],
         _ => vec![
-            ("cluster_id", Value::str(vnet_id("k8s-rg", "aks"))),
+            ("cluster_network_id", Value::str(vnet_id("k8s-rg", "aks"))),
             ("name", Value::str("web")),
             ("selector", Value::Map([("app".to_string(), Value::str("web"))].into())),
             ("internal", Value::Bool(u.below(2) == 0)),

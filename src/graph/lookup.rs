@@ -1,7 +1,7 @@
 //! Objects a program looks up instead of declaring (`data hub corp_hub`, the
 //! DSL's side of the `hybridk8s_hub_network` data source): resources of the
 //! graph whose attributes come from the fabric. Until they are read, every
-//! attribute but `name`, `resource_group` and `id` is unknown, and the rules
+//! attribute but `name`, `resource_group_name` and `id` is unknown, and the rules
 //! treat them as they treat unknowns in a Terraform plan. The engine reads
 //! them at plan and never creates, changes, deletes or records them.
 
@@ -15,7 +15,7 @@ use super::{Address, Ctx, Graph, Kind, Resource};
 pub const KINDS: [Kind; 1] = [Kind::Hub];
 
 /// The attributes a lookup is configured with; everything else comes from the fabric.
-pub const ATTRIBUTES: [&str; 2] = ["name", "resource_group"];
+pub const ATTRIBUTES: [&str; 2] = ["name", "resource_group_name"];
 
 /// Whether a lookup's attributes are still to be read or already came from the fabric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl Graph {
 }
 
 /// The attributes of a lookup before it is read: `name` and
-/// `resource_group` as configured, the `id` they make, the rest unknown.
+/// `resource_group_name` as configured, the `id` they make, the rest unknown.
 pub fn unread(kind: Kind, name: Value, resource_group: Value, ctx: &Ctx) -> Attrs {
     let mut attrs: Attrs = kinds::schema(kind)
         .attrs
@@ -81,14 +81,14 @@ pub fn unread(kind: Kind, name: Value, resource_group: Value, ctx: &Ctx) -> Attr
         _ => Value::Unknown,
     };
     attrs.insert("name".into(), name);
-    attrs.insert("resource_group".into(), resource_group);
+    attrs.insert("resource_group_name".into(), resource_group);
     attrs.insert("id".into(), id);
     attrs
 }
 
 /// The attributes of a lookup after it is read: what the fabric observes
 /// over the kind's schema (an attribute it does not report is null), with
-/// the lookup's own `name`, `resource_group` and `id` (references were
+/// the lookup's own `name`, `resource_group_name` and `id` (references were
 /// built from them).
 pub fn resolved(kind: Kind, lookup: &Attrs, observed: &Attrs) -> Attrs {
     let schema = kinds::schema(kind);

@@ -41,6 +41,9 @@ pub struct Attribute {
     /// The most items a list or map may hold (0 = unlimited): what the
     /// object it becomes can hold in Azure or Kubernetes.
     pub max_items: usize,
+    /// The attribute's former name, still accepted (with a warning) for one
+    /// release and kept equal to it in Terraform state.
+    pub was: Option<&'static str>,
 }
 
 impl Attribute {
@@ -54,6 +57,7 @@ impl Attribute {
             requires_replace: false,
             description,
             max_items: 0,
+            was: None,
         }
     }
 
@@ -96,6 +100,12 @@ impl Attribute {
 
     pub fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+
+    /// Renamed from `old`, which stays an accepted, deprecated alias.
+    pub fn was(mut self, old: &'static str) -> Self {
+        self.was = Some(old);
         self
     }
 
@@ -145,6 +155,63 @@ impl Schema {
 
     pub fn block(&self, name: &str) -> Option<&Block> {
         self.blocks.iter().find(|b| b.name == name)
+    }
+
+    /// The attributes that were renamed, as `(old, attribute)`.
+    pub fn aliases(&self) -> impl Iterator<Item = (&'static str, &Attribute)> {
+        self.attrs.iter().filter_map(|a| a.was.map(|old| (old, a)))
+    }
+
+    /// The attribute a former name now stands for.
+    pub fn alias(&self, old: &str) -> Option<&Attribute> {
+        self.aliases().find(|(o, _)| *o == old).map(|(_, a)| a)
+    }
+
+    /// Moves values written under a former name to the attribute's name:
+    /// a warning for each (an error when both names are set and differ).
+    /// Both front ends call it before anything else reads the configuration.
+    pub fn fold_aliases(&self, address: &Address, attrs: &mut Attrs) -> Diagnostics {
+        let mut diags = Diagnostics::default();
+        for (old, a) in self.aliases() {
+            let Some(v) = attrs.remove(old) else { continue };
+            if v.is_null() {
+                continue;
+            }
+            match attrs.get(a.name).filter(|c| !c.is_null()) {
+                Some(c) if *c != v && v.is_wholly_known() && c.is_wholly_known() => {
+                    diags.push(
+                        Diagnostic::error(
+                            "conflicting-alias",
+                            format!("`{old}` and `{}` are the same attribute, set to different values", a.name),
+                        )
+                        .at(address, AttrPath::attr(old))
+                        .hint(format!("remove `{old}`: it is the former name of `{}`", a.name)),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    attrs.insert(a.name.to_string(), v);
+                }
+            }
+            diags.push(
+                Diagnostic::warning("deprecated-attribute", format!("`{old}` is deprecated: it is now `{}`", a.name))
+                    .at(address, AttrPath::attr(old))
+                    .hint(format!(
+                        "rename `{old}` to `{}`: the value and the object stay the same, nothing is replaced. `{old}` will be removed in the next release",
+                        a.name
+                    )),
+            );
+        }
+        diags
+    }
+
+    /// Writes each renamed attribute's value under its former name too (for
+    /// Terraform state, so that references to the old name keep working).
+    pub fn mirror_aliases(&self, attrs: &mut Attrs) {
+        for (old, a) in self.aliases() {
+            let v = attrs.get(a.name).cloned().unwrap_or_default();
+            attrs.insert(old.to_string(), v);
+        }
     }
 
     /// Names a user may write, for "did you mean" suggestions.

@@ -5,6 +5,7 @@ use super::cty::{self, CtyError, CtyType};
 use super::proto::tfplugin5 as pb;
 use crate::graph::diag::{Diagnostic, Severity};
 use crate::graph::value::{AttrPath, PathStep, Value};
+use crate::graph::Kind;
 use pb::attribute_path::step::Selector;
 
 /// Decodes a DynamicValue: msgpack, else JSON, else (both empty) null.
@@ -38,6 +39,31 @@ pub fn path(p: &AttrPath) -> pb::AttributePath {
                 }),
             })
             .collect(),
+    }
+}
+
+/// A resource object Terraform sent (state or plan): a former attribute
+/// name folded into the attribute it became.
+pub fn folded(kind: Kind, v: Value) -> Value {
+    match v {
+        Value::Map(mut m) => {
+            let schema = crate::graph::kinds::schema(kind);
+            let _ = schema.fold_aliases(&crate::graph::Address::new(kind, "state"), &mut m);
+            Value::Map(m)
+        }
+        other => other,
+    }
+}
+
+/// A resource object for Terraform: each former name holds its attribute's value.
+pub fn mirrored(kind: Kind, v: &Value) -> Value {
+    match v {
+        Value::Map(m) => {
+            let mut m = m.clone();
+            crate::graph::kinds::schema(kind).mirror_aliases(&mut m);
+            Value::Map(m)
+        }
+        other => other.clone(),
     }
 }
 

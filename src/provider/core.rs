@@ -37,8 +37,11 @@ pub fn validate(kind: Kind, config: &Value, ctx: &Ctx) -> Vec<Diagnostic> {
 /// Checks the user-given part of a schema that is not a resource kind (the
 /// hub look-up): names, presence and shapes only.
 pub fn validate_shape(kind: Kind, schema: &Schema, config: &Value) -> Vec<Diagnostic> {
-    let attrs = attrs_of(config);
-    schema.validate_config(&address_for(kind, &attrs), &attrs).0
+    let mut attrs = attrs_of(config);
+    let address = address_for(kind, &attrs);
+    let mut diags = schema.fold_aliases(&address, &mut attrs);
+    diags.extend(schema.validate_config(&address, &attrs));
+    diags.0
 }
 
 /// The answer to PlanResourceChange.
@@ -67,9 +70,12 @@ pub fn plan(kind: Kind, prior: &Value, config: &Value, ctx: &Ctx) -> Plan {
         };
     }
     let schema = kinds::schema(kind);
-    let cfg = attrs_of(config);
+    let mut cfg = attrs_of(config);
     let address = address_for(kind, &cfg);
     let (fresh, diags) = kinds::complete(&address, cfg.clone(), ctx);
+    // What the user wrote under a former name counts as written (`complete`
+    // reported it).
+    let _ = schema.fold_aliases(&address, &mut cfg);
     let mut diagnostics: Vec<Diagnostic> = diags.0;
     if !diagnostics.iter().any(Diagnostic::is_error) {
         diagnostics.extend(

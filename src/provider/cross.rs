@@ -137,7 +137,7 @@ fn blame(mut d: Diagnostic, at: &Address, kind: Kind) -> Diagnostic {
 /// on another object.
 fn link(kind: Kind, code: &str) -> &'static str {
     match (kind, code) {
-        (Kind::Peering, "spoke-overlap" | "second-remote-gateway" | "duplicate-peering") => "cluster_id",
+        (Kind::Peering, "spoke-overlap" | "second-remote-gateway" | "duplicate-peering") => "cluster_network_id",
         (Kind::Peering, "onprem-unreachable" | "endpoint-unreachable" | "nameserver-unreachable") => {
             "use_remote_gateways"
         }
@@ -145,7 +145,7 @@ fn link(kind: Kind, code: &str) -> &'static str {
         (Kind::Onprem, _) => "address_space",
         (Kind::ClusterNetwork, "internal-lb-not-sized") => "internal_lb_ips",
         (Kind::ClusterNetwork | Kind::Hub, _) => "address_space",
-        (Kind::DnsUpstream | Kind::ExternalService | Kind::LbService, _) => "cluster_id",
+        (Kind::DnsUpstream | Kind::ExternalService | Kind::LbService, _) => "cluster_network_id",
     }
 }
 
@@ -193,7 +193,7 @@ fn build(
     // Pairs (cluster, hub) some planned peering stands for, live or not.
     let pair = |a: &Attrs| {
         let s = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_lowercase);
-        s("cluster_id").zip(s("hub_id"))
+        s("cluster_network_id").zip(s("hub_id"))
     };
     let planned: HashSet<(String, String)> = snapshot
         .values()
@@ -225,7 +225,7 @@ fn build(
         let peering = Attrs::from([
             ("id".to_string(), Value::str(&id)),
             ("name".to_string(), Value::str(&v.name)),
-            ("cluster_id".to_string(), Value::str(&v.remote_vnet_id)),
+            ("cluster_network_id".to_string(), Value::str(&v.remote_vnet_id)),
             ("hub_id".to_string(), Value::str(hub)),
         ]);
         add(&mut g, &mut seen, Kind::Peering, &id, &peering);

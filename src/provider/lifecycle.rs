@@ -229,7 +229,8 @@ pub async fn read_data_source(
         );
     };
     let ty = CtyType::of_schema(schema);
-    let cfg = attrs_of(config);
+    let mut cfg = attrs_of(config);
+    let _ = schema.fold_aliases(&address_for(schema.kind, &cfg), &mut cfg);
     match type_name {
         ONPREM_DATA_SOURCE => {
             let address = address_for(Kind::Onprem, &cfg);
@@ -253,13 +254,13 @@ pub async fn read_data_source(
         HUB_DATA_SOURCE => {
             let (Some(name), Some(rg)) = (
                 cfg.get("name").and_then(Value::as_str),
-                cfg.get("resource_group").and_then(Value::as_str),
+                cfg.get("resource_group_name").and_then(Value::as_str),
             ) else {
                 return (
                     Value::Null,
                     vec![Diagnostic::error(
                         "missing-attribute",
-                        "name and resource_group are required",
+                        "name and resource_group_name are required",
                     )],
                 );
             };
@@ -273,7 +274,10 @@ pub async fn read_data_source(
             };
             let id = kinds::vnet_id(ctx, rg, name);
             match b.read(cx, Kind::Hub, &id, None).await {
-                Ok(Some(o)) => (normalize(Value::Map(o.attrs), &ty), vec![]),
+                Ok(Some(mut o)) => {
+                    schema.mirror_aliases(&mut o.attrs);
+                    (normalize(Value::Map(o.attrs), &ty), vec![])
+                }
                 Ok(None) => (
                     Value::Null,
                     vec![Diagnostic::error(

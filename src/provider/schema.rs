@@ -68,7 +68,7 @@ pub fn data_source_schema(type_name: &str) -> Option<&'static Schema> {
     }
 }
 
-/// The hub as a look-up: `name` and `resource_group` in, everything else out
+/// The hub as a look-up: `name` and `resource_group_name` in, everything else out
 /// (the subnets block becomes a computed list of objects).
 fn hub_lookup_schema() -> Schema {
     let hub = kinds::schema(Kind::Hub);
@@ -77,7 +77,7 @@ fn hub_lookup_schema() -> Schema {
         .iter()
         .map(|a| {
             let mut a = a.clone();
-            a.presence = if matches!(a.name, "name" | "resource_group") {
+            a.presence = if matches!(a.name, "name" | "resource_group_name") {
                 Presence::Required
             } else {
                 Presence::Computed
@@ -87,7 +87,7 @@ fn hub_lookup_schema() -> Schema {
             a
         })
         .collect();
-    for b in &hub.blocks {
+    for b in hub.blocks.iter().filter(|b| b.name != "timeouts") {
         attrs.push(Attribute::computed(b.name, Type::list(b.item_type()), b.description));
     }
     Schema {
@@ -137,7 +137,7 @@ pub fn to_proto(s: &Schema) -> pb::Schema {
         version: s.version,
         block: Some(pb::schema::Block {
             version: s.version,
-            attributes: s.attrs.iter().map(attribute).collect(),
+            attributes: s.attrs.iter().map(attribute).chain(s.aliases().map(alias)).collect(),
             block_types: s.blocks.iter().map(nested_block).collect(),
             description: s.description.to_string(),
             description_kind: pb::StringKind::Markdown as i32,
@@ -148,6 +148,9 @@ pub fn to_proto(s: &Schema) -> pb::Schema {
 
 fn attribute(a: &Attribute) -> pb::schema::Attribute {
     let (required, optional, computed) = match a.presence {
+        // Either name may be written: neither is required by Terraform, and
+        // each is computed from the other (validation asks for one).
+        Presence::Required if a.was.is_some() => (false, true, true),
         Presence::Required => (true, false, false),
         Presence::Optional => (false, true, false),
         Presence::Computed => (false, false, true),
@@ -167,6 +170,23 @@ fn attribute(a: &Attribute) -> pb::schema::Attribute {
         sensitive: a.sensitive,
         description_kind: pb::StringKind::Markdown as i32,
         deprecated: false,
+    }
+}
+
+/// The former name of a renamed attribute: accepted, deprecated, and kept
+/// equal to the attribute in state.
+fn alias((old, a): (&'static str, &Attribute)) -> pb::schema::Attribute {
+    pb::schema::Attribute {
+        name: old.to_string(),
+        description: format!(
+            "**Deprecated**: the former name of `{}`, accepted until the next release. {}",
+            a.name, a.description
+        ),
+        optional: true,
+        computed: true,
+        required: false,
+        deprecated: true,
+        ..attribute(a)
     }
 }
 

@@ -4,7 +4,7 @@
 //! requests no Terraform would send.
 
 use super::config::{self, BackendFactory, ProviderConfig};
-use super::convert::{cty_error, decode, diagnostics, encode, error};
+use super::convert::{cty_error, decode, diagnostics, encode, error, folded, mirrored};
 use super::cty::CtyType;
 use super::plan_store::PlanStore;
 use super::proto::tfplugin5 as pb;
@@ -162,7 +162,7 @@ impl pb::provider_server::Provider for ProviderService {
             return Ok(Response::new(out));
         }
         match core::upgrade(kind, req.version, &raw.json) {
-            Ok(v) => match encode(&v, resource_type(kind)) {
+            Ok(v) => match encode(&mirrored(kind, &folded(kind, v)), resource_type(kind)) {
                 Ok(dv) => out.upgraded_state = Some(dv),
                 Err(e) => out.diagnostics.push(cty_error("writing the upgraded state", &e)),
             },
@@ -224,7 +224,7 @@ impl pb::provider_server::Provider for ProviderService {
             ..Default::default()
         };
         let current = match decode(req.current_state.as_ref(), ty) {
-            Ok(v) => v,
+            Ok(v) => folded(kind, v),
             Err(e) => {
                 out.diagnostics.push(cty_error("reading the current state", &e));
                 return Ok(Response::new(out));
@@ -236,7 +236,7 @@ impl pb::provider_server::Provider for ProviderService {
             return Ok(Response::new(out));
         };
         let (state, diags) = lifecycle::read(kind, &current, c.backend.as_ref(), &c.reads).await;
-        finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
+        finish(&mut out.new_state, &mut out.diagnostics, &mirrored(kind, &state), ty, &diags);
         Ok(Response::new(out))
     }
 
@@ -252,7 +252,9 @@ impl pb::provider_server::Provider for ProviderService {
             planned_private: req.prior_private,
             ..Default::default()
         };
-        let decoded = decode(req.prior_state.as_ref(), ty).map_err(|e| cty_error("reading the prior state", &e));
+        let decoded = decode(req.prior_state.as_ref(), ty)
+            .map(|v| folded(kind, v))
+            .map_err(|e| cty_error("reading the prior state", &e));
         let decoded = decoded.and_then(|p| {
             let c = decode(req.config.as_ref(), ty).map_err(|e| cty_error("reading the configuration", &e))?;
             Ok((p, c))
@@ -297,7 +299,7 @@ impl pb::provider_server::Provider for ProviderService {
         finish(
             &mut out.planned_state,
             &mut out.diagnostics,
-            &plan.planned,
+            &mirrored(kind, &plan.planned),
             ty,
             &plan.diagnostics,
         );
@@ -316,8 +318,8 @@ impl pb::provider_server::Provider for ProviderService {
             private: req.planned_private,
             ..Default::default()
         };
-        let prior = decode(req.prior_state.as_ref(), ty);
-        let planned = decode(req.planned_state.as_ref(), ty);
+        let prior = decode(req.prior_state.as_ref(), ty).map(|v| folded(kind, v));
+        let planned = decode(req.planned_state.as_ref(), ty).map(|v| folded(kind, v));
         let (prior, planned) = match (prior, planned) {
             (Ok(p), Ok(n)) => (p, n),
             (Err(e), _) | (_, Err(e)) => {
@@ -361,7 +363,7 @@ impl pb::provider_server::Provider for ProviderService {
                 self.plans.applied(id);
             }
         }
-        finish(&mut out.new_state, &mut out.diagnostics, &state, ty, &diags);
+        finish(&mut out.new_state, &mut out.diagnostics, &mirrored(kind, &state), ty, &diags);
         Ok(Response::new(out))
     }
 
@@ -381,7 +383,7 @@ impl pb::provider_server::Provider for ProviderService {
         self.fresh_reads();
         let (state, diags) = lifecycle::import(kind, &req.id, c.backend.as_ref(), &c.cx).await;
         let mut dv = None;
-        finish(&mut dv, &mut out.diagnostics, &state, ty, &diags);
+        finish(&mut dv, &mut out.diagnostics, &mirrored(kind, &state), ty, &diags);
         if !state.is_null() && dv.is_some() {
             out.imported_resources
                 .push(pb::import_resource_state::ImportedResource {

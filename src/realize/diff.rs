@@ -113,16 +113,16 @@ mod tests {
         assert!(!d[0].requires_replace);
         // A replacing reference that turns unknown (its target is replaced) replaces.
         let before = attrs(&[
-            ("cluster_id", Value::str("/x")),
+            ("cluster_network_id", Value::str("/x")),
             ("allow_forwarded_traffic", Value::Bool(true)),
         ]);
         let after = attrs(&[
-            ("cluster_id", Value::Unknown),
+            ("cluster_network_id", Value::Unknown),
             ("allow_forwarded_traffic", Value::Unknown),
         ]);
         let d = changes(Kind::Peering, &before, &after);
         assert_eq!(d.len(), 1);
-        assert!(d[0].attribute == "cluster_id" && d[0].requires_replace);
+        assert!(d[0].attribute == "cluster_network_id" && d[0].requires_replace);
     }
 
     #[test]

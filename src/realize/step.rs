@@ -6,6 +6,7 @@
 //! there; a delete of another stack's object forgets it without touching it.
 
 use crate::backend::{merge, noun, Backend, BackendError, ErrorCode, Observed, OpCtx, Owner};
+use crate::graph::kinds::timeouts::{self, Step};
 use crate::graph::{Attrs, Kind, Value};
 
 /// The state after a step: the object's attributes (`None`: nothing to
@@ -42,9 +43,16 @@ pub enum Live {
 
 /// Reads the object `prior` describes: this stack's only when its owner
 /// mark says so (an object without a mark is foreign until imported).
+/// The context of one step, bounded by the resource's `timeouts` (reads
+/// back after a failure use the untimed one: the state must say what exists).
+fn timed(cx: &OpCtx, attrs: &Attrs, step: Step) -> OpCtx {
+    cx.clone().with_timeout(timeouts::of(attrs, step))
+}
+
 pub async fn refresh(b: &dyn Backend, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<Live, BackendError> {
     let Some(id) = id_of(prior) else { return Ok(Live::Gone) };
-    Ok(match b.read(cx, kind, id, Some(prior)).await? {
+    let timed = timed(cx, prior, Step::Read);
+    Ok(match b.read(&timed, kind, id, Some(prior)).await? {
         None => Live::Gone,
         Some(Observed { attrs, owner }) if owner.is(cx.stack()) => Live::Ours(merge(prior, &attrs)),
         Some(o) => Live::Foreign(o.owner),
@@ -69,7 +77,7 @@ async fn read_back(b: &dyn Backend, cx: &OpCtx, kind: Kind, base: &Attrs, fallba
 /// object (another stack's, or unmanaged) records nothing: hybridk8s never
 /// adopts. After another failure, whatever this stack did create is recorded.
 pub async fn create(b: &dyn Backend, cx: &OpCtx, kind: Kind, planned: &Attrs) -> StepOutcome {
-    match b.create(cx, kind, planned).await {
+    match b.create(&timed(cx, planned, Step::Create), kind, planned).await {
         Ok(o) => StepOutcome::ok(Some(merge(planned, &o.attrs))),
         Err(e) => {
             let state = match e.code() {
@@ -88,7 +96,7 @@ pub async fn create(b: &dyn Backend, cx: &OpCtx, kind: Kind, planned: &Attrs) ->
 /// Changes the object in place. After a failure the state is what the
 /// fabric holds (the prior state when that cannot be read).
 pub async fn update(b: &dyn Backend, cx: &OpCtx, kind: Kind, prior: &Attrs, planned: &Attrs) -> StepOutcome {
-    match b.update(cx, kind, prior, planned).await {
+    match b.update(&timed(cx, planned, Step::Update), kind, prior, planned).await {
         Ok(o) => StepOutcome::ok(Some(merge(planned, &o.attrs))),
         Err(e) => StepOutcome {
             state: read_back(b, cx, kind, prior, Some(prior.clone())).await,
@@ -101,7 +109,7 @@ pub async fn update(b: &dyn Backend, cx: &OpCtx, kind: Kind, prior: &Attrs, plan
 /// Deletes the object `prior` describes, when it is this stack's. One whose
 /// owner mark names another stack is left alone and forgotten, with a warning.
 pub async fn delete(b: &dyn Backend, cx: &OpCtx, kind: Kind, prior: &Attrs) -> StepOutcome {
-    match b.delete(cx, kind, prior).await {
+    match b.delete(&timed(cx, prior, Step::Delete), kind, prior).await {
         Ok(()) => StepOutcome::ok(None),
         Err(BackendError::NotOwned { owner, id, .. }) => StepOutcome {
             state: None,

@@ -56,19 +56,19 @@ fn index() -> String {
 fn example(kind: Kind, data: bool) -> &'static str {
     match (kind, data) {
         (Kind::Onprem, _) => "data \"hybridk8s_onprem_network\" \"corp\" {\n  name          = \"corp\"\n  address_space = [\"10.0.0.0/12\", \"192.168.0.0/16\"]\n  dns_servers   = [\"10.1.0.4\", \"10.1.0.5\"]\n  domains       = [\"my-company.local\"]\n}",
-        (Kind::Hub, true) => "data \"hybridk8s_hub_network\" \"hub\" {\n  name           = \"hub\"\n  resource_group = \"net-rg\"\n}",
-        (Kind::Hub, false) => "resource \"hybridk8s_hub_network\" \"hub\" {\n  name           = \"hub\"\n  resource_group = \"net-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.20.0.0/22\"]\n  gateway        = \"expressroute\"\n}",
-        (Kind::ClusterNetwork, _) => "resource \"hybridk8s_cluster_network\" \"aks\" {\n  name           = \"k8s-dev-vnet\"\n  resource_group = \"k8s-dev-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.40.0.0/16\"]\n  plugin         = \"azure_cni\"\n  max_nodes      = 50\n  max_pods       = 30\n  service_cidr   = \"172.16.0.0/16\"\n  dns_service_ip = \"172.16.0.10\"\n  avoid          = data.hybridk8s_onprem_network.corp.address_space\n}",
-        (Kind::Peering, _) => "resource \"hybridk8s_peering\" \"aks_hub\" {\n  cluster_id          = hybridk8s_cluster_network.aks.id\n  hub_id              = hybridk8s_hub_network.hub.id\n  use_remote_gateways = true\n}",
-        (Kind::DnsUpstream, _) => "resource \"hybridk8s_dns_upstream\" \"aks\" {\n  cluster_id = hybridk8s_cluster_network.aks.id\n  flavor     = \"coredns_aks\"\n  stub_domains = {\n    \"my-company.local\" = data.hybridk8s_onprem_network.corp.dns_servers\n  }\n}",
-        (Kind::ExternalService, _) => "resource \"hybridk8s_external_service\" \"random_api\" {\n  cluster_id = hybridk8s_cluster_network.aks.id\n  name       = \"external-random-api\"\n  endpoints  = [\"10.1.8.4\"]\n\n  ports {\n    port        = 80\n    target_port = 8080\n  }\n}",
-        (Kind::LbService, _) => "resource \"hybridk8s_lb_service\" \"nginx\" {\n  cluster_id = hybridk8s_cluster_network.aks.id\n  name       = \"nginx-internal\"\n  selector   = { app = \"nginx\" }\n  internal   = true\n\n  ports {\n    port = 80\n  }\n}",
+        (Kind::Hub, true) => "data \"hybridk8s_hub_network\" \"hub\" {\n  name           = \"hub\"\n  resource_group_name = \"net-rg\"\n}",
+        (Kind::Hub, false) => "resource \"hybridk8s_hub_network\" \"hub\" {\n  name           = \"hub\"\n  resource_group_name = \"net-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.20.0.0/22\"]\n  gateway        = \"expressroute\"\n}",
+        (Kind::ClusterNetwork, _) => "resource \"hybridk8s_cluster_network\" \"aks\" {\n  name           = \"k8s-dev-vnet\"\n  resource_group_name = \"k8s-dev-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.40.0.0/16\"]\n  plugin         = \"azure_cni\"\n  max_nodes      = 50\n  max_pods       = 30\n  service_cidr   = \"172.16.0.0/16\"\n  dns_service_ip = \"172.16.0.10\"\n  avoid          = data.hybridk8s_onprem_network.corp.address_space\n}",
+        (Kind::Peering, _) => "resource \"hybridk8s_peering\" \"aks_hub\" {\n  cluster_network_id          = hybridk8s_cluster_network.aks.id\n  hub_id              = hybridk8s_hub_network.hub.id\n  use_remote_gateways = true\n}",
+        (Kind::DnsUpstream, _) => "resource \"hybridk8s_dns_upstream\" \"aks\" {\n  cluster_network_id = hybridk8s_cluster_network.aks.id\n  flavor     = \"coredns_aks\"\n  stub_domains = {\n    \"my-company.local\" = data.hybridk8s_onprem_network.corp.dns_servers\n  }\n}",
+        (Kind::ExternalService, _) => "resource \"hybridk8s_external_service\" \"random_api\" {\n  cluster_network_id = hybridk8s_cluster_network.aks.id\n  name       = \"external-random-api\"\n  endpoints  = [\"10.1.8.4\"]\n\n  ports {\n    port        = 80\n    target_port = 8080\n  }\n}",
+        (Kind::LbService, _) => "resource \"hybridk8s_lb_service\" \"nginx\" {\n  cluster_network_id = hybridk8s_cluster_network.aks.id\n  name       = \"nginx-internal\"\n  selector   = { app = \"nginx\" }\n  internal   = true\n\n  ports {\n    port = 80\n  }\n}",
     }
 }
 
 fn flag(a: &Attribute, data_lookup: bool) -> &'static str {
     if data_lookup {
-        return if matches!(a.name, "name" | "resource_group") {
+        return if matches!(a.name, "name" | "resource_group_name") {
             "Required"
         } else {
             "Read-only"

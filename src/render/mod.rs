@@ -60,7 +60,7 @@ pub fn k8s_streams(graph: &Graph) -> Vec<(String, String)> {
             continue;
         }
         let cluster = r
-            .get("cluster_id")
+            .get("cluster_network_id")
             .as_str()
             .and_then(|id| names.iter().find(|(i, _)| *i == id.to_ascii_lowercase()))
             .map_or_else(|| "unknown-cluster".to_string(), |(_, n)| n.clone());

@@ -39,12 +39,12 @@ pub fn hub(gateway: &str) -> Resource {
     res(
         Kind::Hub,
         "hub",
-        json!({"resource_group": "net-rg", "location": "westeurope", "address_space": ["10.20.0.0/22"], "gateway": gateway}),
+        json!({"resource_group_name": "net-rg", "location": "westeurope", "address_space": ["10.20.0.0/22"], "gateway": gateway}),
     )
 }
 
 pub fn cluster(extra: serde_json::Value) -> Resource {
-    let mut cfg = json!({"resource_group": "k8s-rg", "location": "westeurope", "address_space": ["10.40.0.0/16"],
+    let mut cfg = json!({"resource_group_name": "k8s-rg", "location": "westeurope", "address_space": ["10.40.0.0/16"],
         "plugin": "azure_cni", "max_nodes": 50, "max_pods": 30, "service_cidr": "172.16.0.0/16", "avoid": ["10.0.0.0/12"]});
     for (k, v) in extra.as_object().expect("object") {
         cfg[k] = v.clone();
@@ -62,15 +62,15 @@ pub fn topology(cluster_extra: serde_json::Value, gateway: &str) -> Graph {
     g.add(res(
         Kind::Peering,
         "aks_hub",
-        json!({"cluster_id": c, "hub_id": h, "use_remote_gateways": true}),
+        json!({"cluster_network_id": c, "hub_id": h, "use_remote_gateways": true}),
     ))
     .unwrap();
     g
 }
 
 pub fn add(g: &mut Graph, kind: Kind, name: &str, mut cfg: serde_json::Value) {
-    if cfg.get("cluster_id").is_none() && !matches!(kind, Kind::Onprem | Kind::Hub | Kind::ClusterNetwork) {
-        cfg["cluster_id"] = json!(id_of(g, Kind::ClusterNetwork, "aks"));
+    if cfg.get("cluster_network_id").is_none() && !matches!(kind, Kind::Onprem | Kind::Hub | Kind::ClusterNetwork) {
+        cfg["cluster_network_id"] = json!(id_of(g, Kind::ClusterNetwork, "aks"));
     }
     g.add(res(kind, name, cfg)).unwrap();
 }

@@ -88,7 +88,7 @@ pub fn obj(pairs: &[(&str, Value)]) -> Value {
 pub fn cluster(space: &str, extra: &[(&str, Value)]) -> Value {
     let mut pairs = vec![
         ("name", Value::str("aks")),
-        ("resource_group", Value::str("k8s-rg")),
+        ("resource_group_name", Value::str("k8s-rg")),
         ("location", Value::str("westeurope")),
         ("address_space", Value::list_of_str([space])),
         ("max_nodes", Value::Number(50)),
@@ -188,7 +188,7 @@ pub async fn create(h: &mut Harness, kind: Kind, config: &Value) -> Value {
 pub fn hub(space: &str, gateway: &str) -> Value {
     obj(&[
         ("name", Value::str("hub")),
-        ("resource_group", Value::str("net-rg")),
+        ("resource_group_name", Value::str("net-rg")),
         ("location", Value::str("westeurope")),
         ("address_space", Value::list_of_str([space])),
         ("gateway", Value::str(gateway)),
@@ -213,7 +213,7 @@ pub async fn import(h: &mut Harness, kind: Kind, id: &str) -> pb::import_resourc
 /// A peering of a cluster network to a hub.
 pub fn peering(cluster_id: &str, hub_id: &str, use_remote_gateways: bool) -> Value {
     obj(&[
-        ("cluster_id", Value::str(cluster_id)),
+        ("cluster_network_id", Value::str(cluster_id)),
         ("hub_id", Value::str(hub_id)),
         ("use_remote_gateways", Value::Bool(use_remote_gateways)),
     ])
@@ -222,7 +222,7 @@ pub fn peering(cluster_id: &str, hub_id: &str, use_remote_gateways: bool) -> Val
 /// A selectorless Service `name` in front of one endpoint, port 80 → 8080.
 pub fn external_service(cluster_id: &str, name: &str, endpoint: &str) -> Value {
     obj(&[
-        ("cluster_id", Value::str(cluster_id)),
+        ("cluster_network_id", Value::str(cluster_id)),
         ("name", Value::str(name)),
         ("endpoints", Value::list_of_str([endpoint])),
         (

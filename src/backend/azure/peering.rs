@@ -76,7 +76,7 @@ fn need<'a>(op: Op, a: &'a Attrs, name: &str) -> Result<&'a str, BackendError> {
 
 /// The two sides a peering's attributes describe: (hub, cluster).
 fn sides(op: Op, a: &Attrs) -> Result<(Side, Side), BackendError> {
-    let cluster: VirtualNetworkId = need(op, a, "cluster_id")?.parse()?;
+    let cluster: VirtualNetworkId = need(op, a, "cluster_network_id")?.parse()?;
     let hub: VirtualNetworkId = need(op, a, "hub_id")?.parse()?;
     let forwarded = flag(a, "allow_forwarded_traffic", true);
     let use_gw = flag(a, "use_remote_gateways", false);
@@ -193,7 +193,7 @@ pub async fn read(
     let mut a = Attrs::new();
     a.insert("id".into(), Value::str(pid.to_string()));
     a.insert("name".into(), Value::str(&pid.name));
-    a.insert("cluster_id".into(), Value::str(pid.vnet.to_string()));
+    a.insert("cluster_network_id".into(), Value::str(pid.vnet.to_string()));
     a.insert("peering_state".into(), Value::str(state(primary)));
     a.insert("peering_sync_level".into(), Value::str(sync_level(primary)));
     if let Some(c) = &cluster_side {

@@ -43,7 +43,8 @@ async fn observe(
     let mut a = Attrs::new();
     a.insert("id".into(), Value::str(&id));
     a.insert("name".into(), Value::str(&vid.name));
-    a.insert("resource_group".into(), Value::str(&vid.resource_group));
+    a.insert("resource_group_name".into(), Value::str(&vid.resource_group));
+    a.insert("tags".into(), crate::backend::owner::user_tags(&view.tags, prior));
     if let Some(n) = prior
         .and_then(|p| p.get("node_subnet_name"))
         .filter(|v| v.as_str().is_some())
@@ -217,6 +218,7 @@ pub async fn create(b: &AzureBackend, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> 
         let mut tags = marked(&Default::default(), cx.stack());
         tags.insert(SUBNETS_TAG.into(), d.subnet_names());
         tags.insert(ROLE_TAG.into(), kind.keyword().into());
+        crate::backend::owner::put_user_tags(&mut tags, None, attrs);
         let body = vnet_body::to_json(&new_body(&d, &tags), &d.dns_servers);
         b.put_vnet(&fresh, &vid, &body).await.map_err(at)?;
         if d.gateway != "none" {
@@ -280,6 +282,7 @@ pub async fn update(
         let mut tags = marked(&view.tags, cx.stack());
         tags.insert(SUBNETS_TAG.into(), d.subnet_names());
         tags.insert(ROLE_TAG.into(), kind.keyword().into());
+        crate::backend::owner::put_user_tags(&mut tags, Some(prior), attrs);
         // A dns_upstream's DNS servers stay; the network's own list is
         // what it will put back.
         let mut dns = d.dns_servers.clone();

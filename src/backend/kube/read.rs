@@ -183,7 +183,7 @@ pub fn observed(
         None => lives.iter().map(as_found).collect(),
     };
     let mut a = Attrs::from([("id".to_string(), Value::str(id.to_string()))]);
-    a.insert("cluster_id".into(), Value::str(id.cluster.to_string()));
+    a.insert("cluster_network_id".into(), Value::str(id.cluster.to_string()));
     if kind != Kind::DnsUpstream {
         a.insert("namespace".into(), Value::str(&id.namespace));
         a.insert("name".into(), Value::str(&id.name));

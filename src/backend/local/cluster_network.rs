@@ -21,7 +21,7 @@ pub fn row(a: &Attrs) -> Result<VnetRow, Fail> {
     Ok(VnetRow {
         id: need(a, "id")?.to_string(),
         role: "cluster".into(),
-        resource_group: need(a, "resource_group")?.to_string(),
+        resource_group: need(a, "resource_group_name")?.to_string(),
         name: need(a, "name")?.to_string(),
         location: need(a, "location")?.to_string(),
         address_space: strings(a, "address_space"),

@@ -31,7 +31,7 @@ struct Spec {
 fn spec(kind: Kind, a: &Attrs) -> Result<Spec, Fail> {
     Ok(Spec {
         id: need(a, "id")?.to_string(),
-        cluster_id: need(a, "cluster_id")?.to_string(),
+        cluster_id: need(a, "cluster_network_id")?.to_string(),
         objects: objects_from(kind, a)?,
         dns: (kind == Kind::DnsUpstream).then(|| {
             let flavor = a
@@ -148,7 +148,7 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str) -> Result<Option<Observed
     objects.iter_mut().for_each(unmark);
     let mut a = Attrs::from([("id".into(), Value::str(id))]);
     if let Ok(k) = id.parse::<crate::backend::KubernetesObjectId>() {
-        a.insert("cluster_id".into(), Value::str(k.cluster.to_string()));
+        a.insert("cluster_network_id".into(), Value::str(k.cluster.to_string()));
         if kind != Kind::DnsUpstream {
             a.insert("namespace".into(), Value::str(&k.namespace));
             a.insert("name".into(), Value::str(&k.name));

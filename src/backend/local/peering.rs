@@ -15,7 +15,7 @@ use crate::graph::{Attrs, Kind, Value};
 use rusqlite::Transaction;
 /// The two sides a peering resource's attributes describe: (hub, cluster).
 fn sides(a: &Attrs) -> Result<(Side, Side), Fail> {
-    let (cluster, hub) = (need(a, "cluster_id")?, need(a, "hub_id")?);
+    let (cluster, hub) = (need(a, "cluster_network_id")?, need(a, "hub_id")?);
     let forwarded = flag(a, "allow_forwarded_traffic", true);
     let use_gw = flag(a, "use_remote_gateways", false);
     let side = |vnet: &str, name: &str, remote: &str| Side {
@@ -64,7 +64,7 @@ pub fn read_tx(tx: &Transaction, id: &str, prior: Option<&Attrs>) -> Result<Opti
     a.insert("id".into(), Value::str(id));
     if let Some(p) = &pid {
         a.insert("name".into(), Value::str(&p.name));
-        a.insert("cluster_id".into(), Value::str(p.vnet.to_string()));
+        a.insert("cluster_network_id".into(), Value::str(p.vnet.to_string()));
     }
     a.insert("peering_state".into(), Value::str(&primary.peering_state));
     a.insert("peering_sync_level".into(), Value::str(sync_level(tx, primary)?));

@@ -5,7 +5,7 @@
 use super::id_of;
 use super::tags;
 use super::{cluster_network, gateway, hub, Fail, LocalFabric};
-use crate::backend::owner::{Owner, SUBNETS_TAG};
+use crate::backend::owner::{self, Owner, SUBNETS_TAG};
 use crate::backend::{noun, BackendError, ErrorCode, Observed, Op, OpCtx};
 use crate::graph::{net, Attrs, Kind, Value};
 use rusqlite::Transaction;
@@ -43,7 +43,8 @@ pub fn read_tx(tx: &Transaction, kind: Kind, id: &str, prior: Option<&Attrs>) ->
     let mut attrs = Attrs::new();
     attrs.insert("id".into(), Value::str(&row.id));
     attrs.insert("name".into(), Value::str(&row.name));
-    attrs.insert("resource_group".into(), Value::str(&row.resource_group));
+    attrs.insert("resource_group_name".into(), Value::str(&row.resource_group));
+    attrs.insert("tags".into(), owner::user_tags(&row.tags, prior));
     if let Some(n) = prior
         .and_then(|p| p.get("node_subnet_name"))
         .filter(|v| v.as_str().is_some())
@@ -112,6 +113,7 @@ pub async fn create(f: &LocalFabric, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> R
         validate(&row)?;
         row.tags = tags::marked(&row.tags, &stack);
         row.tags.insert(SUBNETS_TAG.into(), subnet_names(&row));
+        owner::put_user_tags(&mut row.tags, None, &prior);
         write_row(tx, &row)?;
         gateway::reconcile(tx, &row)?;
         gateway::new_guid(tx, &row.id)?;
@@ -144,7 +146,7 @@ pub async fn update(
     let id = id_of(attrs);
     let mut row = row_of(kind, attrs).map_err(|e| e.at(Op::Updating, noun(kind), &id))?;
     let (id2, stack, known) = (id.clone(), cx.stack().to_string(), known_subnets(kind, prior));
-    let after = attrs.clone();
+    let (before, after) = (prior.clone(), attrs.clone());
     f.write(cx, Op::Updating, kind, &id, move |tx| {
         let Some(old) = get(tx, &row.id)? else {
             return Err(Fail::refused(
@@ -162,6 +164,7 @@ pub async fn update(
         row.subnets.extend(old.foreign_subnets(&known));
         row.tags = tags::marked(&old.tags, &stack);
         row.tags.insert(SUBNETS_TAG.into(), managed);
+        owner::put_user_tags(&mut row.tags, Some(&before), &after);
         row.keep_upstream_dns(&old);
         validate(&row)?;
         if old.address_space != row.address_space {

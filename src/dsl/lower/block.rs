@@ -11,11 +11,11 @@ use crate::graph::schema::Presence;
 use crate::graph::{kinds, AttrPath, Attrs, Kind, Resource, Type, Value};
 use std::collections::HashMap;
 
-/// `cluster = aks` → `cluster_id = aks.id`; `hub = hub` → `hub_id = hub.id`.
+/// `cluster = aks` → `cluster_network_id = aks.id`; `hub = hub` → `hub_id = hub.id`.
 fn sugar(kind: Kind, key: &str) -> Option<(&'static str, Kind)> {
     match (kind, key) {
         (Kind::Peering | Kind::DnsUpstream | Kind::ExternalService | Kind::LbService, "cluster") => {
-            Some(("cluster_id", Kind::ClusterNetwork))
+            Some(("cluster_network_id", Kind::ClusterNetwork))
         }
         (Kind::Peering, "hub") => Some(("hub_id", Kind::Hub)),
         _ => None,
@@ -43,7 +43,7 @@ impl Loader<'_> {
                         .at(a.key.span, "set again here")
                         .related(prev, "first set here")
                         .help(if prev_key != key {
-                            "`cluster = NAME` sets `cluster_id`, `hub = NAME` sets `hub_id`: write only one"
+                            "`cluster = NAME` sets `cluster_network_id`, `hub = NAME` sets `hub_id`: write only one"
                         } else {
                             "remove one of them"
                         }),
@@ -59,7 +59,7 @@ impl Loader<'_> {
                 config.insert(target.to_string(), v.map_or(Value::Unknown, |(v, _)| v));
                 continue;
             }
-            let ty = if let Some(at) = schema.attribute(key) {
+            let ty = if let Some(at) = schema.attribute(key).or_else(|| schema.alias(key)) {
                 at.ty.clone()
             } else if let Some(bl) = schema.block(key) {
                 Type::list(bl.item_type())

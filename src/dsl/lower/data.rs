@@ -1,6 +1,6 @@
-//! `data hub corp_hub { name = "hub"  resource_group = "net-rg" }`: a hub
+//! `data hub corp_hub { name = "hub"  resource_group_name = "net-rg" }`: a hub
 //! that exists already, looked up by name (`graph::lookup`). Only `name`
-//! (the label when absent) and `resource_group` are written; the rest is
+//! (the label when absent) and `resource_group_name` are written; the rest is
 //! read from the fabric when the program is planned.
 
 use super::eval::{unknown_name, Eval};
@@ -32,7 +32,7 @@ pub(super) fn data_kind(kind: &Ident) -> Result<Kind, Box<Problem>> {
             let msg = format!("unknown lookup `data {}`", kind.name);
             let p = unknown_name("dsl::unknown-lookup", msg, &kind.name, kind.span, &lookups);
             Err(Box::new(p.help_opt(Some(format!(
-                "`data` reads an existing object: `data hub NAME {{ name = \"…\"  resource_group = \"…\" }}`; lookups are {}",
+                "`data` reads an existing object: `data hub NAME {{ name = \"…\"  resource_group_name = \"…\" }}`; lookups are {}",
                 list(&lookups)
             )))))
         }
@@ -53,7 +53,15 @@ impl Loader<'_> {
         let mut config = Attrs::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for a in &b.attrs {
-            let key = a.key.name.as_str();
+            let mut key = a.key.name.as_str();
+            if let Some(now) = crate::graph::kinds::schema(addr.kind).alias(key) {
+                ev.problems.push(
+                    Problem::warning("dsl::deprecated-attribute", format!("`{key}` is deprecated: it is now `{}`", now.name))
+                        .at(a.key.span, "former name")
+                        .help(format!("rename it to `{}`; `{key}` will be removed in the next release", now.name)),
+                );
+                key = now.name;
+            }
             if !lookup::ATTRIBUTES.contains(&key) {
                 ev.problems
                     .push(not_settable(addr.kind, &b.label.name, key, a.key.span));
@@ -78,21 +86,21 @@ impl Loader<'_> {
             config.insert("name".into(), Value::str(&b.label.name));
             recorded.push((AttrPath::attr("name"), b.label.span));
         }
-        if !config.contains_key("resource_group") {
+        if !config.contains_key("resource_group_name") {
             self.problems.push(
                 Problem::error(
                     "dsl::missing-attribute",
-                    format!("data {} `{}` needs `resource_group`", addr.kind, b.label.name),
+                    format!("data {} `{}` needs `resource_group_name`", addr.kind, b.label.name),
                 )
-                .at(b.label.span, "no resource_group")
-                .help("write the resource group the existing hub is in, e.g. `resource_group = \"net-rg\"`"),
+                .at(b.label.span, "no resource_group_name")
+                .help("write the resource group the existing hub is in, e.g. `resource_group_name = \"net-rg\"`"),
             );
-            config.insert("resource_group".into(), Value::Unknown);
+            config.insert("resource_group_name".into(), Value::Unknown);
         }
         let spans = self.spans.insert_resource(addr.clone(), b.label.span, b.span);
         spans.paths.extend(recorded);
         let name = config.remove("name").unwrap_or(Value::Unknown);
-        let rg = config.remove("resource_group").unwrap_or(Value::Unknown);
+        let rg = config.remove("resource_group_name").unwrap_or(Value::Unknown);
         let unread = lookup::unread(addr.kind, name, rg, &self.opts.ctx);
         let (attrs, resolution) = match self.lookups.get(&addr) {
             Some(observed) => (lookup::resolved(addr.kind, &unread, observed), Resolution::Read),
@@ -109,7 +117,7 @@ impl Loader<'_> {
     }
 }
 
-/// An attribute other than `name` and `resource_group` in a lookup.
+/// An attribute other than `name` and `resource_group_name` in a lookup.
 fn not_settable(kind: Kind, label: &str, key: &str, span: Span) -> Problem {
     let known = crate::graph::kinds::schema(kind).attribute(key).is_some()
         || crate::graph::kinds::schema(kind).block(key).is_some();

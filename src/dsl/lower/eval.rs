@@ -254,7 +254,9 @@ impl<'a> Eval<'a> {
                 let r = self.graph.get(&addr)?;
                 let schema = kinds::schema(addr.kind);
                 let attr = &segs[1];
-                if schema.attribute(&attr.name).is_none() && schema.block(&attr.name).is_none() {
+                // A former name reads the attribute it became.
+                let attr_name = schema.alias(&attr.name).map_or(attr.name.as_str(), |a| a.name);
+                if schema.attribute(attr_name).is_none() && schema.block(attr_name).is_none() {
                     let names: Vec<&str> = schema
                         .attrs
                         .iter()
@@ -270,7 +272,7 @@ impl<'a> Eval<'a> {
                     );
                     return self.err(p);
                 }
-                let mut v = r.get(&attr.name).clone();
+                let mut v = r.get(attr_name).clone();
                 for s in &segs[2..] {
                     v = match v.as_map().and_then(|m| m.get(&s.name)) {
                         Some(x) => x.clone(),

@@ -59,6 +59,7 @@ pub fn load(path: &Path, opts: &Options, fs: &Files, lookups: &Lookups) -> Resul
         graph: l.graph,
         sources: l.sources,
         spans: l.spans,
+        warnings: l.problems,
     })
 }
 

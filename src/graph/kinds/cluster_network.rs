@@ -18,7 +18,7 @@ pub fn schema() -> Schema {
         description: "The cluster's own virtual network and node subnet, sized from its scaling plan, with the service, DNS-service, pod and bridge ranges checked against every declared network. Only a new name, resource group or location needs a new VNET; the node subnet is fixed once the cluster exists, and sizing changes that still fit it are made in place.",
         attrs: util::insert_settable(vec![
             Attribute::required("name", Type::String, "Name of the virtual network.").replace(),
-            Attribute::required("resource_group", Type::String, "Resource group of the virtual network.").replace(),
+            Attribute::required("resource_group_name", Type::String, "Resource group of the virtual network.").replace().was("resource_group"),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
             Attribute::required("address_space", Type::list(Type::Cidr), "Address ranges of the cluster VNET (CIDR). Ranges can be added in place (peerings are then synced); a range that holds a subnet cannot be removed."),
             Attribute::optional("plugin", Type::String, "Network plugin: `azure_cni` (pods take VNET addresses), `kubenet` or `calico` (only nodes do).").default(Value::str("azure_cni")),
@@ -33,6 +33,7 @@ pub fn schema() -> Schema {
             Attribute::optional_computed("dns_service_ip", Type::Ip, "Cluster DNS service IP inside `service_cidr` (not the first or broadcast address). Defaults to its .10. AKS fixes it at cluster creation."),
             Attribute::optional("docker_bridge_cidr", Type::String, "Docker bridge address and prefix on each node (interface form, e.g. `172.17.0.1/16`). AKS fixes it at cluster creation.").default(Value::str("172.17.0.1/16")),
             Attribute::optional("dns_servers", Type::list(Type::Ip), "Custom DNS servers of the VNET (DHCP options), in order. Nodes see a change only after a DHCP renew or reboot.").default(Value::List(vec![])),
+            Attribute::optional("tags", Type::map(Type::String), "Azure tags of the virtual network, merged with the tags hybridk8s keeps on it (owner, role, subnets: names starting `hybridk8s-`, which are reserved). Changed in place; tags another tool sets are kept, and a tag removed here is removed from the network.").default(Value::Map(Default::default())).max_items(crate::graph::kinds::util::MAX_USER_TAGS),
             Attribute::optional("avoid", Type::list(Type::Cidr), "Further ranges this cluster must not overlap (on-premises, other environments).").default(Value::List(vec![])),
             Attribute::computed("id", Type::String, "Azure resource ID of the virtual network."),
             Attribute::computed("resource_guid", Type::String, "ARM's `resourceGuid` of the virtual network: new whenever the VNET is created again."),
@@ -40,7 +41,7 @@ pub fn schema() -> Schema {
             Attribute::computed("required_ip_count", Type::Number, "Addresses the node subnet must hold for the scaling plan, the 5 Azure reserves included."),
             Attribute::computed("max_nodes_supported", Type::Number, "Nodes (surge excluded) the chosen subnet, pod range and route table can carry."),
         ], util::kubeconfig_attrs(false)),
-        blocks: vec![super::hub::subnets_block()],
+        blocks: vec![super::hub::subnets_block(), super::timeouts::block()],
     }
 }
 
@@ -57,8 +58,8 @@ pub(super) fn plan_of(a: &Attrs) -> Option<Plan> {
 }
 
 pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
-    util::set_computed(attrs, "id", &["name", "resource_group"], |a| {
-        match (util::s(a, "name"), util::s(a, "resource_group")) {
+    util::set_computed(attrs, "id", &["name", "resource_group_name"], |a| {
+        match (util::s(a, "name"), util::s(a, "resource_group_name")) {
             (Some(n), Some(rg)) => Value::str(super::vnet_id(ctx, rg, n)),
             _ => Value::Null,
         }
@@ -171,6 +172,7 @@ pub fn address_space_rules(r: &Resource, d: &mut Diagnostics) -> Vec<(usize, Ipv
 }
 
 pub fn rules(r: &Resource, d: &mut Diagnostics) {
+    util::tag_rules(r, d);
     let space = address_space_rules(r, d);
     let plugin = util::one_of(r, "plugin", &Plugin::NAMES, d).and_then(|p| Plugin::parse(&p));
     util::bounded(r, "max_nodes", 1, 5000, d);

@@ -20,7 +20,7 @@ pub fn schema() -> Schema {
         version: 0,
         description: "Upstream nameservers and stub domains of the cluster DNS. `kube_dns` writes the `kube-dns` ConfigMap (`stubDomains`, `upstreamNameservers`). `corefile` writes a whole `Corefile` (`kube-system/coredns`): the main `.:53` block forwards to `nameservers` (or `/etc/resolv.conf` without them), and each stub domain gets its own server block. `coredns_aks` writes the AKS `coredns-custom` ConfigMap: one `<domain>.server` key per stub domain, a server block whose `forward` names `policy` explicitly (`sequential` by default, so the on-premises servers are tried in order, not at random), and a `hybridk8s.override` key holding only a comment that records the upstream nameservers (AKS keeps its default `forward . /etc/resolv.conf`, which an `.override` cannot replace). The upstream `nameservers` instead become the cluster VNET's DNS servers, in order; CoreDNS reaches them through the nodes' resolver once the nodes renewed their DHCP lease or rebooted. Deleting the dns_upstream (or emptying `nameservers`) puts back the DNS servers the VNET had before; the cluster network never reads the dns_upstream's servers as its own `dns_servers`. With backend `azure` only these keys and the owner marks are applied to the cluster's ConfigMap (server-side apply; the `coredns` Corefile belongs to AKS's addon manager, so `corefile` needs `force_conflicts = true`, and the Corefile it replaced comes back on delete); deleting takes them off again, and after a CoreDNS change the `coredns` deployment is restarted as `kubectl rollout restart` does.",
         attrs: util::insert_settable(vec![
-            Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network` whose DNS this configures.").replace(),
+            Attribute::required("cluster_network_id", Type::String, "ID of the `hybridk8s_cluster_network` whose DNS this configures.").replace().was("cluster_id"),
             Attribute::optional("flavor", Type::String, "`kube_dns`, `coredns_aks` or `corefile`.").default(Value::str("coredns_aks")).replace(),
             Attribute::optional("nameservers", Type::list(Type::String), "Upstream nameservers for names outside the cluster, as `ip` or `ip:port`, in order (at most 3 for kube-dns, 15 for CoreDNS).").default(Value::List(vec![])),
             Attribute::optional("stub_domains", Type::map(Type::list(Type::String)), "Domain → nameservers (`ip` or `ip:port`) for private zones such as the on-premises domain.").default(Value::Map(Default::default())),
@@ -32,7 +32,7 @@ pub fn schema() -> Schema {
             Attribute::computed("vnet_dns_servers", Type::list(Type::Ip), "DNS servers this dns_upstream sets on the cluster VNET (`coredns_aks`: the nameservers, as the VNET holds them; otherwise empty)."),
             Attribute::computed("manifest", Type::String, "The ConfigMap as YAML."),
         ], util::kubeconfig_attrs(true)),
-        blocks: vec![],
+        blocks: vec![super::timeouts::block()],
     }
 }
 
@@ -43,8 +43,8 @@ pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     util::set_computed(attrs, "configmap_name", &["flavor"], |a| {
         Value::str(manifests::dns_configmap(util::s(a, "flavor").unwrap_or("coredns_aks")).1)
     });
-    util::set_computed(attrs, "id", &["cluster_id", "configmap_name"], |a| {
-        match (util::s(a, "cluster_id"), util::s(a, "configmap_name")) {
+    util::set_computed(attrs, "id", &["cluster_network_id", "configmap_name"], |a| {
+        match (util::s(a, "cluster_network_id"), util::s(a, "configmap_name")) {
             (Some(c), Some(n)) => Value::str(super::k8s_id(c, "kube-system", "configmaps", n)),
             _ => Value::Null,
         }

@@ -20,7 +20,7 @@ pub fn schema() -> Schema {
         version: 0,
         description: "A backend outside the cluster (usually on premises) published as a Service: selectorless Service + an EndpointSlice of the same name (`kubernetes.io/service-name`; v1 Endpoints with `endpoints_api = \"v1\"`) for IP endpoints, or an ExternalName Service for a DNS name. Endpoints are checked for reachability; they are not health-checked. With backend `azure` the objects are applied to the cluster the kubeconfig names: created without adopting an existing one, changed with server-side apply (field manager `hybridk8s`), the EndpointSlice owned by the Service.",
         attrs: util::insert_settable(vec![
-            Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace(),
+            Attribute::required("cluster_network_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace().was("cluster_id"),
             Attribute::required("name", Type::String, "Service (and Endpoints) name, a DNS-1035 label.").replace(),
             Attribute::optional("namespace", Type::String, "Namespace of the Service.").default(Value::str("default")).replace(),
             Attribute::optional("endpoints", Type::list(Type::Ip), "Backend IPs, at most 1,000 (what one EndpointSlice holds). Each must be reachable: on premises (through the hub gateway), in a peered hub, or in the cluster VNET.").default(Value::List(vec![])).max_items(1000),
@@ -28,7 +28,7 @@ pub fn schema() -> Schema {
             Attribute::computed("id", Type::String, "ID: the cluster ID, then `/namespaces/<namespace>/services/<name>`."),
             Attribute::computed("manifest", Type::String, "The Service (and Endpoints) as YAML."),
         ], { let mut v = util::kubeconfig_attrs(true); v.push(Attribute::optional("endpoints_api", Type::String, "Which API holds the endpoints of a selectorless Service: `discovery` (an EndpointSlice `discovery.k8s.io/v1` named like the Service, labelled `kubernetes.io/service-name`) or `v1` (the v1 `Endpoints` object, deprecated since Kubernetes 1.33). Changed in place: the Service stays.").default(Value::str("discovery"))); v }),
-        blocks: vec![ports_block(0)],
+        blocks: vec![ports_block(0), super::timeouts::block()],
     }
 }
 
@@ -70,8 +70,8 @@ pub fn complete_ports(attrs: &mut Attrs) {
 
 pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     complete_ports(attrs);
-    util::set_computed(attrs, "id", &["cluster_id", "namespace", "name"], |a| {
-        match (util::s(a, "cluster_id"), util::s(a, "namespace"), util::s(a, "name")) {
+    util::set_computed(attrs, "id", &["cluster_network_id", "namespace", "name"], |a| {
+        match (util::s(a, "cluster_network_id"), util::s(a, "namespace"), util::s(a, "name")) {
             (Some(c), Some(ns), Some(n)) => Value::str(super::k8s_id(c, ns, "services", n)),
             _ => Value::Null,
         }

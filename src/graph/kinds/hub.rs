@@ -19,18 +19,19 @@ pub fn schema() -> Schema {
         description: "The hub virtual network that holds the VPN or ExpressRoute gateway to on-premises. Cluster networks peer to it and use its gateway (gateway transit).",
         attrs: vec![
             Attribute::required("name", Type::String, "Name of the virtual network.").replace(),
-            Attribute::required("resource_group", Type::String, "Resource group of the virtual network.").replace(),
+            Attribute::required("resource_group_name", Type::String, "Resource group of the virtual network.").replace().was("resource_group"),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
             Attribute::required("address_space", Type::list(Type::Cidr), "Address ranges of the hub VNET (CIDR). Ranges can be added in place (peerings are then synced)."),
             Attribute::optional("gateway", Type::String, "Gateway to on-premises: `none`, `vpn` or `expressroute`. The gateway is its own object: adding, switching or removing it changes the hub in place.").default(Value::str("none")),
             Attribute::optional_computed("gateway_subnet_cidr", Type::Cidr, "Prefix of the `GatewaySubnet` (/27 or larger). Defaults to the last /27 of the first address range when a gateway is set; kept while the hub has a gateway."),
             Attribute::optional("dns_servers", Type::list(Type::Ip), "Custom DNS servers of the hub VNET, in order. Empty means Azure's resolver.").default(Value::List(vec![])),
+            Attribute::optional("tags", Type::map(Type::String), "Azure tags of the virtual network, merged with the tags hybridk8s keeps on it (owner, role, subnets: names starting `hybridk8s-`, which are reserved). Changed in place; tags another tool sets are kept, and a tag removed here is removed from the network.").default(Value::Map(Default::default())).max_items(crate::graph::kinds::util::MAX_USER_TAGS),
             Attribute::computed("id", Type::String, "Azure resource ID of the virtual network."),
             Attribute::computed("resource_guid", Type::String, "ARM's `resourceGuid` of the virtual network: new whenever the VNET is created again."),
             Attribute::computed("gateway_id", Type::String, "Azure resource ID of the virtual network gateway, when there is one (a new gateway when its kind changes)."),
             Attribute::computed("gateway_subnet_id", Type::String, "Azure resource ID of the `GatewaySubnet`, when there is a gateway."),
         ],
-        blocks: vec![subnets_block()],
+        blocks: vec![subnets_block(), super::timeouts::block()],
     }
 }
 
@@ -60,16 +61,16 @@ pub fn gateway_id(ctx: &Ctx, resource_group: &str, hub: &str, gateway: &str) -> 
 
 pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
     util::reported(attrs, "resource_guid");
-    util::set_computed(attrs, "gateway_id", &["name", "resource_group", "gateway"], |a| match (
+    util::set_computed(attrs, "gateway_id", &["name", "resource_group_name", "gateway"], |a| match (
         util::s(a, "name"),
-        util::s(a, "resource_group"),
+        util::s(a, "resource_group_name"),
         util::s(a, "gateway"),
     ) {
         (Some(n), Some(rg), Some(g)) if g != "none" => Value::str(gateway_id(ctx, rg, n, g)),
         _ => Value::Null,
     });
-    util::set_computed(attrs, "id", &["name", "resource_group"], |a| {
-        match (util::s(a, "name"), util::s(a, "resource_group")) {
+    util::set_computed(attrs, "id", &["name", "resource_group_name"], |a| {
+        match (util::s(a, "name"), util::s(a, "resource_group_name")) {
             (Some(n), Some(rg)) => Value::str(super::vnet_id(ctx, rg, n)),
             _ => Value::Null,
         }
@@ -104,6 +105,7 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
 }
 
 pub fn rules(r: &Resource, d: &mut Diagnostics) {
+    util::tag_rules(r, d);
     let gateway = util::one_of(r, "gateway", &GATEWAYS, d);
     let space = super::cluster_network::address_space_rules(r, d);
     let mut subnets: Vec<(Ipv4Net, (AttrPath, String))> = Vec::new();

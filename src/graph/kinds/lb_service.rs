@@ -13,7 +13,7 @@ pub fn schema() -> Schema {
         version: 0,
         description: "A Service of type LoadBalancer: public, or internal (private Azure load balancer, frontend taken from a cluster subnet and counted in sizing). With backend `azure` it is applied to the cluster the kubeconfig names, as an `external_service` is.",
         attrs: util::insert_settable(vec![
-            Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace(),
+            Attribute::required("cluster_network_id", Type::String, "ID of the `hybridk8s_cluster_network`.").replace().was("cluster_id"),
             Attribute::required("name", Type::String, "Service name, a DNS-1035 label.").replace(),
             Attribute::optional("namespace", Type::String, "Namespace of the Service.").default(Value::str("default")).replace(),
             Attribute::required("selector", Type::map(Type::String), "Pod labels the Service selects."),
@@ -23,14 +23,14 @@ pub fn schema() -> Schema {
             Attribute::computed("id", Type::String, "ID: the cluster ID, then `/namespaces/<namespace>/services/<name>`."),
             Attribute::computed("manifest", Type::String, "The Service as YAML."),
         ], util::kubeconfig_attrs(true)),
-        blocks: vec![super::external_service::ports_block(1)],
+        blocks: vec![super::external_service::ports_block(1), super::timeouts::block()],
     }
 }
 
 pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     super::external_service::complete_ports(attrs);
-    util::set_computed(attrs, "id", &["cluster_id", "namespace", "name"], |a| {
-        match (util::s(a, "cluster_id"), util::s(a, "namespace"), util::s(a, "name")) {
+    util::set_computed(attrs, "id", &["cluster_network_id", "namespace", "name"], |a| {
+        match (util::s(a, "cluster_network_id"), util::s(a, "namespace"), util::s(a, "name")) {
             (Some(c), Some(ns), Some(n)) => Value::str(super::k8s_id(c, ns, "services", n)),
             _ => Value::Null,
         }

@@ -10,6 +10,7 @@ pub mod lb_service;
 pub mod onprem;
 pub mod peering;
 mod settle;
+pub mod timeouts;
 pub(crate) mod util;
 
 use super::address::{Address, Kind};
@@ -47,6 +48,7 @@ impl KindDef {
     pub fn validate(&self, r: &Resource) -> Diagnostics {
         let mut d = Diagnostics::default();
         (self.rules)(r, &mut d);
+        timeouts::rules(r, &mut d);
         d
     }
 }
@@ -122,8 +124,9 @@ pub fn schema(kind: Kind) -> &'static Schema {
 pub fn complete(address: &Address, config: Attrs, ctx: &Ctx) -> (Attrs, Diagnostics) {
     let d = def(address.kind);
     let schema = d.schema();
-    let diags = schema.validate_config(address, &config);
     let mut attrs = config;
+    let mut diags = schema.fold_aliases(address, &mut attrs);
+    diags.extend(schema.validate_config(address, &attrs));
     schema.apply_defaults(&mut attrs);
     (d.compute)(&mut attrs, ctx);
     (attrs, diags)

@@ -21,7 +21,7 @@ pub fn schema() -> Schema {
         version: 0,
         description: "Both sides of the peering between a cluster network and the hub. With `use_remote_gateways` the cluster reaches on-premises through the hub's gateway; the hub side, with `allow_gateway_transit`, is created first.",
         attrs: vec![
-            Attribute::required("cluster_id", Type::String, "ID of the `hybridk8s_cluster_network` (the spoke).").replace(),
+            Attribute::required("cluster_network_id", Type::String, "ID of the `hybridk8s_cluster_network` (the spoke).").replace().was("cluster_id"),
             Attribute::required("hub_id", Type::String, "ID of the `hybridk8s_hub_network`.").replace(),
             Attribute::optional_computed("name", Type::String, "Name of the cluster-side peering. Defaults to `<cluster>-to-<hub>`.").replace(),
             Attribute::optional_computed("hub_peering_name", Type::String, "Name of the hub-side peering. Defaults to `<hub>-to-<cluster>`.").replace(),
@@ -33,19 +33,19 @@ pub fn schema() -> Schema {
             Attribute::computed("peering_state", Type::String, "State of the cluster side: `Initiated`, `Connected` or `Disconnected`."),
             Attribute::computed("peering_sync_level", Type::String, "Address-space sync: `FullyInSync`, `LocalNotInSync`, `RemoteNotInSync` or `LocalAndRemoteNotInSync`."),
         ],
-        blocks: vec![],
+        blocks: vec![super::timeouts::block()],
     }
 }
 
 pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
-    util::derive(attrs, "name", &["cluster_id", "hub_id"], |a| {
-        match (util::s(a, "cluster_id"), util::s(a, "hub_id")) {
+    util::derive(attrs, "name", &["cluster_network_id", "hub_id"], |a| {
+        match (util::s(a, "cluster_network_id"), util::s(a, "hub_id")) {
             (Some(c), Some(h)) => Value::str(format!("{}-to-{}", util::id_name(c), util::id_name(h))),
             _ => Value::Null,
         }
     });
-    util::derive(attrs, "hub_peering_name", &["cluster_id", "hub_id"], |a| {
-        match (util::s(a, "cluster_id"), util::s(a, "hub_id")) {
+    util::derive(attrs, "hub_peering_name", &["cluster_network_id", "hub_id"], |a| {
+        match (util::s(a, "cluster_network_id"), util::s(a, "hub_id")) {
             (Some(c), Some(h)) => Value::str(format!("{}-to-{}", util::id_name(h), util::id_name(c))),
             _ => Value::Null,
         }
@@ -53,8 +53,8 @@ pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     util::derive(attrs, "allow_gateway_transit", &["use_remote_gateways"], |a| {
         a.get("use_remote_gateways").cloned().unwrap_or(Value::Bool(false))
     });
-    util::set_computed(attrs, "id", &["cluster_id", "name"], |a| {
-        match (util::s(a, "cluster_id"), util::s(a, "name")) {
+    util::set_computed(attrs, "id", &["cluster_network_id", "name"], |a| {
+        match (util::s(a, "cluster_network_id"), util::s(a, "name")) {
             (Some(c), Some(n)) => Value::str(format!("{c}/virtualNetworkPeerings/{n}")),
             _ => Value::Null,
         }

@@ -239,3 +239,53 @@ mod tests {
         assert!(!is_dns1035_label("api.v1"));
     }
 }
+
+/// Tags a VNET may carry besides the ones hybridk8s keeps (Azure allows 50
+/// per resource; hybridk8s uses up to 6).
+pub const MAX_USER_TAGS: usize = 44;
+
+/// The prefix of every tag hybridk8s writes for itself; a user's `tags`
+/// may not use it.
+pub const OWN_TAG_PREFIX: &str = "hybridk8s-";
+
+/// True for a tag hybridk8s writes for itself (Azure compares tag names
+/// without case).
+pub fn is_own_tag(name: &str) -> bool {
+    name.get(..OWN_TAG_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(OWN_TAG_PREFIX))
+}
+
+/// Azure's limits on the user's `tags`, and hybridk8s's reserved prefix.
+pub fn tag_rules(r: &Resource, d: &mut Diagnostics) {
+    for (name, value) in r.get("tags").as_map().into_iter().flatten() {
+        let path = AttrPath::attr("tags").key(name);
+        let bad = name.chars().find(|c| "<>%&\\?/".contains(*c));
+        let problem = if is_own_tag(name) {
+            Some(format!("tag `{name}` uses the `{}` prefix hybridk8s keeps for its own tags (owner, role, subnets)", OWN_TAG_PREFIX))
+        } else if name.is_empty() || name.chars().count() > 512 {
+            Some(format!("tag name `{}` must be 1 to 512 characters", cut(name)))
+        } else if let Some(c) = bad {
+            Some(format!("tag name `{}` contains `{c}`, which Azure refuses in tag names", cut(name)))
+        } else if value.as_str().is_some_and(|v| v.chars().count() > 256) {
+            Some(format!("the value of tag `{}` is longer than Azure's 256 characters", cut(name)))
+        } else {
+            None
+        };
+        if let Some(msg) = problem {
+            d.push(
+                Diagnostic::error("invalid-tag", msg)
+                    .at(&r.address, path)
+                    .hint("Azure tag names are 1-512 characters without < > % & \\ ? /, values at most 256 characters"),
+            );
+        }
+    }
+}
+
+fn cut(s: &str) -> String {
+    let (kept, more) = crate::graph::diag::cut(s, 64);
+    if more > 0 {
+        format!("{kept}…")
+    } else {
+        kept.to_string()
+    }
+}

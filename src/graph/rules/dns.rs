@@ -28,7 +28,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                     "duplicate-dns-upstream",
                     format!("{} already configures the DNS of {}", first.address, c.address),
                 )
-                .at(&r.address, AttrPath::attr("cluster_id"))
+                .at(&r.address, AttrPath::attr("cluster_network_id"))
                 .related(&first.address, AttrPath::root(), "first DNS configuration"),
             );
             by_cluster.insert(cid, first);

@@ -40,7 +40,7 @@ impl<'g> Topology<'g> {
         };
         let mut peerings: HashMap<&str, Vec<&Resource>> = HashMap::new();
         for p in graph.of_kind(Kind::Peering) {
-            if let Some(c) = p.str("cluster_id") {
+            if let Some(c) = p.str("cluster_network_id") {
                 peerings.entry(c).or_default().push(p);
             }
         }
@@ -60,7 +60,7 @@ impl<'g> Topology<'g> {
 
     /// The cluster a Kubernetes-side resource belongs to.
     pub fn cluster_of(&self, r: &Resource) -> Option<&'g Resource> {
-        r.str("cluster_id").and_then(|id| self.clusters.get(id).copied())
+        r.str("cluster_network_id").and_then(|id| self.clusters.get(id).copied())
     }
 
     /// Hubs peered with a cluster.

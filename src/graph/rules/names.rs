@@ -136,14 +136,14 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
 }
 
 /// The names of a VNET looked up by name (the hub data source): errors at
-/// `name` and `resource_group`, so that no ID is built from them otherwise.
+/// `name` and `resource_group_name`, so that no ID is built from them otherwise.
 pub fn check_lookup(r: &Resource) -> Diagnostics {
     let mut d = Diagnostics::default();
     if let Some(n) = r.str("name") {
         name(r, NameRule::VirtualNetwork, n, AttrPath::attr("name"), &mut d);
     }
-    if let Some(n) = r.str("resource_group") {
-        name(r, NameRule::ResourceGroup, n, AttrPath::attr("resource_group"), &mut d);
+    if let Some(n) = r.str("resource_group_name") {
+        name(r, NameRule::ResourceGroup, n, AttrPath::attr("resource_group_name"), &mut d);
     }
     d
 }
@@ -153,8 +153,8 @@ fn network(r: &Resource, d: &mut Diagnostics) {
     if let Some(n) = r.str("name") {
         name(r, NameRule::VirtualNetwork, n, AttrPath::attr("name"), d);
     }
-    if let Some(n) = r.str("resource_group") {
-        name(r, NameRule::ResourceGroup, n, AttrPath::attr("resource_group"), d);
+    if let Some(n) = r.str("resource_group_name") {
+        name(r, NameRule::ResourceGroup, n, AttrPath::attr("resource_group_name"), d);
     }
     if let Some(l) = r.str("location") {
         location(r, l, d);
@@ -204,7 +204,7 @@ fn name(r: &Resource, rule: NameRule, n: &str, path: AttrPath, d: &mut Diagnosti
 /// `<hub>-to-<cluster>`.
 fn defaults_of(r: &Resource) -> Vec<String> {
     let last = |k: &str| r.str(k).and_then(|id| id.rsplit('/').next());
-    match (last("cluster_id"), last("hub_id")) {
+    match (last("cluster_network_id"), last("hub_id")) {
         (Some(c), Some(h)) => vec![format!("{c}-to-{h}"), format!("{h}-to-{c}")],
         _ => Vec::new(),
     }

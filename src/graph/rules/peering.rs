@@ -23,7 +23,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
     let mut pairs: HashMap<(&str, &str), &Resource> = HashMap::new();
     let mut spokes: HashMap<&str, Vec<(&Resource, &Resource)>> = HashMap::new();
     for p in t.graph.sorted().into_iter().filter(|r| r.kind() == Kind::Peering) {
-        let (Some(cid), Some(hid)) = (p.str("cluster_id"), p.str("hub_id")) else {
+        let (Some(cid), Some(hid)) = (p.str("cluster_network_id"), p.str("hub_id")) else {
             continue;
         };
         let (Some(&c), Some(&h)) = (t.clusters.get(cid), t.hubs.get(hid)) else {
@@ -124,7 +124,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                         cb.address, ca.address, t.hubs[*hid].address
                     ),
                 )
-                .at(&pb.address, AttrPath::attr("cluster_id"))
+                .at(&pb.address, AttrPath::attr("cluster_network_id"))
                 .related(&cb.address, AttrPath::attr("address_space").index(ib), format!("{b}"))
                 .related(&ca.address, AttrPath::attr("address_space").index(ia), format!("{a}"))
                 .hint("give the next (blue/green) cluster a fresh, non-overlapping range"),

@@ -21,7 +21,7 @@ fn cluster(space: &str) -> Value {
         Kind::ClusterNetwork,
         &[
             ("name", Value::str("aks")),
-            ("resource_group", Value::str("rg")),
+            ("resource_group_name", Value::str("rg")),
             ("location", Value::str("westeurope")),
             ("address_space", Value::list_of_str([space])),
             ("max_nodes", Value::Number(50)),
@@ -177,7 +177,7 @@ fn a_hub_gateway_switch_is_in_place_and_keeps_its_subnet() {
             Kind::Hub,
             &[
                 ("name", Value::str("hub")),
-                ("resource_group", Value::str("net-rg")),
+                ("resource_group_name", Value::str("net-rg")),
                 ("location", Value::str("westeurope")),
                 ("address_space", Value::list_of_str(space.iter().copied())),
                 ("gateway", Value::str(gw)),
@@ -209,7 +209,7 @@ fn a_peering_out_of_sync_plans_the_sync() {
     let c = cfg(
         Kind::Peering,
         &[
-            ("cluster_id", Value::str("/x/vnets/aks")),
+            ("cluster_network_id", Value::str("/x/vnets/aks")),
             ("hub_id", Value::str("/x/vnets/hub")),
         ],
     );
@@ -232,7 +232,7 @@ fn fabric_values_keep_their_prior_value() {
     let c = cfg(
         Kind::Peering,
         &[
-            ("cluster_id", Value::str("/x/vnets/aks")),
+            ("cluster_network_id", Value::str("/x/vnets/aks")),
             ("hub_id", Value::str("/x/vnets/hub")),
         ],
     );
@@ -247,7 +247,7 @@ fn fabric_values_keep_their_prior_value() {
     // An unknown input makes derived values unknown again.
     let c2 = cfg(
         Kind::Peering,
-        &[("cluster_id", Value::Unknown), ("hub_id", Value::str("/x/vnets/hub"))],
+        &[("cluster_network_id", Value::Unknown), ("hub_id", Value::str("/x/vnets/hub"))],
     );
     let p = plan(Kind::Peering, &prior, &c2, &ctx);
     assert_eq!(get(&p.planned, "id"), &Value::Unknown);

@@ -20,8 +20,8 @@ pub struct Fallback {
 /// The references of a kind that name other objects, with their kind.
 pub fn references(kind: Kind) -> &'static [(&'static str, Kind)] {
     match kind {
-        Kind::Peering => &[("cluster_id", Kind::ClusterNetwork), ("hub_id", Kind::Hub)],
-        Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => &[("cluster_id", Kind::ClusterNetwork)],
+        Kind::Peering => &[("cluster_network_id", Kind::ClusterNetwork), ("hub_id", Kind::Hub)],
+        Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => &[("cluster_network_id", Kind::ClusterNetwork)],
         Kind::Onprem | Kind::Hub | Kind::ClusterNetwork => &[],
     }
 }

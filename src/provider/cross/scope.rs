@@ -19,10 +19,10 @@ pub fn around(snapshot: &Snapshot, kind: Kind, attrs: &Attrs) -> Option<HashSet<
         Kind::ClusterNetwork => clusters.extend(s(attrs, "id")),
         Kind::Hub => hubs.extend(s(attrs, "id")),
         Kind::Peering => {
-            clusters.extend(s(attrs, "cluster_id"));
+            clusters.extend(s(attrs, "cluster_network_id"));
             hubs.extend(s(attrs, "hub_id"));
         }
-        Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => clusters.extend(s(attrs, "cluster_id")),
+        Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => clusters.extend(s(attrs, "cluster_network_id")),
     }
     let live = || {
         snapshot
@@ -33,12 +33,12 @@ pub fn around(snapshot: &Snapshot, kind: Kind, attrs: &Attrs) -> Option<HashSet<
     if matches!(kind, Kind::Peering | Kind::Hub) {
         for (_, _, a) in live().filter(|(_, k, _)| *k == Kind::Peering) {
             if s(a, "hub_id").is_some_and(|h| hubs.contains(&h)) {
-                clusters.extend(s(a, "cluster_id"));
+                clusters.extend(s(a, "cluster_network_id"));
             }
         }
     }
     for (_, _, a) in live().filter(|(_, k, _)| *k == Kind::Peering) {
-        if s(a, "cluster_id").is_some_and(|c| clusters.contains(&c)) {
+        if s(a, "cluster_network_id").is_some_and(|c| clusters.contains(&c)) {
             hubs.extend(s(a, "hub_id"));
         }
     }
@@ -51,10 +51,10 @@ pub fn around(snapshot: &Snapshot, kind: Kind, attrs: &Attrs) -> Option<HashSet<
             Kind::Onprem => true,
             Kind::ClusterNetwork => clusters.contains(&lid),
             Kind::Hub => hubs.contains(&lid),
-            Kind::Peering => of("cluster_id", &clusters) || of("hub_id", &hubs),
+            Kind::Peering => of("cluster_network_id", &clusters) || of("hub_id", &hubs),
             // Services of a cluster meet each other only in counts and
             // names of their own kind (internal load balancers, DNS).
-            _ => of("cluster_id", &clusters) && (!k8s(kind) || (k == kind && k != Kind::ExternalService)),
+            _ => of("cluster_network_id", &clusters) && (!k8s(kind) || (k == kind && k != Kind::ExternalService)),
         };
         if keep {
             out.insert(lid);
