@@ -16,6 +16,7 @@ pub mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod graph;
+pub mod log;
 pub mod provider;
 pub mod realize;
 pub mod render;

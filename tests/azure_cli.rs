@@ -758,3 +758,33 @@ fn bad_kubeconfig_unreachable_api_and_expired_token_are_one_clear_error_each() {
     // credentials does the rest.
     assert!(recorded(&cli).iter().any(|a| a.starts_with("cluster_network.")));
 }
+
+#[test]
+fn trace_lines_of_an_azure_apply_hold_no_secret_and_no_token() {
+    let emu = emulator(arm::Options::default());
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli::new(&emu, dir.path());
+    cli.args = vec!["--log-level".into(), "trace".into()];
+    // `expect` fails on the secret or a bearer token anywhere in the output.
+    let out = cli.expect(&["apply", &example(), "--auto-approve"], 0);
+    for line in [
+        " TRACE hybridk8s.backend: create Virtual Network: ok ",
+        " TRACE hybridk8s.arm: PUT /subscriptions/",
+        " TRACE hybridk8s.kube: POST /api/v1/namespaces/default/services: 201 ",
+    ] {
+        assert!(out.contains(line), "no {line:?} in\n{out}");
+    }
+    let wrong = "wrong-secret-LOGTEST-never-logged";
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let mut refused = Cli::new(&emu, &other);
+    refused.args = cli.args.clone();
+    refused.extra = vec![("ARM_CLIENT_SECRET".into(), wrong.into())];
+    let out = refused.expect(&["apply", &example(), "--auto-approve"], 1);
+    assert!(!out.contains(wrong), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains(" TRACE hybridk8s.backend: create Virtual Network: error ") && l.contains(" error=")),
+        "{out}"
+    );
+}

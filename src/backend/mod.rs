@@ -32,6 +32,7 @@ pub mod context;
 pub mod id;
 pub mod kube;
 pub mod local;
+pub mod logged;
 pub mod objects;
 pub mod owner;
 pub mod vnet_dns;

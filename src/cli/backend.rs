@@ -59,11 +59,17 @@ impl Target {
 
     /// The backend over `fabric` (the local file: the whole fabric, or
     /// the stack state and records next to Azure).
+    /// Its calls are logged at trace ([`crate::backend::logged`]).
     pub(super) fn backend(&self, fabric: LocalFabric) -> anyhow::Result<Arc<dyn Backend>> {
-        match self {
-            Target::Local => Ok(Arc::new(fabric)),
-            Target::Azure(cfg, kube) => crate::backend::azure::config::backend(cfg.clone(), fabric, kube.clone())
-                .map_err(|e| anyhow::anyhow!("opening the azure backend: {e}")),
-        }
+        let path = fabric.path().to_path_buf();
+        let (name, opened): (_, Arc<dyn Backend>) = match self {
+            Target::Local => ("local", Arc::new(fabric)),
+            Target::Azure(cfg, kube) => (
+                "azure",
+                crate::backend::azure::config::backend(cfg.clone(), fabric, kube.clone())
+                    .map_err(|e| anyhow::anyhow!("opening the azure backend: {e}"))?,
+            ),
+        };
+        Ok(crate::backend::logged::opened(name, &path, opened))
     }
 }

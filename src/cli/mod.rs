@@ -21,6 +21,10 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log lines on stderr from this level up: error, warn, info, debug,
+    /// trace (every backend call). Wins over RUST_LOG; default: warn.
+    #[arg(long = "log-level", global = true, value_enum, value_name = "LEVEL")]
+    pub log_level: Option<crate::log::Level>,
 }
 
 /// Inputs shared by every command that reads a program.
@@ -205,6 +209,7 @@ pub enum Format {
 
 /// Runs the command line; the exit code says valid (0) or not (1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    crate::log::init_cli(cli.log_level);
     match cli.command {
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -191,14 +191,18 @@ pub type BackendFactory = Arc<dyn Fn(&ProviderConfig) -> Result<Arc<dyn Backend>
 /// `local` opens (creating when missing) the SQLite fabric at `state_path`;
 /// `azure` realizes networks in ARM and Kubernetes objects in the clusters
 /// the kubeconfig names, and keeps its records in that file.
+/// Either is wrapped in [`Logged`](crate::backend::logged::Logged) (trace lines).
 pub fn default_factory() -> BackendFactory {
-    Arc::new(|c: &ProviderConfig| match (c.backend.as_str(), &c.azure) {
-        ("local", _) => LocalFabric::open(&c.state_path)
-            .map(|f| Arc::new(f) as Arc<dyn Backend>)
-            .map_err(|e| e.to_string()),
-        ("azure", Some(azure)) => open_azure(azure, c),
-        ("azure", None) => Err("the azure backend needs its settings resolved at Configure".into()),
-        (other, _) => Err(format!("backend `{other}` is not one of local, azure")),
+    Arc::new(|c: &ProviderConfig| {
+        let opened = match (c.backend.as_str(), &c.azure) {
+            ("local", _) => LocalFabric::open(&c.state_path)
+                .map(|f| Arc::new(f) as Arc<dyn Backend>)
+                .map_err(|e| e.to_string()),
+            ("azure", Some(azure)) => open_azure(azure, c),
+            ("azure", None) => Err("the azure backend needs its settings resolved at Configure".into()),
+            (other, _) => Err(format!("backend `{other}` is not one of local, azure")),
+        };
+        opened.map(|b| crate::backend::logged::opened(&c.backend, &c.state_path, b))
     })
 }
 

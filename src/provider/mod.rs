@@ -12,11 +12,11 @@ mod cross;
 pub(crate) mod lifecycle;
 mod plan_store;
 mod proto;
+mod rpc_log;
 mod server;
 
 pub mod config;
 pub mod cty;
-pub mod log;
 pub mod plugin;
 pub mod schema;
 pub mod tls;

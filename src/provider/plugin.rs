@@ -9,10 +9,10 @@
 //! on stderr.
 
 use super::config::BackendFactory;
-use super::log;
 use super::proto::{health, plugin as gp, tfplugin5 as pb};
 use super::server::ProviderService;
 use super::tls;
+use crate::log::{self, Module};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -35,6 +35,7 @@ pub fn run(args: &[String], factory: BackendFactory) -> i32 {
         println!("terraform-provider-hybridk8s {}", crate::VERSION);
         return 0;
     }
+    log::init_provider();
     let debug = args.iter().any(|a| a == "--debug" || a == "-debug");
     if !debug && std::env::var(MAGIC_COOKIE_KEY).as_deref() != Ok(MAGIC_COOKIE_VALUE) {
         eprintln!(
@@ -52,7 +53,7 @@ pub fn run(args: &[String], factory: BackendFactory) -> i32 {
     match start(debug, factory) {
         Ok(()) => 0,
         Err(e) => {
-            log::error(&format!("plugin failed: {e}"));
+            log::error(Module::Plugin, &format!("plugin failed: {e}"));
             1
         }
     }
@@ -61,9 +62,10 @@ pub fn run(args: &[String], factory: BackendFactory) -> i32 {
 fn start(debug: bool, factory: BackendFactory) -> Result<(), String> {
     let versions = std::env::var("PLUGIN_PROTOCOL_VERSIONS").unwrap_or_default();
     if !debug && !versions.is_empty() && !versions.split(',').any(|v| v.trim() == "5") {
-        log::warn(&format!(
-            "Terraform offers plugin protocols {versions}; this provider speaks 5"
-        ));
+        log::warn(
+            Module::Plugin,
+            &format!("Terraform offers plugin protocols {versions}; this provider speaks 5"),
+        );
     }
     // Before anything is made: a client certificate that cannot be pinned
     // stops the provider (never TLS without client authentication).
@@ -177,7 +179,7 @@ async fn serve(
 pub fn router(provider: ProviderService, stop: watch::Sender<bool>) -> tonic::transport::server::Router {
     tonic::transport::Server::builder()
         .add_service(
-            pb::provider_server::ProviderServer::new(provider)
+            pb::provider_server::ProviderServer::new(super::rpc_log::Logged(provider))
                 .max_decoding_message_size(MAX_REQUEST)
                 .max_encoding_message_size(MAX_ANSWER),
         )
@@ -201,7 +203,7 @@ fn tls_incoming(
             let stream = match listener.accept().await {
                 Ok((s, _)) => s,
                 Err(e) => {
-                    log::error(&format!("accept: {e}"));
+                    log::error(Module::Plugin, &format!("accept: {e}"));
                     continue;
                 }
             };
@@ -211,7 +213,7 @@ fn tls_incoming(
                     Ok(s) => {
                         let _ = tx.send(Ok(s)).await;
                     }
-                    Err(e) => log::debug(&format!("TLS handshake failed: {e}")),
+                    Err(e) => log::debug(Module::Plugin, &format!("TLS handshake failed: {e}")),
                 }
             });
         }

@@ -132,6 +132,47 @@ fn entra_answer(e: &azure_core::Error) -> Option<String> {
     }
 }
 
+/// An HTTP client whose requests are logged at trace: method, path (no
+/// query, no header, no body), status and time.
+#[derive(Debug)]
+struct LoggedHttp(Arc<dyn HttpClient>);
+
+#[async_trait]
+impl HttpClient for LoggedHttp {
+    async fn execute_request(&self, request: &Request) -> azure_core::Result<Response> {
+        use crate::log::{self, Field, Level, Module};
+        if !log::enabled(Level::Trace) {
+            return self.0.execute_request(request).await;
+        }
+        let started = std::time::Instant::now();
+        let answer = self.0.execute_request(request).await;
+        let took = started.elapsed();
+        let method = request.method().to_string();
+        let path = request.url().path();
+        let (status, outcome) = match &answer {
+            Ok(r) => (u16::from(r.status()), u16::from(r.status()).to_string()),
+            Err(e) => (0, format!("no answer: {}", e.kind())),
+        };
+        let mut fields = vec![
+            ("http_method", Field::Str(&method)),
+            ("http_path", Field::Str(path)),
+            ("http_status", Field::Num(u64::from(status))),
+            ("duration_ms", Field::Ms(took)),
+        ];
+        let rpc = log::request();
+        if let Some(r) = &rpc {
+            fields.push(("tf_req_id", Field::Num(r.id)));
+        }
+        log::emit(
+            Level::Trace,
+            Module::Arm,
+            &format!("{method} {path}: {outcome}"),
+            &fields,
+        );
+        answer
+    }
+}
+
 /// ARM for one subscription.
 pub struct Arm {
     pub network: NetworkClient,
@@ -152,6 +193,8 @@ impl Arm {
         })?;
         let http = azure_core::new_http_client();
         let credential = credential::build(&config.credential, http.clone(), &config.authority_host)?;
+        // ARM requests are logged; token requests (the credential's) are not.
+        let http: Arc<dyn HttpClient> = Arc::new(LoggedHttp(http));
         let scope = format!("{}/.default", endpoint.as_str().trim_end_matches('/'));
         let transport = TransportOptions::new_custom_policy(Arc::new(ArmTransport { http: http.clone() }));
         let network = NetworkClient::builder(credential.clone())

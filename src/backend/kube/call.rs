@@ -107,6 +107,7 @@ pub async fn send(
         let req = req
             .body(kube::client::Body::from(bytes.clone()))
             .map_err(|e| at.remote(format!("building the request {path}: {e}")))?;
+        let started = std::time::Instant::now();
         let sent = tokio::select! {
             r = conn.client.send(req) => r,
             _ = cx.cancel_token().cancelled() => {
@@ -114,6 +115,13 @@ pub async fn send(
                 continue;
             }
         };
+        trace(
+            method,
+            path,
+            sent.as_ref().map(|r| r.status().as_u16()).ok(),
+            attempt,
+            started.elapsed(),
+        );
         let wait = match sent {
             Ok(resp) => {
                 let status = resp.status().as_u16();
@@ -150,6 +158,35 @@ pub async fn send(
         };
         cx.wait(wait, at.op, at.noun, at.id).await?;
     }
+}
+
+/// One trace line per request: method, path (no query, no body), status
+/// (none: no answer), attempt and time.
+fn trace(method: Method, path: &str, status: Option<u16>, attempt: u32, took: Duration) {
+    use crate::log::{self, Field, Level, Module};
+    if !log::enabled(Level::Trace) {
+        return;
+    }
+    let path = path.split('?').next().unwrap_or_default();
+    let method = method.as_http();
+    let outcome = status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
+    let mut fields = vec![
+        ("http_method", Field::Str(method.as_str())),
+        ("http_path", Field::Str(path)),
+        ("http_status", Field::Num(u64::from(status.unwrap_or(0)))),
+        ("attempt", Field::Num(u64::from(attempt))),
+        ("duration_ms", Field::Ms(took)),
+    ];
+    let rpc = log::request();
+    if let Some(r) = &rpc {
+        fields.push(("tf_req_id", Field::Num(r.id)));
+    }
+    log::emit(
+        Level::Trace,
+        Module::Kube,
+        &format!("{method} {path}: {outcome}"),
+        &fields,
+    );
 }
 
 /// The managers a server-side-apply conflict names, and the fields.
