@@ -4,7 +4,11 @@
 mod backend;
 mod compile;
 mod fabric;
+mod findings;
 mod lookup;
+mod output;
+mod progress;
+mod saved;
 mod show;
 mod stacks;
 
@@ -47,6 +51,10 @@ pub enum Command {
     Check {
         #[command(flatten)]
         program: ProgramArgs,
+        /// The findings as one JSON document on stdout, for machines
+        /// (`valid`, `error_count`, `warning_count`, `diagnostics`).
+        #[arg(long)]
+        json: bool,
     },
     /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
     Compile {
@@ -82,6 +90,10 @@ pub enum Command {
         /// Exit 2 when changes are pending (0: none, 1: error).
         #[arg(long = "detailed-exitcode")]
         detailed_exitcode: bool,
+        /// Save the plan to this file (also `-out FILE`); `apply FILE`
+        /// applies exactly it, or refuses when the stack or fabric moved.
+        #[arg(long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Create, update and replace what the program declares; delete what it no longer does.
     Apply {
@@ -128,6 +140,22 @@ pub enum Command {
         stack: StackArgs,
         #[command(flatten)]
         backend: BackendArgs,
+    },
+    /// Print what the last apply recorded for the program's resources (IDs,
+    /// derived sizes and CIDRs): all of them, one resource, or one attribute.
+    Output {
+        /// The program whose stack to read (it is not parsed).
+        file: PathBuf,
+        /// `KIND.NAME` (one resource) or `KIND.NAME.ATTRIBUTE` (one value,
+        /// strings printed raw for scripts).
+        address: Option<String>,
+        /// JSON output, for machines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        fabric: FabricArgs,
+        #[command(flatten)]
+        stack: StackArgs,
     },
     /// Inspect the embedded fabric itself.
     Fabric {
@@ -203,6 +231,20 @@ pub enum Format {
     Dot,
 }
 
+/// The process arguments, Terraform's single-dash `-out FILE` / `-out=FILE`
+/// read as `--out`.
+pub fn args() -> impl Iterator<Item = std::ffi::OsString> {
+    let mut rest = false;
+    std::env::args_os().map(move |a| {
+        rest |= a == "--";
+        match a.to_str() {
+            Some("-out") if !rest => "--out".into(),
+            Some(s) if !rest && s.starts_with("-out=") => format!("-{s}").into(),
+            _ => a,
+        }
+    })
+}
+
 /// Runs the command line; the exit code says valid (0) or not (1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -211,7 +253,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "hybridk8s", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { program } => compile::check(&program),
+        Command::Check { program, json } => compile::check(&program, findings::Format::json(json)),
         Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
         Command::Plan {
@@ -221,7 +263,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             backend,
             json,
             detailed_exitcode,
-        } => fabric::plan(&program, &fabric, &stack, &backend, json, detailed_exitcode),
+            out,
+        } => fabric::plan(
+            &program,
+            &fabric,
+            &stack,
+            &backend,
+            findings::Format::json(json),
+            detailed_exitcode,
+            out.as_deref(),
+        ),
         Command::Apply {
             program,
             fabric,
@@ -264,6 +315,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stack,
             backend,
         } => fabric::import(&address, &id, &fabric, &stack, &backend),
+        Command::Output {
+            file,
+            address,
+            json,
+            fabric,
+            stack,
+        } => output::output(&file, address.as_deref(), json, &fabric, &stack),
         Command::Fabric {
             command:
                 FabricCommand::Dump {
