@@ -48,6 +48,9 @@ pub struct ProgramArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a program: exit 0 when valid, 1 when not (warnings do not fail).
+    #[command(
+        after_help = "Examples:\n  hybridk8s check examples/hybrid.hk --var env=prod\n  hybridk8s check examples/existing-hub.hk --json"
+    )]
     Check {
         #[command(flatten)]
         program: ProgramArgs,
@@ -57,6 +60,9 @@ pub enum Command {
         json: bool,
     },
     /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
+    #[command(
+        after_help = "Examples:\n  hybridk8s compile examples/hybrid.hk --to dot\n  hybridk8s compile examples/hybrid.hk --to k8s"
+    )]
     Compile {
         #[command(flatten)]
         program: ProgramArgs,
@@ -68,6 +74,7 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Format a program in place (or check that it is formatted).
+    #[command(after_help = "Example:\n  hybridk8s fmt --check examples/hybrid.hk")]
     Fmt {
         file: PathBuf,
         /// Exit 1 and print nothing to the file if it is not formatted.
@@ -75,6 +82,9 @@ pub enum Command {
         check: bool,
     },
     /// Show what an apply would change in the fabric.
+    #[command(
+        after_help = "Examples:\n  hybridk8s plan examples/hybrid.hk --detailed-exitcode\n  hybridk8s plan examples/hybrid.hk -out hybrid.hkplan   (then: hybridk8s apply hybrid.hkplan)"
+    )]
     Plan {
         #[command(flatten)]
         program: ProgramArgs,
@@ -96,6 +106,9 @@ pub enum Command {
         out: Option<PathBuf>,
     },
     /// Create, update and replace what the program declares; delete what it no longer does.
+    #[command(
+        after_help = "FILE is a program, or a plan saved by `plan --out`: that plan is applied as it is, without\nconfirmation, unless the stack or the fabric moved since it was made.\n\nExamples:\n  hybridk8s apply examples/hybrid.hk --auto-approve\n  hybridk8s apply hybrid.hkplan"
+    )]
     Apply {
         #[command(flatten)]
         program: ProgramArgs,
@@ -109,6 +122,7 @@ pub enum Command {
         how: ApplyArgs,
     },
     /// Delete everything the program's stack owns.
+    #[command(after_help = "Example:\n  hybridk8s destroy examples/hybrid.hk --auto-approve")]
     Destroy {
         /// The program whose stack to destroy (it is not parsed).
         file: PathBuf,
@@ -143,6 +157,9 @@ pub enum Command {
     },
     /// Print what the last apply recorded for the program's resources (IDs,
     /// derived sizes and CIDRs): all of them, one resource, or one attribute.
+    #[command(
+        after_help = "Examples:\n  hybridk8s output examples/hybrid.hk\n  hybridk8s output examples/hybrid.hk cluster_network.aks.id\n  hybridk8s output examples/hybrid.hk peering.aks_hub --json"
+    )]
     Output {
         /// The program whose stack to read (it is not parsed).
         file: PathBuf,
