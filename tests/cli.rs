@@ -386,3 +386,31 @@ fn help_names_files_that_exist() {
     assert!(seen >= 15, "{seen} help pages");
     assert!(examples >= 10, "{examples} example paths");
 }
+
+#[test]
+fn plan_json_of_a_failed_lookup_holds_its_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fabric.db");
+    let args = [
+        "plan",
+        "examples/existing-hub.hk",
+        "--state",
+        db.to_str().unwrap(),
+        "--stack",
+        "x",
+    ];
+    let out = hk(&[&args[..], &["--json"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["diagnostics"][0]["code"], "hub-not-found");
+    assert_eq!(v["diagnostics"][0]["address"], "hub.corp_hub");
+    assert_eq!(v["resources"], serde_json::json!([]));
+    let out = hk(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Error: 1 problem in 1 resource\nerror: looking up what the program reads failed"),
+        "{err}"
+    );
+}

@@ -7,6 +7,7 @@
 use super::backend::{BackendArgs, Target};
 use super::compile::{load, load_checked, load_options, print_human, Loaded};
 use super::findings::Format;
+use super::lookup::Resolved;
 use super::saved;
 use super::show::{self, Style};
 use super::stacks::{self, legacy_message, open_read, open_write, program_stack};
@@ -90,12 +91,7 @@ pub fn plan(
         Loaded::Valid(p, f) => (p, f),
         Loaded::Invalid(f) => {
             if format == Format::Json {
-                let name = program_stack(&program.file, &stacks::db_path(fabric), stack);
-                let mut j = f.to_json();
-                j.insert("format_version".into(), engine::PLAN_FORMAT_VERSION.into());
-                j.insert("stack".into(), name.into());
-                j.insert("resources".into(), serde_json::Value::Array(Vec::new()));
-                println!("{}", serde_json::to_string_pretty(&j)?);
+                invalid_plan_json(&f, &program_stack(&program.file, &stacks::db_path(fabric), stack))?;
             } else {
                 print_human(&f);
             }
@@ -109,20 +105,34 @@ pub fn plan(
     let opened = open_read(fabric)?;
     let name = program_stack(&program.file, &opened.path, stack);
     let fabric_path = opened.path.clone();
-    let (plan, saved) = runtime()?.block_on(async {
+    let planned = runtime()?.block_on(async {
         let fabric = opened.fabric;
         if let Some(legacy) = legacy_stack(&fabric, &program.file, &name, stack).await? {
             eprintln!("warning: {}", legacy_message(&name, &legacy));
         }
         let state = fabric.stack_state(&name).await?;
         let backend = target.backend(fabric)?;
-        let p = super::lookup::resolve(&program.file, &opts, p, &backend, &name).await?;
+        let p = match super::lookup::resolve(&program.file, &opts, p, &backend, &name).await? {
+            Resolved::Ok(p) => p,
+            invalid => return anyhow::Ok(Err(invalid)),
+        };
         let plan = engine::plan(&p.graph, &state, backend.clone()).await?;
-        let Some(_) = out else { return anyhow::Ok((plan, None)) };
+        let Some(_) = out else { return Ok(Ok((plan, None))) };
         let cx = crate::backend::OpCtx::new(name.clone()).with_read_scope();
         let seen = saved::fingerprint(saved::targets(&plan, &p.graph), &plan, &backend, &cx).await?;
-        Ok((plan, Some((seen, p.graph))))
+        Ok(Ok((plan, Some((seen, p.graph)))))
     })?;
+    let (plan, saved) = match (planned, format) {
+        (Ok(p), _) => p,
+        (Err(Resolved::Invalid(f, _)), Format::Json) => {
+            invalid_plan_json(&f, &name)?;
+            return Ok(ExitCode::from(1));
+        }
+        (Err(invalid), _) => {
+            invalid.or_print()?;
+            return Ok(ExitCode::from(1));
+        }
+    };
     if let (Some(path), Some((fingerprint, graph))) = (out, saved) {
         let saved = saved::Saved {
             program: std::fs::canonicalize(&program.file)
@@ -157,6 +167,16 @@ pub fn plan(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `plan --json` of an invalid program: the findings, no resources.
+fn invalid_plan_json(f: &super::findings::Findings, stack: &str) -> anyhow::Result<()> {
+    let mut j = f.to_json();
+    j.insert("format_version".into(), engine::PLAN_FORMAT_VERSION.into());
+    j.insert("stack".into(), stack.into());
+    j.insert("resources".into(), serde_json::Value::Array(Vec::new()));
+    println!("{}", serde_json::to_string_pretty(&j)?);
+    Ok(())
 }
 
 /// The fabric a saved plan names: the canonical path of its file (the
@@ -205,7 +225,9 @@ pub fn apply(
     let (file, opts) = (program.file.clone(), load_options(program)?);
     run_apply(fabric, &target, &name, how, false, move |state, backend| {
         Box::pin(async move {
-            let p = super::lookup::resolve(&file, &opts, p, &backend, &state.name).await?;
+            let p = super::lookup::resolve(&file, &opts, p, &backend, &state.name)
+                .await?
+                .or_print()?;
             Ok(engine::plan(&p.graph, &state, backend).await?)
         })
     })
