@@ -423,6 +423,9 @@ fn ctrl_c_stops_an_apply_and_the_state_matches_the_fabric() {
         "{}",
         text(&out.stdout)
     );
+    // The report closes with the count of what did not happen.
+    let last = text(&out.stdout).lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("Error: ") && last.contains(" problem"), "{last}");
     // Every recorded resource exists and nothing else of the program does.
     let listed = w.ok(&["state", "list", "--stack", "hybrid.hk"]);
     let recorded = listed.lines().count();
