@@ -557,7 +557,7 @@ fn damaged_or_foreign_plan_files_are_clear_errors() {
     let w = Work::new();
     w.ok(&["plan", "hybrid.hk", "-out", "p.hkplan"]);
     let good = std::fs::read_to_string(w.path("p.hkplan")).unwrap();
-    let mut write = |name: &str, text: &str| {
+    let write = |name: &str, text: &str| {
         std::fs::write(w.path(name), text).unwrap();
         name.to_string()
     };
@@ -699,4 +699,45 @@ fn a_long_apply_on_a_terminal_redraws_one_line_and_clears_it() {
     let tail = all.rsplit("\r\x1b[2K").next().unwrap();
     assert!(!tail.contains("] creating"), "{tail:?}");
     assert!(all.contains("Apply complete!"), "{all:?}");
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_a_hub_it_looked_up_changed() {
+    let w = Work::new();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/existing-hub.hk"),
+        w.dir.path().join("existing-hub.hk"),
+    )
+    .unwrap();
+    // hybrid.hk's stack makes the hub existing-hub.hk looks up.
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let vars = ["--var", "env=test", "--var", "cluster_cidr=10.50.0.0/16"];
+    fn plan<'a>(out: &'a str, vars: &[&'a str]) -> Vec<&'a str> {
+        [&["plan", "existing-hub.hk", "-out", out][..], vars].concat()
+    }
+    w.ok(&plan("spoke.hkplan", &vars));
+    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("spoke.hkplan")).unwrap()).unwrap();
+    let looked_up = j["fingerprint"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["address"] == "hub.corp_hub")
+        .expect("the looked-up hub is fingerprinted");
+    assert!(looked_up["digest"].as_str().unwrap().starts_with("sha256:"));
+    // The other stack grows the hub: the saved plan read the old one.
+    w.edit("address_space  = [10.20.0.0/22]", "address_space  = [10.20.0.0/21]");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let before = w.dump();
+    let err = w.fails(&["apply", "spoke.hkplan"]);
+    assert!(
+        err.contains("hub.corp_hub (") && err.contains(") changed in the fabric"),
+        "{err}"
+    );
+    assert_eq!(w.dump(), before);
+    // Planned again, it applies; then nothing is left to do.
+    w.ok(&plan("again.hkplan", &vars));
+    let out = w.ok(&["apply", "again.hkplan"]);
+    assert!(out.contains("Apply complete!"), "{out}");
+    let out = w.ok(&[&["plan", "existing-hub.hk"][..], &vars[..]].concat());
+    assert!(out.starts_with("No changes."), "{out}");
 }
