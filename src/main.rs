@@ -3,7 +3,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = hybridk8s::cli::Cli::parse();
+    let cli = hybridk8s::cli::Cli::parse_from(hybridk8s::cli::args());
     match hybridk8s::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -239,3 +239,178 @@ fn shell_completions_are_generated_and_complete_subcommands() {
         );
     }
 }
+
+const SEVERAL: &str = "tests/fixtures/cli/several_problems.hk";
+
+#[test]
+fn check_json_is_one_document_with_every_problem() {
+    let out = hk(&["check", SEVERAL, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["error_count"], 4);
+    let addresses: std::collections::BTreeSet<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["address"].as_str())
+        .collect();
+    assert_eq!(
+        addresses.into_iter().collect::<Vec<_>>(),
+        ["cluster_network.aks", "external_service.api"]
+    );
+    insta::assert_json_snapshot!(v);
+
+    // A valid program: exit 0, warnings listed.
+    let out = hk(&["check", "examples/hybrid.hk", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["valid"].clone(), v["error_count"].clone()), (true.into(), 0.into()));
+    assert_eq!(v["warning_count"], v["diagnostics"].as_array().unwrap().len());
+
+    // A syntax error: no resource, but a place.
+    let out = hk(&["check", "tests/fixtures/dsl/bad/syntax_error.hk", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert!(d["address"].is_null() && d["span"]["line"].as_u64().unwrap() > 0, "{d}");
+}
+
+#[test]
+fn check_closes_with_the_problem_count() {
+    let out = hk(&["check", SEVERAL]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.ends_with("Error: 4 problems in 2 resources\n"), "{err}");
+    insta::assert_snapshot!(err);
+    let out = hk(&["check", "tests/fixtures/dsl/bad/syntax_error.hk"]);
+    assert!(
+        text(&out.stderr).ends_with("Error: 1 problem\n"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn plan_json_of_an_invalid_program_holds_its_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fabric.db");
+    let out = hk(&[
+        "plan",
+        SEVERAL,
+        "--json",
+        "--state",
+        db.to_str().unwrap(),
+        "--stack",
+        "dev",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    assert!(!db.exists(), "an invalid plan opens no fabric");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    // The diagnostics are those of `check --json`.
+    let check: serde_json::Value = serde_json::from_slice(&hk(&["check", SEVERAL, "--json"]).stdout).unwrap();
+    assert_eq!(v["diagnostics"], check["diagnostics"]);
+    insta::assert_json_snapshot!(v);
+    // Human output ends with the count, as `check` does.
+    let out = hk(&["plan", SEVERAL, "--state", db.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).ends_with("Error: 4 problems in 2 resources\n"));
+}
+
+/// Path-like tokens of `--help` that name no file of the repository, each
+/// for a stated reason.
+const NOT_REPO_FILES: &[(&str, &str)] = &[
+    (".hybridk8s/", "created by the first apply"),
+    (".hybridk8s/fabric.db", "the default fabric, created by the first apply"),
+    (".git/", "a marker of a project root"),
+    ("hybrid.hkplan", "written by the `plan -out` example beside it"),
+    ("envs/dev/main.hk", "the illustrative layout of a user's project"),
+    (".hk", "the program file extension"),
+];
+
+fn help_of(path: &[String]) -> String {
+    let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+    args.push("--help");
+    let out = hk(&args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}");
+    text(&out.stdout)
+}
+
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| l.trim() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn help_names_files_that_exist() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut todo = vec![Vec::<String>::new()];
+    let mut seen = 0;
+    let mut examples = 0;
+    while let Some(path) = todo.pop() {
+        let help = help_of(&path);
+        seen += 1;
+        for c in subcommands(&help) {
+            let mut p = path.clone();
+            p.push(c);
+            todo.push(p);
+        }
+        let tokens = help
+            .split(|c: char| c.is_whitespace() || "`'\"(),;".contains(c))
+            .map(|t| t.trim_end_matches([':', '.']))
+            .filter(|t| t.contains('/') || t.contains(".hk"));
+        for t in tokens {
+            // Absolute, home, shell and Azure ID examples are not repository files.
+            if t.starts_with(['/', '~', '$', '<']) || t.contains('…') || t.contains('>') {
+                continue;
+            }
+            if NOT_REPO_FILES.iter().any(|(n, _)| *n == t) {
+                continue;
+            }
+            assert!(
+                root.join(t).exists(),
+                "`{}` --help names {t}, which does not exist",
+                path.join(" ")
+            );
+            examples += t.starts_with("examples/") as usize;
+        }
+    }
+    assert!(seen >= 15, "{seen} help pages");
+    assert!(examples >= 10, "{examples} example paths");
+}
+
+#[test]
+fn plan_json_of_a_failed_lookup_holds_its_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fabric.db");
+    let args = [
+        "plan",
+        "examples/existing-hub.hk",
+        "--state",
+        db.to_str().unwrap(),
+        "--stack",
+        "x",
+    ];
+    let out = hk(&[&args[..], &["--json"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["diagnostics"][0]["code"], "hub-not-found");
+    assert_eq!(v["diagnostics"][0]["address"], "hub.corp_hub");
+    assert_eq!(v["resources"], serde_json::json!([]));
+    let out = hk(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Error: 1 problem in 1 resource\nerror: looking up what the program reads failed"),
+        "{err}"
+    );
+}

@@ -428,6 +428,9 @@ fn ctrl_c_stops_an_apply_and_the_state_matches_the_fabric() {
         "{}",
         text(&out.stdout)
     );
+    // The report closes with the count of what did not happen.
+    let last = text(&out.stdout).lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("Error: ") && last.contains(" problem"), "{last}");
     // Every recorded resource exists and nothing else of the program does.
     let listed = w.ok(&["state", "list", "--stack", "hybrid.hk"]);
     let recorded = listed.lines().count();
@@ -451,4 +454,295 @@ fn ctrl_c_stops_an_apply_and_the_state_matches_the_fabric() {
         w.hk(&["plan", "hybrid.hk", "--detailed-exitcode"]).status.code(),
         Some(0)
     );
+}
+
+impl Work {
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    /// Runs a command that must fail with exit 1; its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.hk(args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}:\n{}{err}", text(&out.stdout));
+        assert!(!err.contains("panicked"), "{err}");
+        err
+    }
+}
+
+#[test]
+fn a_saved_plan_is_applied_as_it_was_made() {
+    let w = Work::new();
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    w.edit("max_nodes       = 50", "max_nodes       = 60");
+    let out = w.ok(&["plan", "hybrid.hk", "-out", "update.hkplan"]);
+    assert!(out.contains("cluster_network.aks will be updated in place"), "{out}");
+    let saved = std::fs::read_to_string(w.path("update.hkplan")).unwrap();
+    let j: serde_json::Value = serde_json::from_str(&saved).unwrap();
+    assert_eq!(j["hybridk8s_plan"], 1);
+    assert_eq!(j["stack"], "hybrid.hk");
+    assert!(!j["fingerprint"].as_array().unwrap().is_empty());
+    // It names no credential.
+    assert!(!saved.to_lowercase().contains("secret") && !saved.contains("ARM_"));
+    // The program is not read again: a later edit does not reach the apply.
+    w.edit("max_nodes       = 60", "max_nodes       = 70");
+    let out = w.ok(&["apply", "update.hkplan"]);
+    assert!(
+        out.contains("Apply complete! Resources: 0 added, 1 changed, 0 destroyed."),
+        "{out}"
+    );
+    assert_eq!(w.ok(&["output", "hybrid.hk", "cluster_network.aks.max_nodes"]), "60\n");
+    w.edit("max_nodes       = 70", "max_nodes       = 60");
+    assert!(w.ok(&["plan", "hybrid.hk"]).starts_with("No changes."));
+    // A plan file is good once: the apply moved the stack on.
+    let err = w.fails(&["apply", "update.hkplan"]);
+    assert!(err.contains("is stale"), "{err}");
+}
+
+#[test]
+fn a_saved_plan_is_refused_after_another_apply() {
+    let w = Work::new();
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    w.edit("max_nodes       = 50", "max_nodes       = 60");
+    w.ok(&["plan", "hybrid.hk", "--out", "p.hkplan"]);
+    w.edit("max_nodes       = 60", "max_nodes       = 55");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let before = w.dump();
+    let err = w.fails(&["apply", "p.hkplan"]);
+    assert!(
+        err.contains("stack `hybrid.hk` was at serial 1 when the plan was made and is at 2 now"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(w.dump(), before);
+    assert_eq!(w.ok(&["output", "hybrid.hk", "cluster_network.aks.max_nodes"]), "55\n");
+}
+
+#[test]
+fn a_saved_plan_is_refused_after_the_fabric_changed() {
+    let w = Work::new();
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    w.edit("max_nodes       = 50", "max_nodes       = 60");
+    w.ok(&["plan", "hybrid.hk", "-out=p.hkplan"]);
+    // Out of band: one side of the peering goes.
+    let hub_side = w.ok(&["output", "hybrid.hk", "peering.aks_hub.hub_peering_id"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let fabric = LocalFabric::open(w.db()).unwrap();
+        fabric
+            .delete_peering_side(&hub_side.trim().parse::<PeeringId>().unwrap())
+            .await
+            .unwrap();
+    });
+    let before = w.dump();
+    let err = w.fails(&["apply", "p.hkplan"]);
+    assert!(err.contains("the fabric changed since the plan was made"), "{err}");
+    assert!(err.contains("peering.aks_hub ("), "{err}");
+    assert!(err.contains(") changed in the fabric"), "{err}");
+    assert_eq!(w.dump(), before);
+
+    // An object that appears where the plan creates one: another stack
+    // takes the IDs first.
+    let w = Work::new();
+    w.ok(&["plan", "hybrid.hk", "-out", "p.hkplan"]);
+    w.ok(&["apply", "hybrid.hk", "--auto-approve", "--stack", "other"]);
+    let before = w.dump();
+    let err = w.fails(&["apply", "p.hkplan"]);
+    assert!(
+        err.contains("cluster_network.aks (") && err.contains(") appeared in the fabric"),
+        "{err}"
+    );
+    assert_eq!(w.dump(), before);
+    assert_eq!(w.ok(&["state", "list", "--stack", "hybrid.hk"]), "");
+}
+
+#[test]
+fn damaged_or_foreign_plan_files_are_clear_errors() {
+    let w = Work::new();
+    w.ok(&["plan", "hybrid.hk", "-out", "p.hkplan"]);
+    let good = std::fs::read_to_string(w.path("p.hkplan")).unwrap();
+    let write = |name: &str, text: &str| {
+        std::fs::write(w.path(name), text).unwrap();
+        name.to_string()
+    };
+    let cut = write("cut.hkplan", &good[..good.len() / 2]);
+    let empty = write("empty.hkplan", "");
+    let garbage = write("garbage.json", "{ not json");
+    let edited = write("edited.hkplan", &good.replacen("\"create\"", "\"delete\"", 1));
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    v["hybridk8s_plan"] = 99.into();
+    let future = write("future.hkplan", &v.to_string());
+    let other = write("other.json", "{\"format_version\": 1}");
+    for (file, says) in [
+        (&cut, "damaged or cut short"),
+        (&empty, "damaged or cut short"),
+        (&garbage, "damaged or cut short"),
+        (&edited, "changed after it was written"),
+        (&future, "format version 99; this hybridk8s reads version 1 only"),
+        (&other, "is not a saved plan of hybridk8s"),
+    ] {
+        let err = w.fails(&["apply", file]);
+        assert!(err.starts_with("error: ") && err.contains(says), "{file}: {err}");
+    }
+    let err = w.fails(&["apply", "p.hkplan", "--stack", "prod"]);
+    assert!(err.contains("is a plan of stack `hybrid.hk`"), "{err}");
+    let err = w.fails(&["apply", "p.hkplan", "--state", "elsewhere.db"]);
+    assert!(err.contains("was made against the fabric"), "{err}");
+    let err = w.fails(&["apply", "p.hkplan", "--var", "env=prod"]);
+    assert!(err.contains("is a saved plan"), "{err}");
+    assert!(!w.db().exists() && !w.dir.path().join("elsewhere.db").exists());
+}
+
+/// `resource_guid` is made up by the fabric at each create.
+fn without_guids(s: &str) -> String {
+    s.lines()
+        .map(|l| match l.split_once("= ") {
+            Some((name, _)) if name.trim() == "resource_guid" => format!("{name}= (a GUID)"),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn output_prints_what_the_apply_recorded() {
+    let w = Work::new();
+    let err = w.fails(&["output", "hybrid.hk"]);
+    assert!(err.contains("has never been applied"), "{err}");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    insta::assert_snapshot!(without_guids(&w.ok(&["output", "hybrid.hk"])));
+    let id = w.ok(&["output", "hybrid.hk", "cluster_network.aks.id"]);
+    assert!(
+        id.starts_with("/subscriptions/") && id.ends_with("/virtualNetworks/k8s-dev-vnet\n"),
+        "{id}"
+    );
+    let all: serde_json::Value = serde_json::from_str(&w.ok(&["output", "hybrid.hk", "--json"])).unwrap();
+    assert_eq!(all["cluster_network.aks"]["id"].as_str(), Some(id.trim()));
+    let one: serde_json::Value =
+        serde_json::from_str(&w.ok(&["output", "hybrid.hk", "peering.aks_hub", "--json"])).unwrap();
+    assert_eq!(one, all["peering.aks_hub"]);
+    let value: serde_json::Value =
+        serde_json::from_str(&w.ok(&["output", "hybrid.hk", "onprem.corp.dns_servers", "--json"])).unwrap();
+    assert_eq!(value, serde_json::json!(["10.1.0.4", "10.1.0.5"]));
+    let err = w.fails(&["output", "hybrid.hk", "cluster_netwrk.aks"]);
+    assert!(
+        err.contains("has no resource `cluster_netwrk.aks`; did you mean `cluster_network.aks`?"),
+        "{err}"
+    );
+    let err = w.fails(&["output", "hybrid.hk", "cluster_network.aks.max_node"]);
+    assert!(err.contains("did you mean `cluster_network.aks.max_nodes`?"), "{err}");
+}
+
+#[test]
+fn a_long_apply_shows_progress_on_stderr_one_line_per_step() {
+    let w = Work::new();
+    // Every change waits 250 ms, one at a time: the apply takes seconds.
+    let out = w
+        .cmd(&["apply", "hybrid.hk", "--auto-approve", "--parallelism", "1"])
+        .env("HYBRIDK8S_FABRIC_DELAY_MS", "250")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    // On a pipe: plain lines, one as each step starts and one as it ends.
+    assert!(!err.contains('\r'), "{err:?}");
+    // The last step starts after eight others of at least 250 ms each.
+    let stdout = text(&out.stdout);
+    let last = stdout
+        .lines()
+        .filter_map(|l| l.split_once(": created (").map(|(a, _)| a))
+        .last()
+        .unwrap();
+    assert!(err.contains(&format!("\n{last}: creating…\n")), "{last}: {err}");
+    assert!(err.contains(&format!("\n{last}: created in ")), "{last}: {err}");
+    let ended: Vec<&str> = err.lines().filter(|l| l.contains(": created in ")).collect();
+    for l in &ended {
+        let secs = l.rsplit(" in ").next().unwrap();
+        assert!(
+            secs.ends_with('s') && secs.trim_end_matches('s').parse::<f64>().is_ok(),
+            "{l}"
+        );
+    }
+}
+
+#[test]
+fn a_long_apply_on_a_terminal_redraws_one_line_and_clears_it() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    }
+    let w = Work::new();
+    let cmd = format!(
+        "{} apply hybrid.hk --auto-approve --parallelism 1",
+        env!("CARGO_BIN_EXE_hybridk8s")
+    );
+    // `script` runs it on a pseudo-terminal (stdout and stderr alike) and
+    // copies what it wrote.
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(w.dir.path())
+        .env("NO_COLOR", "1")
+        .env("HYBRIDK8S_FABRIC_DELAY_MS", "250")
+        .env_remove("HYBRIDK8S_STATE")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let redraws: Vec<&str> = all.split("\r\x1b[2K").skip(1).collect();
+    assert!(
+        redraws
+            .iter()
+            .any(|r| r.starts_with('[') && r.contains("/9] creating ")),
+        "{all:?}"
+    );
+    // No per-step lines on a terminal: those are for pipes.
+    assert!(!all.contains(": creating…"), "{all:?}");
+    // The last redraw is the clearing before the report: nothing of the bar is left.
+    let tail = all.rsplit("\r\x1b[2K").next().unwrap();
+    assert!(!tail.contains("] creating"), "{tail:?}");
+    assert!(all.contains("Apply complete!"), "{all:?}");
+}
+
+#[test]
+fn a_saved_plan_is_refused_when_a_hub_it_looked_up_changed() {
+    let w = Work::new();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/existing-hub.hk"),
+        w.dir.path().join("existing-hub.hk"),
+    )
+    .unwrap();
+    // hybrid.hk's stack makes the hub existing-hub.hk looks up.
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let vars = ["--var", "env=test", "--var", "cluster_cidr=10.50.0.0/16"];
+    fn plan<'a>(out: &'a str, vars: &[&'a str]) -> Vec<&'a str> {
+        [&["plan", "existing-hub.hk", "-out", out][..], vars].concat()
+    }
+    w.ok(&plan("spoke.hkplan", &vars));
+    let j: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(w.path("spoke.hkplan")).unwrap()).unwrap();
+    let looked_up = j["fingerprint"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["address"] == "hub.corp_hub")
+        .expect("the looked-up hub is fingerprinted");
+    assert!(looked_up["digest"].as_str().unwrap().starts_with("sha256:"));
+    // The other stack grows the hub: the saved plan read the old one.
+    w.edit("address_space  = [10.20.0.0/22]", "address_space  = [10.20.0.0/21]");
+    w.ok(&["apply", "hybrid.hk", "--auto-approve"]);
+    let before = w.dump();
+    let err = w.fails(&["apply", "spoke.hkplan"]);
+    assert!(
+        err.contains("hub.corp_hub (") && err.contains(") changed in the fabric"),
+        "{err}"
+    );
+    assert_eq!(w.dump(), before);
+    // Planned again, it applies; then nothing is left to do.
+    w.ok(&plan("again.hkplan", &vars));
+    let out = w.ok(&["apply", "again.hkplan"]);
+    assert!(out.contains("Apply complete!"), "{out}");
+    let out = w.ok(&[&["plan", "existing-hub.hk"][..], &vars[..]].concat());
+    assert!(out.starts_with("No changes."), "{out}");
 }

@@ -1,8 +1,9 @@
 //! `check`, `compile` and `fmt`.
 
+use super::findings::{self, Findings};
 use super::{Format, ProgramArgs};
 use crate::dsl::{self, Program};
-use crate::graph::{self, Ctx, Diagnostics};
+use crate::graph::{self, Ctx};
 use crate::render;
 use anyhow::{bail, Context};
 use std::io::Write;
@@ -60,32 +61,73 @@ fn working_root(file: &std::path::Path) -> Option<std::path::PathBuf> {
         .min_by_key(|p| p.components().count())
 }
 
-/// Loads and checks a program (its lookups unknown: nothing is read).
-/// Diagnostics go to stderr; `None` when it did not load or has errors.
-pub fn load_checked(args: &ProgramArgs) -> anyhow::Result<Option<(Program, Diagnostics)>> {
+/// A program loaded and checked (its lookups unknown: nothing is read).
+pub enum Loaded {
+    /// No errors; the findings are warnings.
+    Valid(Program, Findings),
+    Invalid(Findings),
+}
+
+/// Loads and checks a program, printing nothing.
+pub fn load(args: &ProgramArgs) -> anyhow::Result<Loaded> {
     let opts = load_options(args)?;
     let program = match dsl::load(&args.file, &opts) {
         Ok(p) => p,
-        Err(e) => {
-            eprint!("{}", e.render());
-            return Ok(None);
-        }
+        Err(e) => return Ok(Loaded::Invalid(Findings::of_load(&e))),
     };
     let diags = graph::check(&program.graph);
-    if !diags.is_empty() {
-        eprint!("{}", program.render(&diags));
-    }
-    if diags.has_errors() {
-        return Ok(None);
-    }
-    Ok(Some((program, diags)))
+    let findings = Findings::of_graph(&program, &diags);
+    Ok(if diags.has_errors() {
+        Loaded::Invalid(findings)
+    } else {
+        Loaded::Valid(program, findings)
+    })
 }
 
-pub fn check(args: &ProgramArgs) -> anyhow::Result<ExitCode> {
-    let Some((program, diags)) = load_checked(args)? else {
+/// Prints findings for people on stderr: each at its source, then the
+/// closing `Error: …` line when there are errors.
+pub fn print_human(findings: &Findings) {
+    eprint!("{}", findings.rendered());
+    if let Some(line) = findings.summary() {
+        eprintln!("{line}");
+    }
+}
+
+/// Loads and checks a program; problems go to stderr. `None` when it did
+/// not load or has errors.
+pub fn load_checked(args: &ProgramArgs) -> anyhow::Result<Option<(Program, Findings)>> {
+    match load(args)? {
+        Loaded::Valid(p, f) => {
+            print_human(&f);
+            Ok(Some((p, f)))
+        }
+        Loaded::Invalid(f) => {
+            print_human(&f);
+            Ok(None)
+        }
+    }
+}
+
+pub fn check(args: &ProgramArgs, format: findings::Format) -> anyhow::Result<ExitCode> {
+    let (program, found) = match load(args)? {
+        Loaded::Valid(p, f) => (Some(p), f),
+        Loaded::Invalid(f) => (None, f),
+    };
+    if format == findings::Format::Json {
+        println!("{}", serde_json::to_string_pretty(&found.to_json())?);
+        // Left to process exit (see below).
+        std::mem::forget(program);
+        return Ok(if found.errors() > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    print_human(&found);
+    let Some(program) = program else {
         return Ok(ExitCode::from(1));
     };
-    let warnings = diags.len();
+    let warnings = found.warnings();
     // A one-shot command: leave the graph to process exit instead of freeing
     // it piece by piece (a tenth of the run time on large programs).
     let program = std::mem::ManuallyDrop::new(program);

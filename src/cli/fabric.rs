@@ -5,7 +5,10 @@
 //! reads as an empty one.
 
 use super::backend::{BackendArgs, Target};
-use super::compile::{load_checked, load_options};
+use super::compile::{load, load_checked, load_options, print_human, Loaded};
+use super::findings::Format;
+use super::lookup::Resolved;
+use super::saved;
 use super::show::{self, Style};
 use super::stacks::{self, legacy_message, open_read, open_write, program_stack};
 use super::ProgramArgs;
@@ -79,36 +82,121 @@ pub fn plan(
     fabric: &FabricArgs,
     stack: &StackArgs,
     backend: &BackendArgs,
-    json: bool,
+    format: Format,
     detailed: bool,
+    out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let target = Target::resolve(backend)?;
-    let Some((p, _)) = load_checked(program)? else {
-        return Ok(ExitCode::from(1));
+    let (p, found) = match load(program)? {
+        Loaded::Valid(p, f) => (p, f),
+        Loaded::Invalid(f) => {
+            if format == Format::Json {
+                invalid_plan_json(&f, &program_stack(&program.file, &stacks::db_path(fabric), stack))?;
+            } else {
+                print_human(&f);
+            }
+            return Ok(ExitCode::from(1));
+        }
     };
+    if format == Format::Human {
+        print_human(&found);
+    }
     let opts = load_options(program)?;
     let opened = open_read(fabric)?;
     let name = program_stack(&program.file, &opened.path, stack);
-    let plan = runtime()?.block_on(async {
+    let fabric_path = opened.path.clone();
+    let planned = runtime()?.block_on(async {
         let fabric = opened.fabric;
         if let Some(legacy) = legacy_stack(&fabric, &program.file, &name, stack).await? {
             eprintln!("warning: {}", legacy_message(&name, &legacy));
         }
         let state = fabric.stack_state(&name).await?;
         let backend = target.backend(fabric)?;
-        let p = super::lookup::resolve(&program.file, &opts, p, &backend, &name).await?;
-        anyhow::Ok(engine::plan(&p.graph, &state, backend).await?)
+        let p = match super::lookup::resolve(&program.file, &opts, p, &backend, &name).await? {
+            Resolved::Ok(p) => p,
+            invalid => return anyhow::Ok(Err(invalid)),
+        };
+        let plan = engine::plan(&p.graph, &state, backend.clone()).await?;
+        let Some(_) = out else { return Ok(Ok((plan, None))) };
+        let cx = crate::backend::OpCtx::new(name.clone()).with_read_scope();
+        let seen = saved::fingerprint(saved::targets(&plan, &p.graph), &plan, &backend, &cx).await?;
+        Ok(Ok((plan, Some((seen, p.graph)))))
     })?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&plan.to_json())?);
+    let (plan, saved) = match (planned, format) {
+        (Ok(p), _) => p,
+        (Err(Resolved::Invalid(f, _)), Format::Json) => {
+            invalid_plan_json(&f, &name)?;
+            return Ok(ExitCode::from(1));
+        }
+        (Err(invalid), _) => {
+            invalid.or_print()?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if let (Some(path), Some((fingerprint, graph))) = (out, saved) {
+        let saved = saved::Saved {
+            program: std::fs::canonicalize(&program.file)
+                .unwrap_or_else(|_| program.file.clone())
+                .display()
+                .to_string(),
+            fabric: fabric_identity(&fabric_path),
+            backend: backend_name(backend).to_string(),
+            fingerprint,
+            plan: plan.clone(),
+        };
+        saved::write(path, &saved, &graph)?;
+    }
+    if format == Format::Json {
+        let mut j = plan.to_json();
+        if let serde_json::Value::Object(m) = &mut j {
+            m.extend(found.to_json());
+        }
+        println!("{}", serde_json::to_string_pretty(&j)?);
     } else {
         print!("{}", show::plan_text(&plan, Style::detect()));
+    }
+    if let Some(path) = out {
+        eprintln!(
+            "Saved the plan to {}; `hybridk8s apply {}` applies exactly this plan.",
+            path.display(),
+            path.display()
+        );
     }
     Ok(if detailed && plan.has_changes() {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `plan --json` of an invalid program: the findings, no resources.
+fn invalid_plan_json(f: &super::findings::Findings, stack: &str) -> anyhow::Result<()> {
+    let mut j = f.to_json();
+    j.insert("format_version".into(), engine::PLAN_FORMAT_VERSION.into());
+    j.insert("stack".into(), stack.into());
+    j.insert("resources".into(), serde_json::Value::Array(Vec::new()));
+    println!("{}", serde_json::to_string_pretty(&j)?);
+    Ok(())
+}
+
+/// The fabric a saved plan names: the canonical path of its file (the
+/// file need not exist yet).
+fn fabric_identity(path: &Path) -> String {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(d), Some(n)) => d.join(n).display().to_string(),
+        _ => path.display().to_string(),
+    }
+}
+
+fn backend_name(b: &BackendArgs) -> &'static str {
+    match b.backend {
+        super::BackendKind::Local => "local",
+        super::BackendKind::Azure => "azure",
+    }
 }
 
 pub fn apply(
@@ -118,6 +206,9 @@ pub fn apply(
     backend: &BackendArgs,
     how: &ApplyArgs,
 ) -> anyhow::Result<ExitCode> {
+    if saved::is_plan_file(&program.file) {
+        return apply_saved(program, fabric, stack, backend, how);
+    }
     let target = Target::resolve(backend)?;
     let Some((p, _)) = load_checked(program)? else {
         return Ok(ExitCode::from(1));
@@ -134,8 +225,89 @@ pub fn apply(
     let (file, opts) = (program.file.clone(), load_options(program)?);
     run_apply(fabric, &target, &name, how, false, move |state, backend| {
         Box::pin(async move {
-            let p = super::lookup::resolve(&file, &opts, p, &backend, &state.name).await?;
+            let p = super::lookup::resolve(&file, &opts, p, &backend, &state.name)
+                .await?
+                .or_print()?;
             Ok(engine::plan(&p.graph, &state, backend).await?)
+        })
+    })
+}
+
+/// `apply FILE` of a saved plan: once the stack is locked, its serial and
+/// every object the plan read must be as they were; then exactly the saved
+/// plan is applied (it was reviewed when it was made: no confirmation).
+fn apply_saved(
+    program: &ProgramArgs,
+    fabric: &FabricArgs,
+    stack: &StackArgs,
+    backend: &BackendArgs,
+    how: &ApplyArgs,
+) -> anyhow::Result<ExitCode> {
+    let file = &program.file;
+    if !program.vars.is_empty() || !program.var_files.is_empty() {
+        bail!(
+            "{} is a saved plan: its parameters were set when it was made (no --var or --var-file)",
+            file.display()
+        );
+    }
+    let saved = saved::read(file)?;
+    let here = fabric_identity(&stacks::db_path(fabric));
+    if saved.fabric != here {
+        bail!(
+            "{} was made against the fabric {}, not {here}; plan again against this one",
+            file.display(),
+            saved.fabric
+        );
+    }
+    if saved.backend != backend_name(backend) {
+        bail!(
+            "{} was made with --backend {}, not {}",
+            file.display(),
+            saved.backend,
+            backend_name(backend)
+        );
+    }
+    if let Some(s) = stack.stack.as_ref().filter(|s| **s != saved.plan.stack) {
+        bail!(
+            "{} is a plan of stack `{}` (program {}), not of stack `{s}`",
+            file.display(),
+            saved.plan.stack,
+            saved.program
+        );
+    }
+    let target = Target::resolve(backend)?;
+    let name = saved.plan.stack.clone();
+    let how = ApplyArgs {
+        auto_approve: true,
+        ..how.clone()
+    };
+    let shown = file.display().to_string();
+    run_apply(fabric, &target, &name, &how, false, move |state, backend| {
+        Box::pin(async move {
+            let again = format!("nothing was changed; make a new plan of {}", saved.program);
+            if state.serial != saved.plan.serial {
+                bail!(
+                    "{shown} is stale: stack `{}` was at serial {} when the plan was made and is at {} now (applied since); {again}",
+                    state.name,
+                    saved.plan.serial,
+                    state.serial
+                );
+            }
+            let cx = crate::backend::OpCtx::new(state.name.clone()).with_read_scope();
+            let targets = saved
+                .fingerprint
+                .iter()
+                .map(|s| (s.address.clone(), s.id.clone()))
+                .collect();
+            let now = saved::fingerprint(targets, &saved.plan, &backend, &cx).await?;
+            let moved = saved::moved(&saved.fingerprint, &now);
+            if !moved.is_empty() {
+                bail!(
+                    "{shown} is stale: the fabric changed since the plan was made:\n  {}\n{again}",
+                    moved.join("\n  ")
+                );
+            }
+            Ok(saved.plan)
         })
     })
 }
@@ -219,9 +391,21 @@ fn run_apply(
             return Ok(ExitCode::from(1));
         }
         println!();
+        let ticker = Arc::new(super::progress::Ticker::new(&plan));
+        let events = ticker.clone();
         let progress: engine::ProgressFn = Arc::new(move |p: &Progress| {
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", show::progress_line(p, st));
+            events.event(p, || {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", show::progress_line(p, st));
+                let _ = out.flush();
+            });
+        });
+        let ticks = ticker.clone();
+        let redraw = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(super::progress::REDRAW).await;
+                ticks.tick();
+            }
         });
         // Ctrl-C: no new step starts; the steps under way finish and are
         // recorded, so the stack state matches the fabric.
@@ -240,6 +424,8 @@ fn run_apply(
         };
         let report = engine::apply(&plan, backend, &lock, &opts).await;
         watcher.abort();
+        redraw.abort();
+        ticker.finish();
         let report = report?;
         print!("{}", show::report_text(&plan, &report, destroy, st));
         lock.release().await?;

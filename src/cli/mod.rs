@@ -4,7 +4,11 @@
 mod backend;
 mod compile;
 mod fabric;
+mod findings;
 mod lookup;
+mod output;
+mod progress;
+mod saved;
 mod show;
 mod stacks;
 
@@ -48,11 +52,21 @@ pub struct ProgramArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a program: exit 0 when valid, 1 when not (warnings do not fail).
+    #[command(
+        after_help = "Examples:\n  hybridk8s check examples/hybrid.hk --var env=prod\n  hybridk8s check examples/existing-hub.hk --json"
+    )]
     Check {
         #[command(flatten)]
         program: ProgramArgs,
+        /// The findings as one JSON document on stdout, for machines
+        /// (`valid`, `error_count`, `warning_count`, `diagnostics`).
+        #[arg(long)]
+        json: bool,
     },
     /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
+    #[command(
+        after_help = "Examples:\n  hybridk8s compile examples/hybrid.hk --to dot\n  hybridk8s compile examples/hybrid.hk --to k8s"
+    )]
     Compile {
         #[command(flatten)]
         program: ProgramArgs,
@@ -64,6 +78,7 @@ pub enum Command {
         output: Option<PathBuf>,
     },
     /// Format a program in place (or check that it is formatted).
+    #[command(after_help = "Example:\n  hybridk8s fmt --check examples/hybrid.hk")]
     Fmt {
         file: PathBuf,
         /// Exit 1 and print nothing to the file if it is not formatted.
@@ -71,6 +86,9 @@ pub enum Command {
         check: bool,
     },
     /// Show what an apply would change in the fabric.
+    #[command(
+        after_help = "Examples:\n  hybridk8s plan examples/hybrid.hk --detailed-exitcode\n  hybridk8s plan examples/hybrid.hk -out hybrid.hkplan   (then: hybridk8s apply hybrid.hkplan)"
+    )]
     Plan {
         #[command(flatten)]
         program: ProgramArgs,
@@ -86,8 +104,15 @@ pub enum Command {
         /// Exit 2 when changes are pending (0: none, 1: error).
         #[arg(long = "detailed-exitcode")]
         detailed_exitcode: bool,
+        /// Save the plan to this file (also `-out FILE`); `apply FILE`
+        /// applies exactly it, or refuses when the stack or fabric moved.
+        #[arg(long = "out", value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Create, update and replace what the program declares; delete what it no longer does.
+    #[command(
+        after_help = "FILE is a program, or a plan saved by `plan --out`: that plan is applied as it is, without\nconfirmation, unless the stack or the fabric moved since it was made.\n\nExamples:\n  hybridk8s apply examples/hybrid.hk --auto-approve\n  hybridk8s apply hybrid.hkplan"
+    )]
     Apply {
         #[command(flatten)]
         program: ProgramArgs,
@@ -101,6 +126,7 @@ pub enum Command {
         how: ApplyArgs,
     },
     /// Delete everything the program's stack owns.
+    #[command(after_help = "Example:\n  hybridk8s destroy examples/hybrid.hk --auto-approve")]
     Destroy {
         /// The program whose stack to destroy (it is not parsed).
         file: PathBuf,
@@ -132,6 +158,25 @@ pub enum Command {
         stack: StackArgs,
         #[command(flatten)]
         backend: BackendArgs,
+    },
+    /// Print what the last apply recorded for the program's resources (IDs,
+    /// derived sizes and CIDRs): all of them, one resource, or one attribute.
+    #[command(
+        after_help = "Examples:\n  hybridk8s output examples/hybrid.hk\n  hybridk8s output examples/hybrid.hk cluster_network.aks.id\n  hybridk8s output examples/hybrid.hk peering.aks_hub --json"
+    )]
+    Output {
+        /// The program whose stack to read (it is not parsed).
+        file: PathBuf,
+        /// `KIND.NAME` (one resource) or `KIND.NAME.ATTRIBUTE` (one value,
+        /// strings printed raw for scripts).
+        address: Option<String>,
+        /// JSON output, for machines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        fabric: FabricArgs,
+        #[command(flatten)]
+        stack: StackArgs,
     },
     /// Inspect the embedded fabric itself.
     Fabric {
@@ -207,6 +252,20 @@ pub enum Format {
     Dot,
 }
 
+/// The process arguments, Terraform's single-dash `-out FILE` / `-out=FILE`
+/// read as `--out`.
+pub fn args() -> impl Iterator<Item = std::ffi::OsString> {
+    let mut rest = false;
+    std::env::args_os().map(move |a| {
+        rest |= a == "--";
+        match a.to_str() {
+            Some("-out") if !rest => "--out".into(),
+            Some(s) if !rest && s.starts_with("-out=") => format!("-{s}").into(),
+            _ => a,
+        }
+    })
+}
+
 /// Runs the command line; the exit code says valid (0) or not (1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     crate::log::init_cli(cli.log_level);
@@ -216,7 +275,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "hybridk8s", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { program } => compile::check(&program),
+        Command::Check { program, json } => compile::check(&program, findings::Format::json(json)),
         Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
         Command::Plan {
@@ -226,7 +285,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             backend,
             json,
             detailed_exitcode,
-        } => fabric::plan(&program, &fabric, &stack, &backend, json, detailed_exitcode),
+            out,
+        } => fabric::plan(
+            &program,
+            &fabric,
+            &stack,
+            &backend,
+            findings::Format::json(json),
+            detailed_exitcode,
+            out.as_deref(),
+        ),
         Command::Apply {
             program,
             fabric,
@@ -269,6 +337,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stack,
             backend,
         } => fabric::import(&address, &id, &fabric, &stack, &backend),
+        Command::Output {
+            file,
+            address,
+            json,
+            fabric,
+            stack,
+        } => output::output(&file, address.as_deref(), json, &fabric, &stack),
         Command::Fabric {
             command:
                 FabricCommand::Dump {

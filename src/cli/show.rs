@@ -223,6 +223,13 @@ pub fn report_text(plan: &Plan, report: &ApplyReport, destroy: bool, st: Style) 
             out,
             "The stack state records exactly what was done; fix the cause and apply again."
         );
+        let failed = report
+            .failures()
+            .map(|r| Some(r.address.to_string()))
+            .collect::<Vec<_>>();
+        if let Some(line) = super::findings::summary_line(failed.iter().map(Option::as_deref)) {
+            let _ = writeln!(out, "{}", st.red(&line));
+        }
     }
     out
 }

@@ -14,6 +14,9 @@
 //!                      "new": ["10.41.0.0/16"], "known_after_apply": false,
 //!                      "requires_replace": true } ] } ] }
 //! ```
+//!
+//! `plan --json` adds the findings of the program's check to it (`valid`,
+//! `error_count`, `warning_count`, `diagnostics`: `cli::findings`).
 
 use super::plan::Plan;
 use serde_json::{json, Value as J};

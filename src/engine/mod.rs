@@ -27,11 +27,13 @@ pub mod plan;
 mod refresh;
 mod report;
 pub mod sample;
+pub mod saved;
 pub mod state;
 
 pub use apply::{
     apply, ApplyOptions, ApplyReport, Outcome, Progress, ProgressFn, ResourceReport, Step, DEFAULT_PARALLELISM,
 };
+pub use json::FORMAT_VERSION as PLAN_FORMAT_VERSION;
 pub use plan::{diff, plan, plan_with, Action, AttrChange, Plan, ResourcePlan, Summary};
 pub use state::{Pending, StackState, StateEntry, StateError, StateSink};
 

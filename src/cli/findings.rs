@@ -1,0 +1,280 @@
+//! What `check` (and `plan`/`apply` before they touch anything) found in a
+//! program, in the form a command prints: rendered at the source for
+//! people, a stable JSON document for machines (`--json`), and the closing
+//! `Error: 3 problems in 2 resources` line.
+//!
+//! The JSON document (`check --json`; `plan --json` embeds the same keys):
+//!
+//! ```json
+//! { "valid": false, "error_count": 2, "warning_count": 0,
+//!   "diagnostics": [
+//!     { "severity": "error", "code": "subnet-too-small",
+//!       "message": "needs 1586 addresses (/21); 10.40.0.0/22 holds 1019",
+//!       "label": "cluster_network.aks.node_subnet_cidr",
+//!       "help": "use a /21 or lower max_nodes/max_pods",
+//!       "address": "cluster_network.aks", "attribute": "node_subnet_cidr",
+//!       "span": { "file": "main.hk", "line": 8, "column": 22, "end_line": 8,
+//!                 "end_column": 34, "offset": 140, "length": 12 },
+//!       "related": [ { "message": "…", "span": { … } } ] } ] }
+//! ```
+//!
+//! `address` and `attribute` are `null` for problems found before the
+//! program became a graph (syntax, unknown names), `span` for problems
+//! without a place in a file, `attribute` for the resource as a whole.
+//! Lines and columns count from 1, columns in characters; `offset` and
+//! `length` are bytes into the file.
+
+use crate::dsl::ast::Span;
+use crate::dsl::{LoadError, Problem, Program, Sources};
+use crate::graph::{Diagnostics, Severity};
+use serde_json::{json, Value as J};
+use std::collections::BTreeSet;
+
+/// How a command reports what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Rendered at the source on stderr, with a closing summary line.
+    Human,
+    /// One JSON document on stdout.
+    Json,
+}
+
+impl Format {
+    pub fn json(json: bool) -> Format {
+        if json {
+            Format::Json
+        } else {
+            Format::Human
+        }
+    }
+}
+
+/// A place in a source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Place {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    offset: usize,
+    length: usize,
+}
+
+impl Place {
+    fn of(span: Span, sources: &Sources) -> Option<Place> {
+        let f = sources.get(span.file)?;
+        let text = f.text.as_str();
+        if span.start > span.end || span.end > text.len() {
+            return None;
+        }
+        let (line, column) = line_column(text, span.start);
+        let (end_line, end_column) = line_column(text, span.end);
+        Some(Place {
+            file: f.name.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            offset: span.start,
+            length: span.end - span.start,
+        })
+    }
+
+    fn to_json(&self) -> J {
+        json!({
+            "file": self.file, "line": self.line, "column": self.column,
+            "end_line": self.end_line, "end_column": self.end_column,
+            "offset": self.offset, "length": self.length,
+        })
+    }
+}
+
+/// 1-based line and character column of byte `at` (snapped back to a
+/// character boundary).
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
+/// One problem with everything known about it.
+#[derive(Debug, Clone)]
+struct Finding {
+    severity: Severity,
+    code: String,
+    message: String,
+    label: Option<String>,
+    help: Option<String>,
+    address: Option<String>,
+    attribute: Option<String>,
+    place: Option<Place>,
+    related: Vec<(Option<Place>, String)>,
+}
+
+impl Finding {
+    fn of(p: &Problem, sources: &Sources) -> Finding {
+        Finding {
+            severity: p.severity,
+            code: p.code.clone(),
+            message: p.message.clone(),
+            label: p.label.clone(),
+            help: p.help.clone(),
+            address: None,
+            attribute: None,
+            place: p.span.and_then(|s| Place::of(s, sources)),
+            related: p
+                .related
+                .iter()
+                .map(|(s, l)| (Place::of(*s, sources), l.clone()))
+                .collect(),
+        }
+    }
+
+    fn to_json(&self) -> J {
+        json!({
+            "severity": match self.severity { Severity::Error => "error", Severity::Warning => "warning" },
+            "code": self.code,
+            "message": self.message,
+            "label": self.label,
+            "help": self.help,
+            "address": self.address,
+            "attribute": self.attribute,
+            "span": self.place.as_ref().map(Place::to_json),
+            "related": self.related.iter().map(|(p, m)| json!({
+                "message": m,
+                "span": p.as_ref().map(Place::to_json),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Everything found in a program, and how to show it.
+pub struct Findings {
+    items: Vec<Finding>,
+    /// Rendered at the source (miette), for people.
+    rendered: String,
+}
+
+impl Findings {
+    /// A program that did not load.
+    pub fn of_load(e: &LoadError) -> Findings {
+        Findings {
+            items: e.problems.iter().map(|p| Finding::of(p, &e.sources)).collect(),
+            rendered: e.render(),
+        }
+    }
+
+    /// Graph rule diagnostics of a loaded program.
+    pub fn of_graph(program: &Program, diags: &Diagnostics) -> Findings {
+        let items = diags
+            .iter()
+            .map(|d| {
+                let mut f = Finding::of(&program.spans.problem(d), &program.sources);
+                f.address = d.address.as_ref().map(ToString::to_string);
+                f.attribute = (d.address.is_some() && !d.path.is_root()).then(|| d.path.to_string());
+                f
+            })
+            .collect();
+        let rendered = if diags.is_empty() {
+            String::new()
+        } else {
+            program.render(diags)
+        };
+        Findings { items, rendered }
+    }
+
+    pub fn errors(&self) -> usize {
+        self.items.iter().filter(|f| f.severity == Severity::Error).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.items.len() - self.errors()
+    }
+
+    /// The source excerpts of every problem.
+    pub fn rendered(&self) -> &str {
+        &self.rendered
+    }
+
+    /// `{"valid", "error_count", "warning_count", "diagnostics"}` (module docs).
+    pub fn to_json(&self) -> serde_json::Map<String, J> {
+        let mut m = serde_json::Map::new();
+        m.insert("valid".into(), J::Bool(self.errors() == 0));
+        m.insert("error_count".into(), self.errors().into());
+        m.insert("warning_count".into(), self.warnings().into());
+        m.insert(
+            "diagnostics".into(),
+            J::Array(self.items.iter().map(Finding::to_json).collect()),
+        );
+        m
+    }
+
+    /// `Error: 3 problems in 2 resources` (errors only; `None` without any).
+    pub fn summary(&self) -> Option<String> {
+        let errors: Vec<&Finding> = self.items.iter().filter(|f| f.severity == Severity::Error).collect();
+        summary_line(errors.iter().map(|f| f.address.as_deref()))
+    }
+}
+
+/// The closing line of a failure: `n` problems, each in the resource it
+/// names (if any): `Error: 1 problem`, `Error: 3 problems in 2 resources`,
+/// `Error: 4 problems (3 in 2 resources)`.
+pub fn summary_line<'a>(problems: impl IntoIterator<Item = Option<&'a str>>) -> Option<String> {
+    let mut n = 0;
+    let mut placed = 0;
+    let mut resources = BTreeSet::new();
+    for a in problems {
+        n += 1;
+        if let Some(a) = a {
+            placed += 1;
+            resources.insert(a);
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    let count = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    let all = count(n, "problem", "problems");
+    let r = count(resources.len(), "resource", "resources");
+    Some(match placed {
+        0 => format!("Error: {all}"),
+        p if p == n => format!("Error: {all} in {r}"),
+        p => format!("Error: {all} ({p} in {r})"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_lines_stay_grammatical() {
+        assert_eq!(summary_line([]), None);
+        assert_eq!(summary_line([None]).unwrap(), "Error: 1 problem");
+        assert_eq!(summary_line([Some("a.b")]).unwrap(), "Error: 1 problem in 1 resource");
+        assert_eq!(
+            summary_line([Some("a.b"), Some("a.b"), Some("c.d")]).unwrap(),
+            "Error: 3 problems in 2 resources"
+        );
+        assert_eq!(
+            summary_line([Some("a.b"), None, Some("a.b"), None]).unwrap(),
+            "Error: 4 problems (2 in 1 resource)"
+        );
+    }
+
+    #[test]
+    fn lines_and_columns_count_from_one_in_characters() {
+        let t = "ab\nçd = 1\n";
+        assert_eq!(line_column(t, 0), (1, 1));
+        assert_eq!(line_column(t, 3), (2, 1));
+        // `d` follows a two-byte character.
+        assert_eq!(line_column(t, 5), (2, 2));
+        assert_eq!(line_column(t, t.len()), (3, 1));
+    }
+}
