@@ -42,7 +42,10 @@ fn renamed_attributes(terraform: Terraform) {
         text.contains("`resource_group` is deprecated: it is now `resource_group_name`"),
         "{text}"
     );
-    assert!(text.contains("`cluster_id` is deprecated: it is now `cluster_network_id`"), "{text}");
+    assert!(
+        text.contains("`cluster_id` is deprecated: it is now `cluster_network_id`"),
+        "{text}"
+    );
     // The detail says what to do and that nothing is replaced.
     assert!(text.contains("nothing is replaced"), "{text}");
     assert!(text.contains("hybridk8s_cluster_network.aks"), "{text}");
@@ -50,7 +53,10 @@ fn renamed_attributes(terraform: Terraform) {
     // Both names hold the value in state, so references to either work.
     let cn = values_of(&ws, "hybridk8s_cluster_network.aks");
     assert_eq!(cn["resource_group"], cn["resource_group_name"], "{cn:#}");
-    assert!(cn["resource_group_name"].as_str().is_some_and(|s| !s.is_empty()), "{cn:#}");
+    assert!(
+        cn["resource_group_name"].as_str().is_some_and(|s| !s.is_empty()),
+        "{cn:#}"
+    );
     let p = values_of(&ws, "hybridk8s_peering.aks_hub");
     assert_eq!(p["cluster_id"], p["cluster_network_id"], "{p:#}");
     assert_eq!(p["cluster_network_id"], cn["id"], "{p:#}");
@@ -66,7 +72,10 @@ fn renamed_attributes(terraform: Terraform) {
         "\"k8s-dev-rg\"\n  resource_group      = \"other-rg\"",
         1,
     );
-    assert_ne!(both, main, "the example's cluster resource group changed: update this test");
+    assert_ne!(
+        both, main,
+        "the example's cluster resource group changed: update this test"
+    );
     ws.write_main(&both);
     let (_, err) = ws.expect(&["plan", "-input=false"], 1);
     assert!(
@@ -101,7 +110,10 @@ fn tags(terraform: Terraform) {
     let ws = Workspace::new(terraform);
     let main = harness::example_main_tf();
     let anchor = "resource_group_name = \"k8s-dev-rg\"";
-    assert!(main.contains(anchor), "the example's cluster resource group changed: update this test");
+    assert!(
+        main.contains(anchor),
+        "the example's cluster resource group changed: update this test"
+    );
     let tagged = |tags: &str| main.replacen(anchor, &format!("{anchor}\n  tags = {tags}"), 1);
 
     ws.write_main(&tagged(r#"{ env = "dev", team = "network" }"#));
@@ -141,7 +153,10 @@ fn tags(terraform: Terraform) {
     ws.write_main(&tagged(r#"{ "hybridk8s-stack" = "someone-else" }"#));
     let (_, err) = ws.expect(&["plan", "-input=false"], 1);
     assert!(err.contains("uses the `hybridk8s-` prefix"), "{err}");
-    assert!(err.contains("tags[\"hybridk8s-stack\"]") || err.contains("tags"), "{err}");
+    assert!(
+        err.contains("tags[\"hybridk8s-stack\"]") || err.contains("tags"),
+        "{err}"
+    );
     ws.write_main(&main);
     ws.expect(&["destroy", "-auto-approve", "-input=false"], 0);
 }

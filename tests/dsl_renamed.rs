@@ -30,18 +30,22 @@ fn a_former_name_loads_with_a_warning_at_its_span() {
     let span = w[0].span.expect("a span");
     // At the attribute written under the former name (its value).
     let line_start = CLUSTER[..span.start].rfind('\n').map_or(0, |i| i + 1);
-    assert_eq!(&CLUSTER[line_start..span.end], "  resource_group = \"k8s-rg\"", "{span:?}");
+    assert_eq!(
+        &CLUSTER[line_start..span.end],
+        "  resource_group = \"k8s-rg\"",
+        "{span:?}"
+    );
     let text = p.render_plain(&graph::check(&p.graph));
-    assert!(text.contains("`resource_group` is deprecated: it is now `resource_group_name`"), "{text}");
+    assert!(
+        text.contains("`resource_group` is deprecated: it is now `resource_group_name`"),
+        "{text}"
+    );
     assert!(text.contains("nothing is replaced"), "{text}");
 }
 
 #[test]
 fn both_names_with_different_values_are_an_error() {
-    let src = CLUSTER.replace(
-        "  location",
-        "  resource_group_name = \"other-rg\"\n  location",
-    );
+    let src = CLUSTER.replace("  location", "  resource_group_name = \"other-rg\"\n  location");
     let e = load(&src).err().expect("refused");
     let codes: Vec<&str> = e.problems.iter().map(|p| p.code.as_str()).collect();
     assert!(codes.contains(&"conflicting-alias"), "{codes:?}");
@@ -52,14 +56,16 @@ fn both_names_with_different_values_are_an_error() {
 
 #[test]
 fn references_and_lookups_take_the_former_name() {
-    let src = format!(
-        "{CLUSTER}\ndata hub corp {{\n  name = \"hub\"\n  resource_group = aks.resource_group\n}}\n"
-    );
+    let src = format!("{CLUSTER}\ndata hub corp {{\n  name = \"hub\"\n  resource_group = aks.resource_group\n}}\n");
     let p = load(&src).unwrap_or_else(|e| panic!("{}", e.render_plain()));
     let hub: Address = "hub.corp".parse().unwrap();
     let id = p.graph.get(&hub).unwrap().id().unwrap().to_string();
     assert!(id.contains("/resourceGroups/k8s-rg/"), "{id}");
-    let codes: Vec<String> = p.problems(&graph::check(&p.graph)).into_iter().map(|p| p.code).collect();
+    let codes: Vec<String> = p
+        .problems(&graph::check(&p.graph))
+        .into_iter()
+        .map(|p| p.code)
+        .collect();
     assert_eq!(
         codes.iter().filter(|c| c.ends_with("deprecated-attribute")).count(),
         2,

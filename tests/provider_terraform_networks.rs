@@ -60,8 +60,8 @@ fn networks(terraform: Terraform) {
     // Services) are replaced, in order, in one apply.
     let moved = edit(
         &twenty,
-        "location        = \"westeurope\"",
-        "location        = \"northeurope\"",
+        "resource_group_name = \"k8s-dev-rg\"\n  location = \"westeurope\"",
+        "resource_group_name = \"k8s-dev-rg\"\n  location = \"northeurope\"",
     );
     ws.write_main(&moved);
     let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);

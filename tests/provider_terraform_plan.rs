@@ -11,10 +11,9 @@ mod harness;
 use harness::{Terraform, Workspace};
 use hybridk8s::backend::local::dump_is_empty;
 
-fn edit(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "main.tf has no `{from}`");
-    text.replacen(from, to, 1)
-}
+#[path = "support/edit.rs"]
+mod support_edit;
+use support_edit::edit;
 
 /// A second spoke of the hub with this address space.
 fn green_spoke(space: &str) -> String {

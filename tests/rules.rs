@@ -251,8 +251,12 @@ fn spokes_of_one_hub_must_not_overlap() {
     );
     g.add(green).unwrap();
     let (c, h) = (id_of(&g, Kind::ClusterNetwork, "green"), id_of(&g, Kind::Hub, "hub"));
-    g.add(res(Kind::Peering, "green_hub", json!({"cluster_network_id": c, "hub_id": h})))
-        .unwrap();
+    g.add(res(
+        Kind::Peering,
+        "green_hub",
+        json!({"cluster_network_id": c, "hub_id": h}),
+    ))
+    .unwrap();
     expect_error(&g, "spoke-overlap", &["10.40.128.0/17", "10.40.0.0/16", "hub.hub"]);
 }
 
@@ -545,7 +549,9 @@ fn schema_rejects_unknown_and_computed_attributes() {
     assert!(msgs.iter().any(|m| m.contains("no attribute `max_node`")), "{msgs:?}");
     assert!(d.iter().any(|x| x.hint.as_deref() == Some("did you mean `max_nodes`?")));
     assert!(msgs.iter().any(|m| m.starts_with("computed-attribute")));
-    assert!(msgs.iter().any(|m| m.contains("requires attribute `resource_group_name`")));
+    assert!(msgs
+        .iter()
+        .any(|m| m.contains("requires attribute `resource_group_name`")));
 }
 
 #[test]

@@ -182,7 +182,10 @@ impl Schema {
                     diags.push(
                         Diagnostic::error(
                             "conflicting-alias",
-                            format!("`{old}` and `{}` are the same attribute, set to different values", a.name),
+                            format!(
+                                "`{old}` and `{}` are the same attribute, set to different values",
+                                a.name
+                            ),
                         )
                         .at(address, AttrPath::attr(old))
                         .hint(format!("remove `{old}`: it is the former name of `{}`", a.name)),

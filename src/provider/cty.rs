@@ -91,7 +91,11 @@ impl CtyType {
         let mut fields: Vec<(String, CtyType)> =
             attrs.iter().map(|a| (a.name.to_string(), CtyType::of(&a.ty))).collect();
         // A renamed attribute keeps its former name in the type, deprecated.
-        fields.extend(attrs.iter().filter_map(|a| a.was.map(|old| (old.to_string(), CtyType::of(&a.ty)))));
+        fields.extend(
+            attrs
+                .iter()
+                .filter_map(|a| a.was.map(|old| (old.to_string(), CtyType::of(&a.ty)))),
+        );
         for (name, battrs) in blocks {
             let item = CtyType::of_parts(battrs, []);
             fields.push((name.to_string(), CtyType::Blocks(Box::new(item))));

@@ -236,7 +236,13 @@ impl pb::provider_server::Provider for ProviderService {
             return Ok(Response::new(out));
         };
         let (state, diags) = lifecycle::read(kind, &current, c.backend.as_ref(), &c.reads).await;
-        finish(&mut out.new_state, &mut out.diagnostics, &mirrored(kind, &state), ty, &diags);
+        finish(
+            &mut out.new_state,
+            &mut out.diagnostics,
+            &mirrored(kind, &state),
+            ty,
+            &diags,
+        );
         Ok(Response::new(out))
     }
 
@@ -363,7 +369,13 @@ impl pb::provider_server::Provider for ProviderService {
                 self.plans.applied(id);
             }
         }
-        finish(&mut out.new_state, &mut out.diagnostics, &mirrored(kind, &state), ty, &diags);
+        finish(
+            &mut out.new_state,
+            &mut out.diagnostics,
+            &mirrored(kind, &state),
+            ty,
+            &diags,
+        );
         Ok(Response::new(out))
     }
 

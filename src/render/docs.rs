@@ -54,16 +54,133 @@ fn index() -> String {
 }
 
 fn example(kind: Kind, data: bool) -> &'static str {
+    // Each passes `terraform fmt -check` and, all together, `terraform
+    // validate` (tests/docs.rs).
     match (kind, data) {
-        (Kind::Onprem, _) => "data \"hybridk8s_onprem_network\" \"corp\" {\n  name          = \"corp\"\n  address_space = [\"10.0.0.0/12\", \"192.168.0.0/16\"]\n  dns_servers   = [\"10.1.0.4\", \"10.1.0.5\"]\n  domains       = [\"my-company.local\"]\n}",
-        (Kind::Hub, true) => "data \"hybridk8s_hub_network\" \"hub\" {\n  name           = \"hub\"\n  resource_group_name = \"net-rg\"\n}",
-        (Kind::Hub, false) => "resource \"hybridk8s_hub_network\" \"hub\" {\n  name           = \"hub\"\n  resource_group_name = \"net-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.20.0.0/22\"]\n  gateway        = \"expressroute\"\n}",
-        (Kind::ClusterNetwork, _) => "resource \"hybridk8s_cluster_network\" \"aks\" {\n  name           = \"k8s-dev-vnet\"\n  resource_group_name = \"k8s-dev-rg\"\n  location       = \"westeurope\"\n  address_space  = [\"10.40.0.0/16\"]\n  plugin         = \"azure_cni\"\n  max_nodes      = 50\n  max_pods       = 30\n  service_cidr   = \"172.16.0.0/16\"\n  dns_service_ip = \"172.16.0.10\"\n  avoid          = data.hybridk8s_onprem_network.corp.address_space\n}",
-        (Kind::Peering, _) => "resource \"hybridk8s_peering\" \"aks_hub\" {\n  cluster_network_id          = hybridk8s_cluster_network.aks.id\n  hub_id              = hybridk8s_hub_network.hub.id\n  use_remote_gateways = true\n}",
-        (Kind::DnsUpstream, _) => "resource \"hybridk8s_dns_upstream\" \"aks\" {\n  cluster_network_id = hybridk8s_cluster_network.aks.id\n  flavor     = \"coredns_aks\"\n  stub_domains = {\n    \"my-company.local\" = data.hybridk8s_onprem_network.corp.dns_servers\n  }\n}",
-        (Kind::ExternalService, _) => "resource \"hybridk8s_external_service\" \"random_api\" {\n  cluster_network_id = hybridk8s_cluster_network.aks.id\n  name       = \"external-random-api\"\n  endpoints  = [\"10.1.8.4\"]\n\n  ports {\n    port        = 80\n    target_port = 8080\n  }\n}",
-        (Kind::LbService, _) => "resource \"hybridk8s_lb_service\" \"nginx\" {\n  cluster_network_id = hybridk8s_cluster_network.aks.id\n  name       = \"nginx-internal\"\n  selector   = { app = \"nginx\" }\n  internal   = true\n\n  ports {\n    port = 80\n  }\n}",
+        (Kind::Onprem, _) => {
+            r#"data "hybridk8s_onprem_network" "corp" {
+  name          = "corp"
+  address_space = ["10.0.0.0/12", "192.168.0.0/16"]
+  dns_servers   = ["10.1.0.4", "10.1.0.5"]
+  domains       = ["my-company.local"]
+}"#
+        }
+        (Kind::Hub, true) => {
+            r#"data "hybridk8s_hub_network" "hub" {
+  name                = "hub"
+  resource_group_name = "net-rg"
+}"#
+        }
+        (Kind::Hub, false) => {
+            r#"resource "hybridk8s_hub_network" "hub" {
+  name                = "hub"
+  resource_group_name = "net-rg"
+  location            = "westeurope"
+  address_space       = ["10.20.0.0/22"]
+  gateway             = "expressroute"
+
+  tags = {
+    environment = "shared"
+    cost-center = "network"
+  }
+}"#
+        }
+        (Kind::ClusterNetwork, _) => {
+            r#"resource "hybridk8s_cluster_network" "aks" {
+  name                = "k8s-dev-vnet"
+  resource_group_name = "k8s-dev-rg"
+  location            = "westeurope"
+  address_space       = ["10.40.0.0/16"]
+  plugin              = "azure_cni"
+  max_nodes           = 50
+  max_pods            = 30
+  service_cidr        = "172.16.0.0/16"
+  dns_service_ip      = "172.16.0.10"
+  avoid               = data.hybridk8s_onprem_network.corp.address_space
+
+  tags = {
+    environment = "dev"
+  }
+
+  timeouts {
+    create = "45m"
+  }
+}"#
+        }
+        (Kind::Peering, _) => {
+            r#"resource "hybridk8s_peering" "aks_hub" {
+  cluster_network_id  = hybridk8s_cluster_network.aks.id
+  hub_id              = hybridk8s_hub_network.hub.id
+  use_remote_gateways = true
+}"#
+        }
+        (Kind::DnsUpstream, _) => {
+            r#"resource "hybridk8s_dns_upstream" "aks" {
+  cluster_network_id = hybridk8s_cluster_network.aks.id
+  flavor             = "coredns_aks"
+  stub_domains = {
+    "my-company.local" = data.hybridk8s_onprem_network.corp.dns_servers
+  }
+}"#
+        }
+        (Kind::ExternalService, _) => {
+            r#"resource "hybridk8s_external_service" "random_api" {
+  cluster_network_id = hybridk8s_cluster_network.aks.id
+  name               = "external-random-api"
+  endpoints          = ["10.1.8.4"]
+
+  ports {
+    port        = 80
+    target_port = 8080
+  }
+}"#
+        }
+        (Kind::LbService, _) => {
+            r#"resource "hybridk8s_lb_service" "nginx" {
+  cluster_network_id = hybridk8s_cluster_network.aks.id
+  name               = "nginx-internal"
+  selector           = { app = "nginx" }
+  internal           = true
+
+  ports {
+    port = 80
+  }
+}"#
+        }
     }
+}
+
+/// The resource name of each kind's example, and the ID an import of the
+/// object it makes takes (built by the kind itself, so it cannot drift).
+fn import_example(kind: Kind) -> (&'static str, String) {
+    use crate::graph::{Ctx, Value};
+    let ctx = Ctx::default();
+    let hub = kinds::vnet_id(&ctx, "net-rg", "hub");
+    let cluster = kinds::vnet_id(&ctx, "k8s-dev-rg", "k8s-dev-vnet");
+    let (label, config): (&str, Vec<(&str, &str)>) = match kind {
+        Kind::Hub => ("hub", vec![("name", "hub"), ("resource_group_name", "net-rg")]),
+        Kind::ClusterNetwork => (
+            "aks",
+            vec![("name", "k8s-dev-vnet"), ("resource_group_name", "k8s-dev-rg")],
+        ),
+        Kind::Peering => ("aks_hub", vec![("cluster_network_id", &cluster), ("hub_id", &hub)]),
+        Kind::DnsUpstream => ("aks", vec![("cluster_network_id", &cluster), ("flavor", "coredns_aks")]),
+        Kind::ExternalService => (
+            "random_api",
+            vec![("cluster_network_id", &cluster), ("name", "external-random-api")],
+        ),
+        _ => (
+            "nginx",
+            vec![("cluster_network_id", &cluster), ("name", "nginx-internal")],
+        ),
+    };
+    let attrs = config
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), Value::str(v)))
+        .collect();
+    let (done, _) = kinds::complete(&crate::graph::Address::new(kind, label), attrs, &ctx);
+    let id = done.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    (label, id)
 }
 
 fn flag(a: &Attribute, data_lookup: bool) -> &'static str {
@@ -128,17 +245,25 @@ fn page(kind: Kind, data: bool) -> String {
     for a in &schema.attrs {
         attr_line(&mut s, a, lookup);
     }
-    for b in &schema.blocks {
+    for (old, a) in schema.aliases() {
+        let _ = writeln!(
+            s,
+            "- `{old}` (Optional, Deprecated) The former name of `{}`, accepted with a warning until the next release and kept equal to it in state. Rename it: nothing is replaced.",
+            a.name
+        );
+    }
+    for b in schema.blocks.iter().filter(|b| !(lookup && b.name == "timeouts")) {
         let _ = writeln!(s, "\n### Nested block `{}`\n\n{}\n", b.name, b.description);
         for a in &b.attrs {
             attr_line(&mut s, a, lookup);
         }
     }
     if !data {
+        let (label, id) = import_example(kind);
         let _ = write!(
             s,
-            "\n## Import\n\nImport by ID (see `id` above):\n\n```shell\nterraform import {}.example '<id>'\n```\n",
-            kind.terraform_type()
+            "\n## Import\n\nAn existing object is imported by its ID (see `id` above); hybridk8s puts its owner mark on it, and refuses one another stack owns. The object of the example above:\n\n```shell\nterraform import {t}.{label} '{id}'\n```\n\nOr, with Terraform 1.5 and later, in the configuration:\n\n```terraform\nimport {{\n  to = {t}.{label}\n  id = \"{id}\"\n}}\n```\n",
+            t = kind.terraform_type()
         );
     }
     s

@@ -23,7 +23,10 @@ async fn cluster_exists(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, id: &s
 
 async fn need_cluster(b: &AzureBackend, cx: &OpCtx, op: Op, kind: Kind, attrs: &Attrs) -> Result<(), BackendError> {
     let id = id_of(attrs);
-    let cluster = attrs.get("cluster_network_id").and_then(Value::as_str).unwrap_or_default();
+    let cluster = attrs
+        .get("cluster_network_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !cluster_exists(b, &cx.clone().without_read_scope(), op, kind, &id).await? {
         return Err(BackendError::Refused {
             op,

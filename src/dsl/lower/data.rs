@@ -56,9 +56,15 @@ impl Loader<'_> {
             let mut key = a.key.name.as_str();
             if let Some(now) = crate::graph::kinds::schema(addr.kind).alias(key) {
                 ev.problems.push(
-                    Problem::warning("dsl::deprecated-attribute", format!("`{key}` is deprecated: it is now `{}`", now.name))
-                        .at(a.key.span, "former name")
-                        .help(format!("rename it to `{}`; `{key}` will be removed in the next release", now.name)),
+                    Problem::warning(
+                        "dsl::deprecated-attribute",
+                        format!("`{key}` is deprecated: it is now `{}`", now.name),
+                    )
+                    .at(a.key.span, "former name")
+                    .help(format!(
+                        "rename it to `{}`; `{key}` will be removed in the next release",
+                        now.name
+                    )),
                 );
                 key = now.name;
             }

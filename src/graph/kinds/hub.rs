@@ -61,14 +61,19 @@ pub fn gateway_id(ctx: &Ctx, resource_group: &str, hub: &str, gateway: &str) -> 
 
 pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
     util::reported(attrs, "resource_guid");
-    util::set_computed(attrs, "gateway_id", &["name", "resource_group_name", "gateway"], |a| match (
-        util::s(a, "name"),
-        util::s(a, "resource_group_name"),
-        util::s(a, "gateway"),
-    ) {
-        (Some(n), Some(rg), Some(g)) if g != "none" => Value::str(gateway_id(ctx, rg, n, g)),
-        _ => Value::Null,
-    });
+    util::set_computed(
+        attrs,
+        "gateway_id",
+        &["name", "resource_group_name", "gateway"],
+        |a| match (
+            util::s(a, "name"),
+            util::s(a, "resource_group_name"),
+            util::s(a, "gateway"),
+        ) {
+            (Some(n), Some(rg), Some(g)) if g != "none" => Value::str(gateway_id(ctx, rg, n, g)),
+            _ => Value::Null,
+        },
+    );
     util::set_computed(attrs, "id", &["name", "resource_group_name"], |a| {
         match (util::s(a, "name"), util::s(a, "resource_group_name")) {
             (Some(n), Some(rg)) => Value::str(super::vnet_id(ctx, rg, n)),

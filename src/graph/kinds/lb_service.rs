@@ -30,7 +30,11 @@ pub fn schema() -> Schema {
 pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
     super::external_service::complete_ports(attrs);
     util::set_computed(attrs, "id", &["cluster_network_id", "namespace", "name"], |a| {
-        match (util::s(a, "cluster_network_id"), util::s(a, "namespace"), util::s(a, "name")) {
+        match (
+            util::s(a, "cluster_network_id"),
+            util::s(a, "namespace"),
+            util::s(a, "name"),
+        ) {
             (Some(c), Some(ns), Some(n)) => Value::str(super::k8s_id(c, ns, "services", n)),
             _ => Value::Null,
         }

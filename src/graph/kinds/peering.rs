@@ -44,12 +44,15 @@ pub fn compute(attrs: &mut Attrs, _ctx: &Ctx) {
             _ => Value::Null,
         }
     });
-    util::derive(attrs, "hub_peering_name", &["cluster_network_id", "hub_id"], |a| {
-        match (util::s(a, "cluster_network_id"), util::s(a, "hub_id")) {
+    util::derive(
+        attrs,
+        "hub_peering_name",
+        &["cluster_network_id", "hub_id"],
+        |a| match (util::s(a, "cluster_network_id"), util::s(a, "hub_id")) {
             (Some(c), Some(h)) => Value::str(format!("{}-to-{}", util::id_name(h), util::id_name(c))),
             _ => Value::Null,
-        }
-    });
+        },
+    );
     util::derive(attrs, "allow_gateway_transit", &["use_remote_gateways"], |a| {
         a.get("use_remote_gateways").cloned().unwrap_or(Value::Bool(false))
     });

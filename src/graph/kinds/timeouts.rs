@@ -71,13 +71,23 @@ pub fn of(attrs: &Attrs, step: Step) -> Duration {
 
 /// Every timeout a Go duration of at most a week.
 pub fn rules(r: &Resource, d: &mut Diagnostics) {
-    let Some(block) = r.get("timeouts").as_list().and_then(|l| l.first()).and_then(Value::as_map) else {
+    let Some(block) = r
+        .get("timeouts")
+        .as_list()
+        .and_then(|l| l.first())
+        .and_then(Value::as_map)
+    else {
         return;
     };
     for step in Step::ALL {
-        let Some(text) = block.get(step.name()).and_then(Value::as_str) else { continue };
+        let Some(text) = block.get(step.name()).and_then(Value::as_str) else {
+            continue;
+        };
         let problem = match parse(text) {
-            Ok(t) if t.is_zero() => Some(format!("timeout `{text}` is zero: the {} would give up at once", step.name())),
+            Ok(t) if t.is_zero() => Some(format!(
+                "timeout `{text}` is zero: the {} would give up at once",
+                step.name()
+            )),
             Ok(t) if t > MAX => Some(format!("timeout `{text}` is longer than a week")),
             Ok(_) => None,
             Err(e) => Some(format!("timeout `{text}` is not a duration: {e}")),
@@ -100,13 +110,19 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     let mut rest = text;
     let mut total = 0f64;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if num_len == 0 {
             return Err(format!("expected a number at `{rest}`"));
         }
-        let n: f64 = rest[..num_len].parse().map_err(|_| format!("`{}` is not a number", &rest[..num_len]))?;
+        let n: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("`{}` is not a number", &rest[..num_len]))?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let secs = match &rest[..unit_len] {
             "h" => 3600.0,
             "m" => 60.0,

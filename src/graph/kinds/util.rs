@@ -261,13 +261,22 @@ pub fn tag_rules(r: &Resource, d: &mut Diagnostics) {
         let path = AttrPath::attr("tags").key(name);
         let bad = name.chars().find(|c| "<>%&\\?/".contains(*c));
         let problem = if is_own_tag(name) {
-            Some(format!("tag `{name}` uses the `{}` prefix hybridk8s keeps for its own tags (owner, role, subnets)", OWN_TAG_PREFIX))
+            Some(format!(
+                "tag `{name}` uses the `{}` prefix hybridk8s keeps for its own tags (owner, role, subnets)",
+                OWN_TAG_PREFIX
+            ))
         } else if name.is_empty() || name.chars().count() > 512 {
             Some(format!("tag name `{}` must be 1 to 512 characters", cut(name)))
         } else if let Some(c) = bad {
-            Some(format!("tag name `{}` contains `{c}`, which Azure refuses in tag names", cut(name)))
+            Some(format!(
+                "tag name `{}` contains `{c}`, which Azure refuses in tag names",
+                cut(name)
+            ))
         } else if value.as_str().is_some_and(|v| v.chars().count() > 256) {
-            Some(format!("the value of tag `{}` is longer than Azure's 256 characters", cut(name)))
+            Some(format!(
+                "the value of tag `{}` is longer than Azure's 256 characters",
+                cut(name)
+            ))
         } else {
             None
         };

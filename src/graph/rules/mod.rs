@@ -60,7 +60,8 @@ impl<'g> Topology<'g> {
 
     /// The cluster a Kubernetes-side resource belongs to.
     pub fn cluster_of(&self, r: &Resource) -> Option<&'g Resource> {
-        r.str("cluster_network_id").and_then(|id| self.clusters.get(id).copied())
+        r.str("cluster_network_id")
+            .and_then(|id| self.clusters.get(id).copied())
     }
 
     /// Hubs peered with a cluster.

@@ -143,7 +143,13 @@ pub fn check_lookup(r: &Resource) -> Diagnostics {
         name(r, NameRule::VirtualNetwork, n, AttrPath::attr("name"), &mut d);
     }
     if let Some(n) = r.str("resource_group_name") {
-        name(r, NameRule::ResourceGroup, n, AttrPath::attr("resource_group_name"), &mut d);
+        name(
+            r,
+            NameRule::ResourceGroup,
+            n,
+            AttrPath::attr("resource_group_name"),
+            &mut d,
+        );
     }
     d
 }

@@ -247,7 +247,10 @@ fn fabric_values_keep_their_prior_value() {
     // An unknown input makes derived values unknown again.
     let c2 = cfg(
         Kind::Peering,
-        &[("cluster_network_id", Value::Unknown), ("hub_id", Value::str("/x/vnets/hub"))],
+        &[
+            ("cluster_network_id", Value::Unknown),
+            ("hub_id", Value::str("/x/vnets/hub")),
+        ],
     );
     let p = plan(Kind::Peering, &prior, &c2, &ctx);
     assert_eq!(get(&p.planned, "id"), &Value::Unknown);
