@@ -73,20 +73,77 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
     let mut detail: Vec<String> = d
         .related
         .iter()
-        .map(|r| format!("see {}: {}", r.address, r.label))
+        .map(|r| format!("See {}: {}", r.address, r.label))
         .collect();
-    if let Some(h) = &d.hint {
-        detail.insert(0, h.clone());
+    let mut summary = d.summary.clone();
+    match &d.hint {
+        Some(h) => detail.insert(0, h.clone()),
+        // A warning says what and why: the why as the detail Terraform
+        // shows under the summary.
+        None if d.severity == Severity::Warning => {
+            if let Some((what, why)) = d.summary.split_once(": ").filter(|(_, w)| !w.is_empty()) {
+                let mut why = why.to_string();
+                if let Some(first) = why.get(..1) {
+                    why.replace_range(..1, &first.to_uppercase());
+                }
+                detail.insert(0, why);
+                summary = what.to_string();
+            }
+        }
+        None => {}
     }
+    let summary = terraform_names(&summary);
+    let detail = terraform_names(&detail.join("\n"));
     pb::Diagnostic {
         severity: match d.severity {
             Severity::Error => pb::diagnostic::Severity::Error,
             Severity::Warning => pb::diagnostic::Severity::Warning,
         } as i32,
-        summary: bounded(&d.summary),
-        detail: bounded(&detail.join("\n")),
+        summary: bounded(&summary),
+        detail: bounded(&detail),
         attribute: (!d.path.is_root()).then(|| path(&d.path)),
     }
+}
+
+/// Graph addresses in a message (`hub.hub`, `cluster_network.k8s-dev-vnet`)
+/// as a Terraform user knows the objects: by resource type and name
+/// (`hybridk8s_hub_network "hub"`). Terraform does not tell a provider the
+/// configuration's labels; it names the resource a diagnostic is about
+/// itself. A resource without a name reads "this".
+pub fn terraform_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        let at_word = out
+            .chars()
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || "_.-/".contains(c)));
+        if at_word {
+            for kind in Kind::ALL {
+                let Some(after) = rest.strip_prefix(kind.keyword()).and_then(|r| r.strip_prefix('.')) else {
+                    continue;
+                };
+                let len = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                    .unwrap_or(after.len());
+                if len == 0 {
+                    continue;
+                }
+                let name = &after[..len];
+                if name == "this" {
+                    out.push_str(&format!("this {}", kind.terraform_type()));
+                } else {
+                    out.push_str(&format!("{} \"{name}\"", kind.terraform_type()));
+                }
+                rest = &after[len..];
+                continue 'scan;
+            }
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// The longest message text sent: a message quoting a megabyte value says
@@ -121,5 +178,47 @@ pub fn error(summary: impl Into<String>) -> pb::Diagnostic {
         summary: summary.into(),
         detail: String::new(),
         attribute: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::Address;
+
+    #[test]
+    fn messages_name_objects_as_terraform_does() {
+        assert_eq!(
+            terraform_names("overlaps hub.hub (see cluster_network.k8s-dev-vnet.node_subnet_cidr)"),
+            "overlaps hybridk8s_hub_network \"hub\" (see hybridk8s_cluster_network \"k8s-dev-vnet\".node_subnet_cidr)"
+        );
+        assert_eq!(
+            terraform_names("dns_upstream.this has two"),
+            "this hybridk8s_dns_upstream has two"
+        );
+        // IDs and host names are left alone.
+        let id = "/x/virtualNetworks/hub.hub and db.hub.local and myhub.hub";
+        assert_eq!(terraform_names(id), id);
+    }
+
+    #[test]
+    fn a_warning_has_a_summary_and_a_detail() {
+        let a = Address::new(Kind::DnsUpstream, "this");
+        let w = Diagnostic::warning(
+            "vnet-dns-change",
+            "the servers are the VNET's: nodes see them after a renew",
+        )
+        .at(&a, AttrPath::attr("nameservers"));
+        let p = diagnostic(&w);
+        assert_eq!(p.summary, "the servers are the VNET's");
+        assert_eq!(p.detail, "Nodes see them after a renew");
+        let hinted = Diagnostic::warning("x", "a: b").hint("do c");
+        assert_eq!(
+            (
+                diagnostic(&hinted).summary.as_str(),
+                diagnostic(&hinted).detail.as_str()
+            ),
+            ("a: b", "do c")
+        );
     }
 }

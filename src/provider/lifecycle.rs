@@ -35,7 +35,9 @@ fn settled(kind: Kind, planned: &Value, out: StepOutcome, succeeded_check: bool)
     let state = out.state.map_or(Value::Null, |a| object(kind, a));
     let mut diags = Vec::new();
     if let Some(w) = out.warning {
-        diags.push(Diagnostic::warning("not-owned", w));
+        diags.push(Diagnostic::warning("not-owned", w).hint(
+            "hybridk8s never deletes what another stack owns or what it did not create; remove it by hand, or from the stack that owns it, if it should go",
+        ));
     }
     match out.error {
         Some(e) => {

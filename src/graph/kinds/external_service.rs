@@ -184,7 +184,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                 "endpoints-api-unused",
                 "`endpoints_api` has no effect on an ExternalName Service (it has no endpoints object)",
             )
-            .at(&r.address, AttrPath::attr("endpoints_api")),
+            .at(&r.address, AttrPath::attr("endpoints_api"))
+            .hint("remove `endpoints_api`, or list `endpoints` instead of `external_name` for a selectorless Service"),
         );
     }
     match (has_eps, ext) {

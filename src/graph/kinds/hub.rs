@@ -121,7 +121,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                     "unused-gateway-subnet",
                     "`gateway_subnet_cidr` is set but `gateway` is `none`",
                 )
-                .at(&r.address, AttrPath::attr("gateway_subnet_cidr")),
+                .at(&r.address, AttrPath::attr("gateway_subnet_cidr"))
+                .hint("the subnet is made and stays empty: set `gateway` to `vpn` or `expressroute`, or remove `gateway_subnet_cidr`"),
             );
         }
         if gw.prefix_len() > net::GATEWAY_SUBNET_PREFIX {
@@ -134,7 +135,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                         32
                     ),
                 )
-                .at(&r.address, AttrPath::attr("gateway_subnet_cidr")),
+                .at(&r.address, AttrPath::attr("gateway_subnet_cidr"))
+                .hint("a smaller GatewaySubnet cannot take an ExpressRoute and VPN gateway side by side or a larger SKU later, and it cannot grow while a gateway is in it"),
             );
         }
         subnets.push((gw, (AttrPath::attr("gateway_subnet_cidr"), GATEWAY_SUBNET.to_string())));

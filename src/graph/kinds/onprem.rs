@@ -50,7 +50,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                     &r.address,
                     AttrPath::attr("address_space").index(ia),
                     format!("{a} declared here"),
-                ),
+                )
+                .hint("every check uses both ranges, so nothing is missed; declare the larger one alone to keep the declaration readable"),
         );
     }
     util::ip_list(r, "dns_servers", d);

@@ -123,7 +123,8 @@ fn nameserver_reach(t: &Topology, r: &Resource, c: &Resource, d: &mut Diagnostic
                             c.address
                         ),
                     )
-                    .at(&r.address, path),
+                    .at(&r.address, path)
+                    .hint("peering is not transitive: the cluster reaches on-premises only through a peering with `use_remote_gateways = true` to a hub whose gateway connects the site"),
                 );
             }
         }
