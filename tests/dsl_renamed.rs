@@ -72,3 +72,33 @@ fn references_and_lookups_take_the_former_name() {
         "{codes:?}"
     );
 }
+
+/// `hybridk8s check` reports the warning, in both formats.
+#[test]
+fn check_reports_a_former_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("main.hk");
+    std::fs::write(&file, CLUSTER).unwrap();
+    let run = |json: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_hybridk8s"));
+        c.arg("check").arg(&file).current_dir(dir.path());
+        if json {
+            c.arg("--json");
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        out
+    };
+    let j: serde_json::Value = serde_json::from_slice(&run(true).stdout).unwrap();
+    assert_eq!(j["valid"], true);
+    let d = j["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "deprecated-attribute")
+        .unwrap_or_else(|| panic!("{j:#}"));
+    assert_eq!(d["severity"], "warning");
+    assert_eq!(d["span"]["line"], 3, "{d:#}");
+    let human = String::from_utf8_lossy(&run(false).stderr).to_string();
+    assert!(human.contains("`resource_group` is deprecated"), "{human}");
+}

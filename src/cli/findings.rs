@@ -172,16 +172,18 @@ impl Findings {
 
     /// Graph rule diagnostics of a loaded program.
     pub fn of_graph(program: &Program, diags: &Diagnostics) -> Findings {
-        let items = diags
-            .iter()
+        // The load's own warnings (a former attribute name) come first.
+        let loaded = program.warnings.iter().map(|p| Finding::of(p, &program.sources));
+        let items = loaded
+            .chain(diags.iter()
             .map(|d| {
                 let mut f = Finding::of(&program.spans.problem(d), &program.sources);
                 f.address = d.address.as_ref().map(ToString::to_string);
                 f.attribute = (d.address.is_some() && !d.path.is_root()).then(|| d.path.to_string());
                 f
-            })
+            }))
             .collect();
-        let rendered = if diags.is_empty() {
+        let rendered = if diags.is_empty() && program.warnings.is_empty() {
             String::new()
         } else {
             program.render(diags)

@@ -221,4 +221,27 @@ mod tests {
             ("a: b", "do c")
         );
     }
+
+    /// A state written before the renames (only the former names, none of
+    /// the new attributes) upgrades to one holding both names: no plan diff,
+    /// no replacement.
+    #[test]
+    fn a_state_from_before_the_renames_upgrades_in_place() {
+        let old = serde_json::json!({
+            "id": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v",
+            "name": "v", "resource_group": "rg", "location": "westeurope",
+            "address_space": ["10.40.0.0/16"], "max_nodes": 10
+        });
+        let v = super::super::core::upgrade(Kind::ClusterNetwork, 0, old.to_string().as_bytes()).unwrap();
+        let v = mirrored(Kind::ClusterNetwork, &folded(Kind::ClusterNetwork, v));
+        let m = v.as_map().unwrap();
+        assert_eq!(m.get("resource_group_name"), Some(&Value::str("rg")));
+        assert_eq!(m.get("resource_group"), Some(&Value::str("rg")));
+        assert_eq!(m.get("tags"), Some(&Value::Map(Default::default())));
+        assert_eq!(m.get("timeouts"), Some(&Value::List(vec![])));
+        let peering = serde_json::json!({"id": "/p", "cluster_id": "/c", "hub_id": "/h"});
+        let v = super::super::core::upgrade(Kind::Peering, 0, peering.to_string().as_bytes()).unwrap();
+        let v = mirrored(Kind::Peering, &folded(Kind::Peering, v));
+        assert_eq!(v.as_map().unwrap().get("cluster_network_id"), Some(&Value::str("/c")));
+    }
 }

@@ -318,12 +318,30 @@ pub fn upgrade(kind: Kind, version: i64, json: &[u8]) -> Result<Value, Box<Diagn
             ),
         )));
     }
-    cty::decode_json(json, &CtyType::of_schema(schema)).map_err(|e| {
+    let mut v = cty::decode_json(json, &CtyType::of_schema(schema)).map_err(|e| {
         Box::new(Diagnostic::error(
             "invalid-state",
             format!("reading the stored state: {e}"),
         ))
-    })
+    })?;
+    // Collections newer than the state (`tags`, the `timeouts` block) take
+    // the empty value a plan gives them when unset, so an upgraded state
+    // plans no change; scalars stay as stored.
+    if let Value::Map(m) = &mut v {
+        let _ = schema.fold_aliases(&address_for(kind, m), m);
+        let empty = |d: &Value| d.as_list().is_some_and(<[Value]>::is_empty) || d.as_map().is_some_and(|m| m.is_empty());
+        for a in &schema.attrs {
+            if let (Some(d), true) = (a.default.as_ref().filter(|d| empty(d)), m.get(a.name).is_none_or(Value::is_null)) {
+                m.insert(a.name.to_string(), d.clone());
+            }
+        }
+        for b in &schema.blocks {
+            if m.get(b.name).is_none_or(Value::is_null) {
+                m.insert(b.name.to_string(), Value::List(vec![]));
+            }
+        }
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
