@@ -20,6 +20,7 @@
 #   --max-glibc X.Y   fail if the binary needs a glibc newer than X.Y
 #   --out DIR         write there instead of dist/
 set -euo pipefail
+CALLER="$PWD"
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
@@ -46,6 +47,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -z "$binary" ] || [ "$native" = 0 ] || die "--binary and --native exclude each other"
+# Paths given are the caller's.
+case "$binary" in ""|/*) ;; *) binary="$CALLER/$binary" ;; esac
+case "$out" in /*) ;; *) out="$CALLER/$out" ;; esac
 [ -z "$max_glibc" ] || [[ "$max_glibc" =~ ^[0-9]+\.[0-9]+$ ]] || die "--max-glibc wants X.Y, not \`$max_glibc\`"
 
 version="$(cargo metadata --no-deps --format-version 1 --manifest-path "$ROOT/Cargo.toml" \
@@ -63,10 +67,14 @@ case "$host" in
   *) die "only Linux builds are packaged (host $host)" ;;
 esac
 
-# The GLIBC_x.y versions the ELF file needs, highest last; empty for none.
+# The GLIBC_x.y versions the ELF file needs (its version references),
+# highest last; empty for none (a static binary).
 glibc_needs() {
-  objdump -T "$1" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/^GLIBC_//' | sort -u -V
+  local symbols
+  symbols="$(readelf -V -W "$1")" || die "readelf cannot read $1 (not an ELF file?)"
+  { grep -o 'GLIBC_[0-9][0-9.]*' <<<"$symbols" || true; } | sed 's/^GLIBC_//' | sort -u -V
 }
+command -v readelf >/dev/null || die "readelf (binutils) is needed to read which glibc the binary needs"
 
 if [ -n "$binary" ]; then
   [ -f "$binary" ] || die "no binary at $binary"

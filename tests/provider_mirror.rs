@@ -218,6 +218,7 @@ fn package_checks_the_glibc_the_binary_needs() {
             vec!["--binary", "/nonexistent/provider"],
             "no binary at /nonexistent/provider",
         ),
+        (vec!["--binary", "Cargo.toml"], "not an ELF file"),
         (vec!["--max-glibc", "new"], "--max-glibc wants X.Y"),
         (vec!["--binary", bin, "--native"], "exclude each other"),
         (vec!["--bogus"], "unknown argument `--bogus`"),
