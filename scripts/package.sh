@@ -13,8 +13,9 @@
 # nothing onto the machine. The packaging fails if the binary needs a newer
 # glibc than that.
 #
-#   --binary PATH     package this already-built binary instead (its glibc
-#                     needs are printed; checked only with --max-glibc)
+#   --binary PATH     package this already-built binary as it is (its glibc
+#                     needs are printed; checked only with --max-glibc);
+#                     a binary the script builds is packaged without debug info
 #   --native          build with plain `cargo build --release` for the host's
 #                     glibc (printed; checked only with --max-glibc)
 #   --max-glibc X.Y   fail if the binary needs a glibc newer than X.Y
@@ -33,6 +34,7 @@ die() { echo "package.sh: error: $*" >&2; exit 1; }
 say() { echo "package.sh: $*" >&2; }
 
 binary=""
+strip=1
 native=0
 max_glibc=""
 out="$ROOT/dist"
@@ -78,6 +80,7 @@ command -v readelf >/dev/null || die "readelf (binutils) is needed to read which
 
 if [ -n "$binary" ]; then
   [ -f "$binary" ] || die "no binary at $binary"
+  strip=0
 elif [ "$native" = 1 ]; then
   say "building $NAME $version natively (cargo build --release): it needs the build host's glibc"
   cargo build --locked --release --bin "$NAME"
@@ -115,6 +118,14 @@ fi
 mkdir -p "$out"
 tmp="$(mktemp -d "$out/.package.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
+
+# A build ships without its line tables (about six times smaller; the
+# symbols stay, so a backtrace still names functions).
+if [ "$strip" = 1 ]; then
+  objcopy --strip-debug "$binary" "$tmp/stripped" || die "objcopy cannot strip $binary"
+  say "stripped debug info: $(stat -c %s "$binary") -> $(stat -c %s "$tmp/stripped") bytes"
+  binary="$tmp/stripped"
+fi
 
 prefix="${NAME}_${version}"
 zip="${prefix}_${os}_${arch}.zip"
