@@ -69,7 +69,7 @@ fn plan_time_rules(terraform: Terraform) {
     plan_fails(
         &ws,
         &avoided,
-        "address range 10.5.0.0/16 of cluster_network.k8s-dev-vnet overlaps",
+        "address range 10.5.0.0/16 of hybridk8s_cluster_network \"k8s-dev-vnet\" overlaps",
     );
 
     // Two spokes of one hub with the same range.

@@ -175,8 +175,7 @@ impl Findings {
         // The load's own warnings (a former attribute name) come first.
         let loaded = program.warnings.iter().map(|p| Finding::of(p, &program.sources));
         let items = loaded
-            .chain(diags.iter()
-            .map(|d| {
+            .chain(diags.iter().map(|d| {
                 let mut f = Finding::of(&program.spans.problem(d), &program.sources);
                 f.address = d.address.as_ref().map(ToString::to_string);
                 f.attribute = (d.address.is_some() && !d.path.is_root()).then(|| d.path.to_string());

@@ -329,9 +329,13 @@ pub fn upgrade(kind: Kind, version: i64, json: &[u8]) -> Result<Value, Box<Diagn
     // plans no change; scalars stay as stored.
     if let Value::Map(m) = &mut v {
         let _ = schema.fold_aliases(&address_for(kind, m), m);
-        let empty = |d: &Value| d.as_list().is_some_and(<[Value]>::is_empty) || d.as_map().is_some_and(|m| m.is_empty());
+        let empty =
+            |d: &Value| d.as_list().is_some_and(<[Value]>::is_empty) || d.as_map().is_some_and(|m| m.is_empty());
         for a in &schema.attrs {
-            if let (Some(d), true) = (a.default.as_ref().filter(|d| empty(d)), m.get(a.name).is_none_or(Value::is_null)) {
+            if let (Some(d), true) = (
+                a.default.as_ref().filter(|d| empty(d)),
+                m.get(a.name).is_none_or(Value::is_null),
+            ) {
                 m.insert(a.name.to_string(), d.clone());
             }
         }
