@@ -152,6 +152,31 @@ pub fn emit(level: Level, module: Module, message: &str, fields: &[(&str, Field<
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
+/// One trace line for an HTTP request a backend made: method, path (no
+/// query), status (0: no answer), time, the RPC it served, and `extra`.
+/// Never headers or bodies.
+pub fn http(
+    module: Module,
+    method: &str,
+    path: &str,
+    status: Option<u16>,
+    outcome: &str,
+    took: Duration,
+    extra: &[(&str, Field<'_>)],
+) {
+    let mut fields = vec![
+        ("http_method", Field::Str(method)),
+        ("http_path", Field::Str(path)),
+        ("http_status", Field::Num(u64::from(status.unwrap_or(0)))),
+    ];
+    fields.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+    fields.push(("duration_ms", Field::Ms(took)));
+    if let Some(r) = request() {
+        fields.push(("tf_req_id", Field::Num(r.id)));
+    }
+    emit(Level::Trace, module, &format!("{method} {path}: {outcome}"), &fields);
+}
+
 pub fn error(module: Module, message: &str) {
     emit(Level::Error, module, message, &[]);
 }

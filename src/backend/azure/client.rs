@@ -140,7 +140,7 @@ struct LoggedHttp(Arc<dyn HttpClient>);
 #[async_trait]
 impl HttpClient for LoggedHttp {
     async fn execute_request(&self, request: &Request) -> azure_core::Result<Response> {
-        use crate::log::{self, Field, Level, Module};
+        use crate::log::{self, Level, Module};
         if !log::enabled(Level::Trace) {
             return self.0.execute_request(request).await;
         }
@@ -150,25 +150,10 @@ impl HttpClient for LoggedHttp {
         let method = request.method().to_string();
         let path = request.url().path();
         let (status, outcome) = match &answer {
-            Ok(r) => (u16::from(r.status()), u16::from(r.status()).to_string()),
-            Err(e) => (0, format!("no answer: {}", e.kind())),
+            Ok(r) => (Some(u16::from(r.status())), u16::from(r.status()).to_string()),
+            Err(e) => (None, format!("no answer: {}", e.kind())),
         };
-        let mut fields = vec![
-            ("http_method", Field::Str(&method)),
-            ("http_path", Field::Str(path)),
-            ("http_status", Field::Num(u64::from(status))),
-            ("duration_ms", Field::Ms(took)),
-        ];
-        let rpc = log::request();
-        if let Some(r) = &rpc {
-            fields.push(("tf_req_id", Field::Num(r.id)));
-        }
-        log::emit(
-            Level::Trace,
-            Module::Arm,
-            &format!("{method} {path}: {outcome}"),
-            &fields,
-        );
+        log::http(Module::Arm, &method, path, status, &outcome, took, &[]);
         answer
     }
 }

@@ -170,23 +170,8 @@ fn trace(method: Method, path: &str, status: Option<u16>, attempt: u32, took: Du
     let path = path.split('?').next().unwrap_or_default();
     let method = method.as_http();
     let outcome = status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
-    let mut fields = vec![
-        ("http_method", Field::Str(method.as_str())),
-        ("http_path", Field::Str(path)),
-        ("http_status", Field::Num(u64::from(status.unwrap_or(0)))),
-        ("attempt", Field::Num(u64::from(attempt))),
-        ("duration_ms", Field::Ms(took)),
-    ];
-    let rpc = log::request();
-    if let Some(r) = &rpc {
-        fields.push(("tf_req_id", Field::Num(r.id)));
-    }
-    log::emit(
-        Level::Trace,
-        Module::Kube,
-        &format!("{method} {path}: {outcome}"),
-        &fields,
-    );
+    let attempt = [("attempt", Field::Num(u64::from(attempt)))];
+    log::http(Module::Kube, method.as_str(), path, status, &outcome, took, &attempt);
 }
 
 /// The managers a server-side-apply conflict names, and the fields.
