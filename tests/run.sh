@@ -55,6 +55,23 @@ if ! command -v kubectl >/dev/null 2>&1; then
   export PATH
 fi
 
+# SARIF: Microsoft's SARIF Multitool (npm) validates `check --format sarif`,
+# and the SARIF 2.1.0 JSON schema it ships checks the document's shape
+# (with jsonschema from the virtualenv above).
+SARIF_DIR="$TOOLS/sarif"
+SARIF_TOOL="$SARIF_DIR/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+if [ ! -x "$SARIF_TOOL" ]; then
+  echo "installing @microsoft/sarif-multitool (npm) into $SARIF_DIR" >&2
+  mkdir -p "$SARIF_DIR"
+  npm install --prefix "$SARIF_DIR" --no-audit --no-fund --no-save --loglevel=error @microsoft/sarif-multitool@5.7.0 >&2
+  chmod u+x "$SARIF_TOOL"
+fi
+export HYBRIDK8S_SARIF_MULTITOOL="$SARIF_TOOL"
+export HYBRIDK8S_SARIF_SCHEMA="$SARIF_DIR/node_modules/@microsoft/sarif-multitool-linux/sarif-2.1.0.json"
+"$VENV/bin/python" -c "import jsonschema" 2>/dev/null \
+  || "$VENV/bin/python" -m pip install -q --disable-pip-version-check jsonschema >&2
+export HYBRIDK8S_PYTHON="$VENV/bin/python"
+
 status=0
 cargo test --locked "$@" || status=$?
 

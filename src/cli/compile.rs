@@ -113,8 +113,12 @@ pub fn check(args: &ProgramArgs, format: findings::Format) -> anyhow::Result<Exi
         Loaded::Valid(p, f) => (Some(p), f),
         Loaded::Invalid(f) => (None, f),
     };
-    if format == findings::Format::Json {
-        println!("{}", serde_json::to_string_pretty(&found.to_json())?);
+    if format != findings::Format::Human {
+        let doc = match format {
+            findings::Format::Sarif => found.to_sarif(),
+            _ => serde_json::Value::Object(found.to_json()),
+        };
+        println!("{}", serde_json::to_string_pretty(&doc)?);
         // Left to process exit (see below).
         std::mem::forget(program);
         return Ok(if found.errors() > 0 {

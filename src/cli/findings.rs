@@ -37,6 +37,8 @@ pub enum Format {
     Human,
     /// One JSON document on stdout.
     Json,
+    /// One SARIF 2.1.0 log on stdout, for code-review and CI tools.
+    Sarif,
 }
 
 impl Format {
@@ -88,6 +90,19 @@ impl Place {
             "offset": self.offset, "length": self.length,
         })
     }
+}
+
+/// A file name as a relative URI reference (RFC 3986): path separators
+/// kept, everything else outside the unreserved set percent-encoded.
+fn uri(file: &str) -> String {
+    let mut out = String::new();
+    for b in file.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// 1-based line and character column of byte `at` (snapped back to a
@@ -201,6 +216,93 @@ impl Findings {
     /// The source excerpts of every problem.
     pub fn rendered(&self) -> &str {
         &self.rendered
+    }
+
+    /// The findings as a SARIF 2.1.0 log: one run of the tool `hybridk8s`,
+    /// one rule per code, one result per problem at its region (columns in
+    /// Unicode code points, as `--json` counts them), related places as
+    /// related locations, and the resource address as a logical location.
+    pub fn to_sarif(&self) -> J {
+        let mut codes: Vec<&str> = self.items.iter().map(|f| f.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let rules: Vec<J> = codes
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c,
+                    "name": c.trim_start_matches("dsl::").replace('-', " "),
+                    "shortDescription": { "text": format!("hybridk8s rule {c}") },
+                })
+            })
+            .collect();
+        let region = |p: &Place| {
+            json!({
+                "startLine": p.line, "startColumn": p.column,
+                "endLine": p.end_line, "endColumn": p.end_column,
+            })
+        };
+        let physical = |p: &Place| json!({ "artifactLocation": { "uri": uri(&p.file) }, "region": region(p) });
+        let results: Vec<J> = self
+            .items
+            .iter()
+            .map(|f| {
+                let mut text = f.message.clone();
+                if let Some(h) = &f.help {
+                    text.push_str(&format!(" (hint: {h})"));
+                }
+                let mut location = serde_json::Map::new();
+                if let Some(p) = &f.place {
+                    location.insert("physicalLocation".into(), physical(p));
+                }
+                if let Some(a) = &f.address {
+                    let name = match &f.attribute {
+                        Some(attr) => format!("{a}.{attr}"),
+                        None => a.clone(),
+                    };
+                    location.insert(
+                        "logicalLocations".into(),
+                        json!([{ "fullyQualifiedName": name, "kind": "resource" }]),
+                    );
+                }
+                let related: Vec<J> = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (p, m))| {
+                        p.as_ref()
+                            .map(|p| json!({ "id": i, "physicalLocation": physical(p), "message": { "text": m } }))
+                    })
+                    .collect();
+                let mut r = json!({
+                    "ruleId": f.code,
+                    "ruleIndex": codes.binary_search(&f.code.as_str()).unwrap_or_default(),
+                    "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                    "message": { "text": text },
+                });
+                if !location.is_empty() {
+                    r["locations"] = json!([location]);
+                }
+                if !related.is_empty() {
+                    r["relatedLocations"] = J::Array(related);
+                }
+                r
+            })
+            .collect();
+        json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": {
+                    "name": "hybridk8s",
+                    "version": crate::VERSION,
+                    "semanticVersion": env!("CARGO_PKG_VERSION"),
+                    "rules": rules,
+                } },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }],
+        })
     }
 
     /// `{"valid", "error_count", "warning_count", "diagnostics"}` (module docs).

@@ -49,6 +49,14 @@ pub struct ProgramArgs {
     pub root: Option<PathBuf>,
 }
 
+/// The report formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a program: exit 0 when valid, 1 when not (warnings do not fail).
@@ -59,9 +67,14 @@ pub enum Command {
         #[command(flatten)]
         program: ProgramArgs,
         /// The findings as one JSON document on stdout, for machines
-        /// (`valid`, `error_count`, `warning_count`, `diagnostics`).
-        #[arg(long)]
+        /// (`valid`, `error_count`, `warning_count`, `diagnostics`); the
+        /// same as `--format json`.
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+        /// How to report: `human` (at the source, on stderr), `json`, or
+        /// `sarif` (SARIF 2.1.0 on stdout, for code-review and CI tools).
+        #[arg(long, value_enum)]
+        format: Option<CheckFormat>,
     },
     /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
     #[command(
@@ -275,7 +288,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut cmd, "hybridk8s", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { program, json } => compile::check(&program, findings::Format::json(json)),
+        Command::Check { program, json, format } => {
+            let format = match format {
+                Some(CheckFormat::Human) => findings::Format::Human,
+                Some(CheckFormat::Json) => findings::Format::Json,
+                Some(CheckFormat::Sarif) => findings::Format::Sarif,
+                None => findings::Format::json(json),
+            };
+            compile::check(&program, format)
+        }
         Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
         Command::Plan {

@@ -86,6 +86,14 @@ impl Loader<'_> {
             config.insert(key.to_string(), v);
         }
         let Eval { deps, mut recorded, .. } = ev;
+        // The graph knows how many internal load balancers the cluster
+        // carries: that count is the default; a written value wins (and the
+        // rules check it).
+        if addr.kind == Kind::ClusterNetwork && !config.contains_key("internal_lb_ips") {
+            if let Some(&n) = scope.internal_lbs.get(&b.label.name) {
+                config.insert("internal_lb_ips".into(), Value::Number(n));
+            }
+        }
         if let Some(c) = cluster.and_then(|c| self.graph.get(&c)) {
             inherit_kubeconfig(&mut config, addr.kind, &c.attrs);
         }
@@ -111,6 +119,31 @@ impl Loader<'_> {
             self.problems.push(self.spans.problem(&d));
         }
     }
+}
+
+/// Internal load balancers declared on each cluster of one file:
+/// `lb_service` blocks with `cluster = LABEL` and `internal = true`, as
+/// literals (a computed `internal` is not counted; write
+/// `internal_lb_ips` then).
+pub(super) fn internal_lbs(nodes: &[&super::super::ast::Item]) -> HashMap<String, i64> {
+    let mut out: HashMap<String, i64> = HashMap::new();
+    for item in nodes {
+        let super::super::ast::Item::Block(b) = item else {
+            continue;
+        };
+        if b.kind.name != Kind::LbService.keyword() {
+            continue;
+        }
+        let attr = |k: &str| b.attrs.iter().find(|a| a.key.name == k).map(|a| &a.value.kind);
+        let cluster = match attr("cluster") {
+            Some(ExprKind::Ref(segs)) if segs.len() == 1 => &segs[0].name,
+            _ => continue,
+        };
+        if matches!(attr("internal"), Some(ExprKind::Bool(true))) {
+            *out.entry(cluster.clone()).or_default() += 1;
+        }
+    }
+    out
 }
 
 /// A Kubernetes object with `cluster = NAME` talks to that cluster's API

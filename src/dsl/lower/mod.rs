@@ -221,6 +221,7 @@ impl Loader<'_> {
             scope.names.insert(name.name.clone(), named);
             nodes.push(item);
         }
+        scope.internal_lbs = block::internal_lbs(&nodes);
         for idx in order(&nodes, &scope, &mut self.problems) {
             if self.over_limit {
                 return;
@@ -293,7 +294,7 @@ impl Loader<'_> {
         let inner = Scope {
             module,
             params,
-            names: HashMap::new(),
+            ..Scope::default()
         };
         self.stack.push(key);
         self.lower_scope(&file, inner, &path);

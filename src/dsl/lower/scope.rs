@@ -30,6 +30,10 @@ pub struct Scope {
     pub module: Vec<String>,
     pub params: HashMap<String, ParamVal>,
     pub names: HashMap<String, Named>,
+    /// Internal `lb_service` blocks of this file per cluster label
+    /// (`cluster = LABEL`, `internal = true`): the default of that
+    /// cluster's `internal_lb_ips`.
+    pub internal_lbs: HashMap<String, i64>,
 }
 
 /// The graph type of a param type.

@@ -25,7 +25,7 @@ pub fn schema() -> Schema {
             Attribute::required("max_nodes", Type::Number, "Maximum node count of the autoscaler (AKS sizes for the maximum, not the current count)."),
             Attribute::optional("surge_nodes", Type::Number, "Extra nodes during upgrades.").default(Value::Number(1)),
             Attribute::optional_computed("max_pods", Type::Number, "Pods per node, 10 to 250. Defaults to 30 for `azure_cni`, 110 otherwise."),
-            Attribute::optional("internal_lb_ips", Type::Number, "Addresses reserved in the node subnet for internal load-balancer frontends.").default(Value::Number(0)),
+            Attribute::optional("internal_lb_ips", Type::Number, "Addresses reserved in the node subnet for internal load-balancer frontends, one per internal `lb_service` (checked). In the DSL it defaults to the internal `lb_service`s declared on the cluster in the same file.").default(Value::Number(0)),
             Attribute::optional("node_subnet_name", Type::String, "Name of the node subnet, fixed once the cluster exists.").default(Value::str("nodes")),
             Attribute::optional_computed("node_subnet_cidr", Type::Cidr, "Node subnet prefix. Defaults to the smallest prefix that holds `required_ip_count`, at the start of the first address range. Fixed once the cluster exists: later sizing changes must fit it."),
             Attribute::optional_computed("pod_cidr", Type::Cidr, "Pod range for `kubenet`/`calico` (a /24 per node). Defaults to `10.244.0.0/16`; unused with `azure_cni`. AKS fixes it at cluster creation."),
