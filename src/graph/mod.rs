@@ -3,11 +3,13 @@
 //! hybrid-network rules. Knows no parser, protocol or backend.
 
 pub mod address;
+pub mod catalogue;
 pub mod diag;
 pub mod kinds;
 pub mod lookup;
 pub mod manifests;
 pub mod net;
+pub mod packet;
 pub mod regions;
 pub mod rules;
 pub mod schema;
