@@ -32,6 +32,7 @@ pub mod context;
 pub mod id;
 pub mod kube;
 pub mod local;
+pub mod locks;
 pub mod logged;
 pub mod objects;
 pub mod owner;
@@ -105,6 +106,11 @@ pub enum ErrorCode {
     AlreadyExists,
     /// The attributes do not describe a valid object.
     InvalidRequest,
+    /// A write met another write in progress on the same VNET (409).
+    AnotherOperationInProgress,
+    /// A write referenced a VNET that another write is updating (400,
+    /// azurerm#2605).
+    ReferencedResourceNotProvisioned,
 }
 
 impl ErrorCode {
@@ -125,6 +131,8 @@ impl ErrorCode {
             ErrorCode::ResourceNotFound => "ResourceNotFound",
             ErrorCode::AlreadyExists => "AlreadyExists",
             ErrorCode::InvalidRequest => "InvalidRequest",
+            ErrorCode::AnotherOperationInProgress => "AnotherOperationInProgress",
+            ErrorCode::ReferencedResourceNotProvisioned => "ReferencedResourceNotProvisioned",
         }
     }
 }

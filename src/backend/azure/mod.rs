@@ -32,7 +32,6 @@ mod inventory;
 #[cfg(feature = "azure")]
 mod k8s;
 #[cfg(feature = "azure")]
-mod locks;
 #[cfg(feature = "azure")]
 mod lro;
 #[cfg(feature = "azure")]
@@ -54,10 +53,10 @@ pub use backend::{open, AzureBackend};
 #[cfg(feature = "azure")]
 mod backend {
     use super::client::Arm;
-    use super::locks::VnetLocks;
     use super::{k8s, peering, vnet, AzureConfig};
     use crate::backend::kube::{KubeDefaults, KubePlane};
     use crate::backend::local::LocalFabric;
+    use crate::backend::locks::VnetLocks;
     use crate::backend::{Backend, BackendError, Observed, Op, OpCtx, Owner, PeeringView};
     use crate::graph::{Attrs, Kind};
     use async_trait::async_trait;

@@ -9,6 +9,7 @@
 //! Test knob: `HYBRIDK8S_FABRIC_DELAY_MS` makes every change (each peering
 //! side counts) wait that long before its transaction, like a slow cloud.
 
+mod busy;
 mod cluster_network;
 pub mod db;
 mod dump;
@@ -110,10 +111,14 @@ pub struct LocalFabric {
     /// Kubernetes objects only: their cluster network lives elsewhere (ARM),
     /// so writes do not look for it in this file.
     objects_only: bool,
+    /// Whether writes take the per-VNET lock (see [`busy`]).
+    serialized: bool,
 }
 
 struct Inner {
     pool: db::Pool,
+    /// Writes in progress per VNET, and the locks that serialize ours.
+    busy: Arc<busy::Busy>,
 }
 
 impl LocalFabric {
@@ -135,9 +140,11 @@ impl LocalFabric {
         Ok(LocalFabric {
             inner: Arc::new(Inner {
                 pool: db::Pool::new(path, conn),
+                busy: Arc::default(),
             }),
             delay,
             objects_only: false,
+            serialized: true,
         })
     }
 
@@ -163,9 +170,11 @@ impl LocalFabric {
         Ok(LocalFabric {
             inner: Arc::new(Inner {
                 pool: db::Pool::new(uri, conn),
+                busy: Arc::default(),
             }),
             delay: Duration::ZERO,
             objects_only: false,
+            serialized: true,
         })
     }
 
@@ -364,8 +373,14 @@ impl Backend for LocalFabric {
                 attrs: attrs.clone(),
                 owner: super::Owner::Stack(cx.stack().to_string()),
             }),
-            Kind::Hub | Kind::ClusterNetwork => vnet::create(self, cx, kind, attrs).await,
-            Kind::Peering => peering::create(self, cx, attrs).await,
+            Kind::Hub | Kind::ClusterNetwork => {
+                let _w = self.begin(Op::Creating, kind, attrs).await?;
+                vnet::create(self, cx, kind, attrs).await
+            }
+            Kind::Peering => {
+                let _w = self.begin(Op::Creating, kind, attrs).await?;
+                peering::create(self, cx, attrs).await
+            }
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::create(self, cx, kind, attrs).await,
         }
     }
@@ -376,8 +391,14 @@ impl Backend for LocalFabric {
                 attrs: attrs.clone(),
                 owner: super::Owner::Stack(cx.stack().to_string()),
             }),
-            Kind::Hub | Kind::ClusterNetwork => vnet::update(self, cx, kind, prior, attrs).await,
-            Kind::Peering => peering::update(self, cx, prior, attrs).await,
+            Kind::Hub | Kind::ClusterNetwork => {
+                let _w = self.begin(Op::Updating, kind, attrs).await?;
+                vnet::update(self, cx, kind, prior, attrs).await
+            }
+            Kind::Peering => {
+                let _w = self.begin(Op::Updating, kind, attrs).await?;
+                peering::update(self, cx, prior, attrs).await
+            }
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::update(self, cx, kind, attrs).await,
         }
     }
@@ -389,8 +410,14 @@ impl Backend for LocalFabric {
     async fn delete(&self, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
         match kind {
             Kind::Onprem => Ok(()),
-            Kind::Hub | Kind::ClusterNetwork => vnet::delete(self, cx, kind, prior).await,
-            Kind::Peering => peering::delete(self, cx, prior).await,
+            Kind::Hub | Kind::ClusterNetwork => {
+                let _w = self.begin(Op::Deleting, kind, prior).await?;
+                vnet::delete(self, cx, kind, prior).await
+            }
+            Kind::Peering => {
+                let _w = self.begin(Op::Deleting, kind, prior).await?;
+                peering::delete(self, cx, prior).await
+            }
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::delete(self, cx, kind, prior).await,
         }
     }
