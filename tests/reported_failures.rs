@@ -128,6 +128,20 @@ peering {label} {{
     )
 }
 
+/// One legacy Azure CNI cluster beside on-premises, at the autoscaler
+/// maximum `max_nodes`, with its node subnet written when `node_subnet` is.
+fn sized(max_nodes: u32, node_subnet: Option<&str>) -> String {
+    let extra = node_subnet.map_or(String::new(), |n| format!("  node_subnet_cidr    = {n}\n"));
+    let c = cluster("aks", "10.40.0.0/16", &extra);
+    format!(
+        "{ONPREM}{}",
+        c.replace(
+            "max_nodes           = 10",
+            &format!("max_nodes           = {max_nodes}")
+        )
+    )
+}
+
 /// The seed shape: on-premises, a hub with a gateway, one cluster peered
 /// with gateway transit.
 fn seed() -> String {
@@ -517,11 +531,7 @@ async fn azurerm_2605() {
 /// Azure CNI pre-allocates 1 + max_pods addresses per node: 50 nodes + 1
 /// surge with 30 pods need 1,586 addresses, a /22 holds 1,019.
 async fn aks_3653() {
-    let src = format!(
-        "{ONPREM}{}",
-        cluster("aks", "10.40.0.0/16", "  node_subnet_cidr    = 10.40.0.0/22\n")
-            .replace("max_nodes           = 10", "max_nodes           = 50")
-    );
+    let src = sized(50, Some("10.40.0.0/22"));
     let m = refused(&src, "subnet-too-small");
     assert!(says(&m, 1586) && says(&m, 1019) && m.contains("/21"), "{m}");
     clean(&src.replace("10.40.0.0/22", "10.40.0.0/21"));
@@ -531,11 +541,7 @@ async fn aks_3653() {
 /// upgrade adds: refused, and the message says the surge is the reason.
 async fn aks_1053() {
     // (32 + 1) x 31 + 5 = 1,028 > 1,019; without the surge 997 would fit.
-    let src = format!(
-        "{ONPREM}{}",
-        cluster("aks", "10.40.0.0/16", "  node_subnet_cidr    = 10.40.0.0/22\n")
-            .replace("max_nodes           = 10", "max_nodes           = 32")
-    );
+    let src = sized(32, Some("10.40.0.0/22"));
     let m = refused(&src, "subnet-too-small");
     assert!(says(&m, 1028) && m.contains("surge"), "{m}");
     clean(&src.replace("max_pods            = 30", "max_pods            = 29"));
@@ -545,15 +551,11 @@ async fn aks_1053() {
 /// at most need (100 + 1) x 31 + 5 = 3,136 addresses, a /20; a subnet picked
 /// for 20 nodes is refused.
 async fn aks_construction_701() {
-    let src = format!(
-        "{ONPREM}{}",
-        cluster("aks", "10.40.0.0/16", "").replace("max_nodes           = 10", "max_nodes           = 100")
-    );
+    let src = sized(100, None);
     let aks = resource(&src, "cluster_network.aks");
     assert_eq!(aks.int("required_ip_count"), Some(3136));
     assert_eq!(aks.str("node_subnet_cidr"), Some("10.40.0.0/20"));
-    let today = src.replace("  avoid", "  node_subnet_cidr    = 10.40.0.0/22\n  avoid");
-    let m = refused(&today, "subnet-too-small");
+    let m = refused(&sized(100, Some("10.40.0.0/22")), "subnet-too-small");
     assert!(says(&m, 3136), "{m}");
 }
 

@@ -32,7 +32,6 @@ mod inventory;
 #[cfg(feature = "azure")]
 mod k8s;
 #[cfg(feature = "azure")]
-#[cfg(feature = "azure")]
 mod lro;
 #[cfg(feature = "azure")]
 mod ops;

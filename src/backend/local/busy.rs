@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 /// handle of one fabric.
 #[derive(Debug, Default)]
 pub(super) struct Busy {
-    pub(super) locks: VnetLocks,
+    locks: VnetLocks,
     updating: Mutex<HashSet<String>>,
 }
 
@@ -54,7 +54,7 @@ fn vnets_of(kind: Kind, attrs: &Attrs) -> Vec<String> {
 impl LocalFabric {
     /// Marks the VNETs of a write as updating, after taking their locks
     /// (unless the handle is unserialized); refuses as ARM does when one is
-    /// updating already.
+    /// updating already. A write that touches no VNET holds nothing.
     pub(crate) async fn begin(&self, op: Op, kind: Kind, attrs: &Attrs) -> Result<InProgress, BackendError> {
         let named = vnets_of(kind, attrs);
         let vnets: Vec<String> = named.iter().map(|v| v.to_ascii_lowercase()).collect();

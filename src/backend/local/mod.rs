@@ -368,37 +368,27 @@ impl Backend for LocalFabric {
     }
 
     async fn create(&self, cx: &OpCtx, kind: Kind, attrs: &Attrs) -> Result<Observed, BackendError> {
+        let _w = self.begin(Op::Creating, kind, attrs).await?;
         match kind {
             Kind::Onprem => Ok(Observed {
                 attrs: attrs.clone(),
                 owner: super::Owner::Stack(cx.stack().to_string()),
             }),
-            Kind::Hub | Kind::ClusterNetwork => {
-                let _w = self.begin(Op::Creating, kind, attrs).await?;
-                vnet::create(self, cx, kind, attrs).await
-            }
-            Kind::Peering => {
-                let _w = self.begin(Op::Creating, kind, attrs).await?;
-                peering::create(self, cx, attrs).await
-            }
+            Kind::Hub | Kind::ClusterNetwork => vnet::create(self, cx, kind, attrs).await,
+            Kind::Peering => peering::create(self, cx, attrs).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::create(self, cx, kind, attrs).await,
         }
     }
 
     async fn update(&self, cx: &OpCtx, kind: Kind, prior: &Attrs, attrs: &Attrs) -> Result<Observed, BackendError> {
+        let _w = self.begin(Op::Updating, kind, attrs).await?;
         match kind {
             Kind::Onprem => Ok(Observed {
                 attrs: attrs.clone(),
                 owner: super::Owner::Stack(cx.stack().to_string()),
             }),
-            Kind::Hub | Kind::ClusterNetwork => {
-                let _w = self.begin(Op::Updating, kind, attrs).await?;
-                vnet::update(self, cx, kind, prior, attrs).await
-            }
-            Kind::Peering => {
-                let _w = self.begin(Op::Updating, kind, attrs).await?;
-                peering::update(self, cx, prior, attrs).await
-            }
+            Kind::Hub | Kind::ClusterNetwork => vnet::update(self, cx, kind, prior, attrs).await,
+            Kind::Peering => peering::update(self, cx, prior, attrs).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::update(self, cx, kind, attrs).await,
         }
     }
@@ -408,16 +398,11 @@ impl Backend for LocalFabric {
     }
 
     async fn delete(&self, cx: &OpCtx, kind: Kind, prior: &Attrs) -> Result<(), BackendError> {
+        let _w = self.begin(Op::Deleting, kind, prior).await?;
         match kind {
             Kind::Onprem => Ok(()),
-            Kind::Hub | Kind::ClusterNetwork => {
-                let _w = self.begin(Op::Deleting, kind, prior).await?;
-                vnet::delete(self, cx, kind, prior).await
-            }
-            Kind::Peering => {
-                let _w = self.begin(Op::Deleting, kind, prior).await?;
-                peering::delete(self, cx, prior).await
-            }
+            Kind::Hub | Kind::ClusterNetwork => vnet::delete(self, cx, kind, prior).await,
+            Kind::Peering => peering::delete(self, cx, prior).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::delete(self, cx, kind, prior).await,
         }
     }
