@@ -137,7 +137,7 @@ pub fn put(tx: &Transaction, kind: Kind, h: &Head) -> Result<String, Fail> {
     )?;
     tx.execute(
         "DELETE FROM subnet_associations WHERE kind = ?1 AND target_id = ?2",
-        [k, &h.id],
+        params![k, h.id],
     )?;
     tx.execute(
         "INSERT INTO subnet_associations (vnet_id, subnet, kind, target_id) VALUES (?1, ?2, ?3, ?4)",

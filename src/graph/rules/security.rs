@@ -133,7 +133,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
         let Some(attached) = tables.get(c.id().unwrap_or_default()) else { continue };
         for (name, _, path) in subnets_of(c) {
             if !attached.iter().any(|(_, s)| *s == name.to_lowercase()) {
-                let (rt, _) = attached[0];
+                let rt = attached[0].0;
                 d.push(
                     Diagnostic::warning(
                         "kubenet-subnet-without-route-table",
@@ -210,23 +210,24 @@ fn aks_needs(t: &Topology, nsg: &Resource, c: &Resource, cidr: &Ipv4Net, d: &mut
         if verdict.allowed {
             continue;
         }
-        let path = rule_path(nsg, &verdict.rule);
+        let msg = format!(
+            "{} blocks {what}: rule `{}` (priority {}) denies {} -> {}:{}",
+            nsg.address,
+            verdict.rule,
+            verdict.priority,
+            packet.src,
+            packet.dst,
+            packet.dst_port.unwrap_or_default()
+        );
+        let diag = match code {
+            "nsg-blocks-lb-probes" => Diagnostic::warning("nsg-blocks-lb-probes", msg),
+            "nsg-blocks-api-server" => Diagnostic::warning("nsg-blocks-api-server", msg),
+            _ => Diagnostic::warning("nsg-blocks-node-traffic", msg),
+        };
         d.push(
-            Diagnostic::warning(
-                code,
-                format!(
-                    "{} blocks {what}: rule `{}` (priority {}) denies {} {}:{}",
-                    nsg.address,
-                    verdict.rule,
-                    verdict.priority,
-                    packet.src,
-                    packet.dst,
-                    packet.dst_port.unwrap_or_default()
-                ),
-            )
-            .at(&nsg.address, path)
-            .related(&c.address, AttrPath::attr("node_subnet_name"), "the cluster's subnet")
-            .hint(hint),
+            diag.at(&nsg.address, rule_path(nsg, &verdict.rule))
+                .related(&c.address, AttrPath::attr("node_subnet_name"), "the cluster's subnet")
+                .hint(hint),
         );
     }
 }
