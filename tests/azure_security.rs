@@ -46,6 +46,10 @@ fn plan_and_apply_refuse_nsgs_and_route_tables_with_backend_azure() {
         }
     }
     // Nothing was created in the subscription.
-    assert!(emu.get(&emu.vnet_id("k8s-dev-rg", "k8s-dev-vnet")).is_none(), "{}", emu.dump());
+    assert!(
+        emu.get(&emu.vnet_id("k8s-dev-rg", "k8s-dev-vnet")).is_none(),
+        "{}",
+        emu.dump()
+    );
     assert!(emu.get(&emu.vnet_id("net-rg", "hub")).is_none(), "{}", emu.dump());
 }

@@ -14,7 +14,9 @@ struct Work {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/security").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/security")
+        .join(name)
 }
 
 impl Work {
@@ -39,7 +41,13 @@ impl Work {
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.hk(args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}:\n{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}:\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
         text(&out.stdout)
     }
 
@@ -99,7 +107,12 @@ fn check_reports_every_security_problem_at_its_place() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["code"].as_str().unwrap_or_default().to_string(), d["attribute"].as_str().unwrap_or_default().to_string()))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["attribute"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
     codes.sort();
     for want in [
@@ -144,13 +157,20 @@ fn apply_replan_update_in_place_import_and_delete_on_the_local_fabric() {
     assert_eq!(rts[0]["route"][1]["next_hop_ip"], "10.20.0.4");
     assert_eq!(rts[0]["subnet_name"], "nodes");
     let id = state_id(&w, "secured.hk", "network_security_group.nodes");
-    assert!(id.ends_with("/providers/Microsoft.Network/networkSecurityGroups/k8s-dev-nodes-nsg"), "{id}");
+    assert!(
+        id.ends_with("/providers/Microsoft.Network/networkSecurityGroups/k8s-dev-nodes-nsg"),
+        "{id}"
+    );
 
     let out = w.hk(&["plan", "secured.hk", "--detailed-exitcode"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
 
     // A rule changes in place: same NSG, new rule.
-    w.edit("secured.hk", "destination_port_ranges = [\"443\"]", "destination_port_ranges = [\"443\", \"8443\"]");
+    w.edit(
+        "secured.hk",
+        "destination_port_ranges = [\"443\"]",
+        "destination_port_ranges = [\"443\", \"8443\"]",
+    );
     let plan = w.plan_json("secured.hk");
     assert_eq!(action_of(&plan, "network_security_group.nodes"), "update");
     assert_eq!(action_of(&plan, "cluster_network.aks"), "no-op");
@@ -161,7 +181,10 @@ fn apply_replan_update_in_place_import_and_delete_on_the_local_fabric() {
         w.dump()["network_security_groups"][0]["rule"][0]["destination_port_ranges"],
         serde_json::json!(["443", "8443"])
     );
-    assert_eq!(w.hk(&["plan", "secured.hk", "--detailed-exitcode"]).status.code(), Some(0));
+    assert_eq!(
+        w.hk(&["plan", "secured.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
 
     // Another stack cannot import it; handed over, it can.
     let out = w.hk(&["import", "network_security_group.nodes", &id, "--stack", "other"]);
@@ -205,7 +228,10 @@ fn the_fabric_refuses_a_second_nsg_on_a_subnet_and_another_stacks_nsg() {
     let out = w.hk(&["apply", "other.hk", "--auto-approve"]);
     assert_ne!(out.status.code(), Some(0));
     let err = text(&out.stderr) + &text(&out.stdout);
-    assert!(err.contains("already exists") && err.contains("owned by stack"), "{err}");
+    assert!(
+        err.contains("already exists") && err.contains("owned by stack"),
+        "{err}"
+    );
     // Another name, same subnet: Azure's subnet holds one NSG.
     std::fs::write(
         w.dir.path().join("other.hk"),
@@ -217,5 +243,8 @@ fn the_fabric_refuses_a_second_nsg_on_a_subnet_and_another_stacks_nsg() {
     let err = text(&out.stderr) + &text(&out.stdout);
     assert!(err.contains("already associated"), "{err}");
     // The first stack is untouched.
-    assert_eq!(w.hk(&["plan", "secured.hk", "--detailed-exitcode"]).status.code(), Some(0));
+    assert_eq!(
+        w.hk(&["plan", "secured.hk", "--detailed-exitcode"]).status.code(),
+        Some(0)
+    );
 }

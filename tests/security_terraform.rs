@@ -78,9 +78,16 @@ fn lifecycle(terraform: Terraform) {
     assert!(out.contains("Resources: 3 added, 0 changed, 0 destroyed"), "{out}");
     let nsg = values_of(&ws, "hybridk8s_network_security_group.nodes");
     let id = nsg["id"].as_str().unwrap().to_string();
-    assert!(id.ends_with("/providers/Microsoft.Network/networkSecurityGroups/k8s-dev-nodes-nsg"), "{id}");
+    assert!(
+        id.ends_with("/providers/Microsoft.Network/networkSecurityGroups/k8s-dev-nodes-nsg"),
+        "{id}"
+    );
     assert_eq!(nsg["subnet_name"], "nodes", "the node subnet: {nsg:#}");
-    assert_eq!(nsg["rule"][0]["source_port_ranges"], serde_json::json!(["*"]), "{nsg:#}");
+    assert_eq!(
+        nsg["rule"][0]["source_port_ranges"],
+        serde_json::json!(["*"]),
+        "{nsg:#}"
+    );
     let dump = ws.fabric_dump();
     assert_eq!(dump["network_security_groups"][0]["subnet_name"], "nodes", "{dump}");
     assert_eq!(dump["route_tables"][0]["route"][0]["name"], "onprem", "{dump}");
@@ -88,24 +95,45 @@ fn lifecycle(terraform: Terraform) {
 
     // A rule and a route change in place.
     let changed = MAIN
-        .replace("destination_port_ranges = [\"443\"]", "destination_port_ranges = [\"443\", \"8443\"]")
-        .replace("\"VirtualNetworkGateway\"", "\"VirtualAppliance\"\n    next_hop_ip    = \"10.40.8.4\"");
+        .replace(
+            "destination_port_ranges = [\"443\"]",
+            "destination_port_ranges = [\"443\", \"8443\"]",
+        )
+        .replace(
+            "\"VirtualNetworkGateway\"",
+            "\"VirtualAppliance\"\n    next_hop_ip    = \"10.40.8.4\"",
+        );
     ws.write_main(&changed);
     let (out, _) = ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 2);
-    assert!(out.contains("hybridk8s_network_security_group.nodes will be updated in-place"), "{out}");
-    assert!(out.contains("hybridk8s_route_table.nodes will be updated in-place"), "{out}");
+    assert!(
+        out.contains("hybridk8s_network_security_group.nodes will be updated in-place"),
+        "{out}"
+    );
+    assert!(
+        out.contains("hybridk8s_route_table.nodes will be updated in-place"),
+        "{out}"
+    );
     assert!(!out.contains("must be replaced"), "{out}");
     let (out, _) = ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
     assert!(out.contains("Resources: 0 added, 2 changed, 0 destroyed"), "{out}");
     let nsg = values_of(&ws, "hybridk8s_network_security_group.nodes");
     assert_eq!(nsg["id"], id.as_str());
-    assert_eq!(nsg["rule"][0]["destination_port_ranges"], serde_json::json!(["443", "8443"]));
-    assert_eq!(ws.fabric_dump()["route_tables"][0]["route"][0]["next_hop_ip"], "10.40.8.4");
+    assert_eq!(
+        nsg["rule"][0]["destination_port_ranges"],
+        serde_json::json!(["443", "8443"])
+    );
+    assert_eq!(
+        ws.fabric_dump()["route_tables"][0]["route"][0]["next_hop_ip"],
+        "10.40.8.4"
+    );
     ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
 
     // Import after forgetting it: the same object, no change planned.
     ws.expect(&["state", "rm", "hybridk8s_network_security_group.nodes"], 0);
-    let (out, _) = ws.expect(&["import", "-input=false", "hybridk8s_network_security_group.nodes", &id], 0);
+    let (out, _) = ws.expect(
+        &["import", "-input=false", "hybridk8s_network_security_group.nodes", &id],
+        0,
+    );
     assert!(out.contains("Import successful"), "{out}");
     ws.expect(&["plan", "-detailed-exitcode", "-input=false"], 0);
     let (out, _) = ws.expect(&["destroy", "-auto-approve", "-input=false"], 0);

@@ -354,9 +354,15 @@ mod tests {
         let r = n.replace("networkSecurityGroups", "routeTables");
         assert_eq!(r.parse::<RouteTableId>().unwrap().to_string(), r);
         let e = r.parse::<NetworkSecurityGroupId>().unwrap_err();
-        assert!(e.to_string().contains("expected segment `networkSecurityGroups`, found `routeTables`"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("expected segment `networkSecurityGroups`, found `routeTables`"),
+            "{e}"
+        );
         assert!(VNET.parse::<RouteTableId>().is_err());
-        assert!(format!("{n}/securityRules/x").parse::<NetworkSecurityGroupId>().is_err());
+        assert!(format!("{n}/securityRules/x")
+            .parse::<NetworkSecurityGroupId>()
+            .is_err());
     }
 
     #[test]

@@ -42,7 +42,9 @@ use async_trait::async_trait;
 use std::fmt;
 
 pub use context::OpCtx;
-pub use id::{IdError, KubernetesObjectId, NetworkSecurityGroupId, PeeringId, RouteTableId, SubnetId, VirtualNetworkId};
+pub use id::{
+    IdError, KubernetesObjectId, NetworkSecurityGroupId, PeeringId, RouteTableId, SubnetId, VirtualNetworkId,
+};
 pub use owner::Owner;
 
 /// What a backend was doing when it failed (the first word of an error).

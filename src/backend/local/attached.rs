@@ -98,7 +98,11 @@ pub fn put(tx: &Transaction, kind: Kind, h: &Head) -> Result<String, Fail> {
         ));
     };
     let subnet = match &h.subnet {
-        Some(s) => v.subnets.iter().find(|(n, _)| n.eq_ignore_ascii_case(s)).map(|(n, _)| n.clone()),
+        Some(s) => v
+            .subnets
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(s))
+            .map(|(n, _)| n.clone()),
         None => v.subnets.first().map(|(n, _)| n.clone()),
     };
     let Some(subnet) = subnet else {
@@ -149,7 +153,10 @@ pub fn put(tx: &Transaction, kind: Kind, h: &Head) -> Result<String, Fail> {
 /// Removes the row and its association.
 pub fn remove(tx: &Transaction, kind: Kind, id: &str) -> Result<(), Fail> {
     let (t, k) = table(kind);
-    tx.execute("DELETE FROM subnet_associations WHERE kind = ?1 AND target_id = ?2", [k, id])?;
+    tx.execute(
+        "DELETE FROM subnet_associations WHERE kind = ?1 AND target_id = ?2",
+        [k, id],
+    )?;
     tx.execute(&format!("DELETE FROM {t} WHERE id = ?1"), [id])?;
     Ok(())
 }
@@ -164,9 +171,16 @@ pub fn observe(h: &Head, prior: Option<&Attrs>) -> Attrs {
     a.insert("tags".into(), owner::user_tags(&h.tags, prior));
     a.insert(
         "cluster_network_id".into(),
-        if h.vnet_id.is_empty() { Value::Null } else { Value::str(&h.vnet_id) },
+        if h.vnet_id.is_empty() {
+            Value::Null
+        } else {
+            Value::str(&h.vnet_id)
+        },
     );
-    a.insert("subnet_name".into(), h.subnet.as_deref().map_or(Value::Null, Value::str));
+    a.insert(
+        "subnet_name".into(),
+        h.subnet.as_deref().map_or(Value::Null, Value::str),
+    );
     a
 }
 
@@ -192,7 +206,10 @@ where
         match (&old, op) {
             (Some(o), Op::Creating) => return Err(tags::exists(&format!("{} {}", noun(kind), o.name), &o.owner())),
             (None, Op::Updating) => {
-                return Err(Fail::refused(ErrorCode::ResourceNotFound, format!("the {} does not exist", noun(kind))))
+                return Err(Fail::refused(
+                    ErrorCode::ResourceNotFound,
+                    format!("the {} does not exist", noun(kind)),
+                ))
             }
             (Some(o), _) => tags::may_change(&o.owner(), &stack, op, noun(kind), &head.id)?,
             _ => {}
@@ -216,10 +233,17 @@ fn read_fn(kind: Kind) -> ReadFn {
     }
 }
 
-pub async fn read(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str, prior: Option<&Attrs>) -> Result<Option<Observed>, BackendError> {
+pub async fn read(
+    f: &LocalFabric,
+    cx: &OpCtx,
+    kind: Kind,
+    id: &str,
+    prior: Option<&Attrs>,
+) -> Result<Option<Observed>, BackendError> {
     let (id2, prior) = (id.to_string(), prior.cloned());
     let read = read_fn(kind);
-    f.snapshot(cx, Op::Retrieving, kind, id, move |tx| read(tx, &id2, prior.as_ref())).await
+    f.snapshot(cx, Op::Retrieving, kind, id, move |tx| read(tx, &id2, prior.as_ref()))
+        .await
 }
 
 /// Deletes the object (its association first, as Azure needs); refuses
@@ -244,14 +268,24 @@ pub async fn claim(f: &LocalFabric, cx: &OpCtx, kind: Kind, id: &str, claim: boo
     let (id2, stack) = (id.to_string(), cx.stack().to_string());
     f.write(cx, Op::Importing, kind, id, move |tx| {
         let Some(old) = get(tx, kind, &id2)? else {
-            return Err(Fail::refused(ErrorCode::ResourceNotFound, format!("the {} does not exist", noun(kind))));
+            return Err(Fail::refused(
+                ErrorCode::ResourceNotFound,
+                format!("the {} does not exist", noun(kind)),
+            ));
         };
         if let Owner::Stack(s) = old.owner() {
             tags::may_change(&Owner::Stack(s), &stack, Op::Importing, noun(kind), &id2)?;
         }
-        let t = if claim { tags::marked(&old.tags, &stack) } else { tags::unmarked(&old.tags) };
+        let t = if claim {
+            tags::marked(&old.tags, &stack)
+        } else {
+            tags::unmarked(&old.tags)
+        };
         let (tbl, _) = table(kind);
-        tx.execute(&format!("UPDATE {tbl} SET tags = ?2 WHERE id = ?1"), params![old.id, tags::to_json(&t)])?;
+        tx.execute(
+            &format!("UPDATE {tbl} SET tags = ?2 WHERE id = ?1"),
+            params![old.id, tags::to_json(&t)],
+        )?;
         Ok(())
     })
     .await

@@ -24,7 +24,10 @@ fn rule_rows(a: &Attrs) -> Result<Vec<Attrs>, Fail> {
     let mut out = Vec::new();
     for item in a.get("rule").and_then(Value::as_list).unwrap_or(&[]) {
         let Some(m) = item.as_map() else {
-            return Err(Fail::refused(ErrorCode::InvalidRequest, "a security rule is not an object"));
+            return Err(Fail::refused(
+                ErrorCode::InvalidRequest,
+                "a security rule is not an object",
+            ));
         };
         out.push(m.clone());
     }
@@ -32,14 +35,19 @@ fn rule_rows(a: &Attrs) -> Result<Vec<Attrs>, Fail> {
 }
 
 fn text<'a>(m: &'a Attrs, k: &str) -> Result<&'a str, Fail> {
-    m.get(k).and_then(Value::as_str).ok_or_else(|| Fail::Missing(format!("rule.{k}")))
+    m.get(k)
+        .and_then(Value::as_str)
+        .ok_or_else(|| Fail::Missing(format!("rule.{k}")))
 }
 
 fn put_rules(tx: &Transaction, id: &str, rules: &[Attrs]) -> Result<(), Fail> {
     tx.execute("DELETE FROM security_rules WHERE nsg_id = ?1", [id])?;
     for (i, m) in rules.iter().enumerate() {
         let name = text(m, "name")?;
-        let priority = m.get("priority").and_then(Value::as_i64).ok_or_else(|| Fail::Missing("rule.priority".into()))?;
+        let priority = m
+            .get("priority")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| Fail::Missing("rule.priority".into()))?;
         if !PRIORITIES.contains(&priority) {
             return Err(Fail::refused(
                 ErrorCode::InvalidRequest,
@@ -48,7 +56,13 @@ fn put_rules(tx: &Transaction, id: &str, rules: &[Attrs]) -> Result<(), Fail> {
         }
         let lists: Vec<String> = LISTS
             .iter()
-            .map(|k| strings_to_json(&m.get(*k).map(|v| v.strings().into_iter().map(str::to_string).collect::<Vec<_>>()).unwrap_or_default()))
+            .map(|k| {
+                strings_to_json(
+                    &m.get(*k)
+                        .map(|v| v.strings().into_iter().map(str::to_string).collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                )
+            })
             .collect();
         let description = m.get("description").and_then(Value::as_str);
         let inserted = tx.execute(
@@ -98,9 +112,15 @@ fn rules_of(tx: &Transaction, id: &str) -> Result<Vec<Value>, Fail> {
             m.insert("access".into(), Value::str(r.get::<_, String>(3)?));
             m.insert("protocol".into(), Value::str(r.get::<_, String>(4)?));
             for (i, k) in LISTS.iter().enumerate() {
-                m.insert((*k).into(), Value::list_of_str(strings_from_json(&r.get::<_, String>(5 + i)?)));
+                m.insert(
+                    (*k).into(),
+                    Value::list_of_str(strings_from_json(&r.get::<_, String>(5 + i)?)),
+                );
             }
-            m.insert("description".into(), r.get::<_, Option<String>>(9)?.map_or(Value::Null, Value::String));
+            m.insert(
+                "description".into(),
+                r.get::<_, Option<String>>(9)?.map_or(Value::Null, Value::String),
+            );
             Ok(Value::Map(m))
         })?
         .collect::<Result<_, _>>()?;
@@ -117,14 +137,28 @@ pub fn read_tx(tx: &Transaction, id: &str, prior: Option<&Attrs>) -> Result<Opti
     };
     let mut a = attached::observe(&h, prior);
     a.insert("rule".into(), Value::List(rules_of(tx, id)?));
-    Ok(Some(Observed { owner: h.owner(), attrs: a }))
+    Ok(Some(Observed {
+        owner: h.owner(),
+        attrs: a,
+    }))
 }
 
-pub async fn read(f: &LocalFabric, cx: &OpCtx, id: &str, prior: Option<&Attrs>) -> Result<Option<Observed>, BackendError> {
+pub async fn read(
+    f: &LocalFabric,
+    cx: &OpCtx,
+    id: &str,
+    prior: Option<&Attrs>,
+) -> Result<Option<Observed>, BackendError> {
     attached::read(f, cx, KIND, id, prior).await
 }
 
-async fn write(f: &LocalFabric, cx: &OpCtx, op: Op, prior: Option<&Attrs>, attrs: &Attrs) -> Result<Observed, BackendError> {
+async fn write(
+    f: &LocalFabric,
+    cx: &OpCtx,
+    op: Op,
+    prior: Option<&Attrs>,
+    attrs: &Attrs,
+) -> Result<Observed, BackendError> {
     let rules = rule_rows(attrs).map_err(|e| e.at(op, "Network Security Group", &super::id_of(attrs)))?;
     attached::write(f, cx, op, KIND, prior, attrs, move |tx, id| put_rules(tx, id, &rules)).await
 }

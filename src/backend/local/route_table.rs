@@ -18,7 +18,10 @@ fn route_rows(a: &Attrs) -> Result<Vec<(String, String, String, Option<String>)>
     if items.len() > MAX_ROUTES {
         return Err(Fail::refused(
             ErrorCode::InvalidRequest,
-            format!("a route table holds at most {MAX_ROUTES} routes; {} were given", items.len()),
+            format!(
+                "a route table holds at most {MAX_ROUTES} routes; {} were given",
+                items.len()
+            ),
         ));
     }
     let mut out = Vec::new();
@@ -32,7 +35,10 @@ fn route_rows(a: &Attrs) -> Result<Vec<(String, String, String, Option<String>)>
         if !NEXT_HOP_TYPES.contains(&hop.as_str()) || (hop == "VirtualAppliance") != ip.is_some() {
             return Err(Fail::refused(
                 ErrorCode::InvalidRequest,
-                format!("route {name}: next hop {hop} {} a next hop IP", if ip.is_some() { "takes no" } else { "needs" }),
+                format!(
+                    "route {name}: next hop {hop} {} a next hop IP",
+                    if ip.is_some() { "takes no" } else { "needs" }
+                ),
             ));
         }
         out.push((name, prefix, hop, ip));
@@ -40,8 +46,16 @@ fn route_rows(a: &Attrs) -> Result<Vec<(String, String, String, Option<String>)>
     Ok(out)
 }
 
-fn put_routes(tx: &Transaction, id: &str, routes: &[(String, String, String, Option<String>)], bgp: bool) -> Result<(), Fail> {
-    tx.execute("UPDATE route_tables SET bgp_route_propagation = ?2 WHERE id = ?1", params![id, bgp])?;
+fn put_routes(
+    tx: &Transaction,
+    id: &str,
+    routes: &[(String, String, String, Option<String>)],
+    bgp: bool,
+) -> Result<(), Fail> {
+    tx.execute(
+        "UPDATE route_tables SET bgp_route_propagation = ?2 WHERE id = ?1",
+        params![id, bgp],
+    )?;
     tx.execute("DELETE FROM routes WHERE route_table_id = ?1", [id])?;
     for (i, (name, prefix, hop, ip)) in routes.iter().enumerate() {
         let inserted = tx.execute(
@@ -71,7 +85,11 @@ pub fn read_tx(tx: &Transaction, id: &str, prior: Option<&Attrs>) -> Result<Opti
         return Ok(None);
     };
     let mut a = attached::observe(&h, prior);
-    let bgp: bool = tx.query_row("SELECT bgp_route_propagation FROM route_tables WHERE id = ?1", [id], |r| r.get(0))?;
+    let bgp: bool = tx.query_row(
+        "SELECT bgp_route_propagation FROM route_tables WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
     a.insert("bgp_route_propagation_enabled".into(), Value::Bool(bgp));
     let mut st = tx.prepare_cached(
         "SELECT name, address_prefix, next_hop_type, next_hop_ip FROM routes WHERE route_table_id = ?1 ORDER BY ord",
@@ -82,22 +100,42 @@ pub fn read_tx(tx: &Transaction, id: &str, prior: Option<&Attrs>) -> Result<Opti
             m.insert("name".into(), Value::str(r.get::<_, String>(0)?));
             m.insert("address_prefix".into(), Value::str(r.get::<_, String>(1)?));
             m.insert("next_hop_type".into(), Value::str(r.get::<_, String>(2)?));
-            m.insert("next_hop_ip".into(), r.get::<_, Option<String>>(3)?.map_or(Value::Null, Value::String));
+            m.insert(
+                "next_hop_ip".into(),
+                r.get::<_, Option<String>>(3)?.map_or(Value::Null, Value::String),
+            );
             Ok(Value::Map(m))
         })?
         .collect::<Result<_, _>>()?;
     a.insert("route".into(), Value::List(routes));
-    Ok(Some(Observed { owner: h.owner(), attrs: a }))
+    Ok(Some(Observed {
+        owner: h.owner(),
+        attrs: a,
+    }))
 }
 
-pub async fn read(f: &LocalFabric, cx: &OpCtx, id: &str, prior: Option<&Attrs>) -> Result<Option<Observed>, BackendError> {
+pub async fn read(
+    f: &LocalFabric,
+    cx: &OpCtx,
+    id: &str,
+    prior: Option<&Attrs>,
+) -> Result<Option<Observed>, BackendError> {
     attached::read(f, cx, KIND, id, prior).await
 }
 
-async fn write(f: &LocalFabric, cx: &OpCtx, op: Op, prior: Option<&Attrs>, attrs: &Attrs) -> Result<Observed, BackendError> {
+async fn write(
+    f: &LocalFabric,
+    cx: &OpCtx,
+    op: Op,
+    prior: Option<&Attrs>,
+    attrs: &Attrs,
+) -> Result<Observed, BackendError> {
     let routes = route_rows(attrs).map_err(|e| e.at(op, "Route Table", &super::id_of(attrs)))?;
     let bgp = flag(attrs, "bgp_route_propagation_enabled", true);
-    attached::write(f, cx, op, KIND, prior, attrs, move |tx, id| put_routes(tx, id, &routes, bgp)).await
+    attached::write(f, cx, op, KIND, prior, attrs, move |tx, id| {
+        put_routes(tx, id, &routes, bgp)
+    })
+    .await
 }
 
 pub async fn create(f: &LocalFabric, cx: &OpCtx, attrs: &Attrs) -> Result<Observed, BackendError> {

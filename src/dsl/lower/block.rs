@@ -22,9 +22,7 @@ fn sugar(kind: Kind, key: &str) -> Option<(&'static str, Kind)> {
             | Kind::NetworkSecurityGroup
             | Kind::RouteTable,
             "cluster",
-        ) => {
-            Some(("cluster_network_id", Kind::ClusterNetwork))
-        }
+        ) => Some(("cluster_network_id", Kind::ClusterNetwork)),
         (Kind::Peering, "hub") => Some(("hub_id", Kind::Hub)),
         _ => None,
     }

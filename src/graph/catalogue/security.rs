@@ -5,12 +5,12 @@ use super::{Family, Rule};
 
 /// A cluster network (kubenet when `$plugin` says so) and the blocks after it.
 macro_rules! program {
-    ($plugin:literal, $rest:literal) => {
+    ($plugin:literal, $($rest:tt)+) => {
         concat!(
             "cluster_network aks {\n  name                = \"k8s-dev-vnet\"\n  resource_group_name = \"k8s-dev-rg\"\n  location            = \"westeurope\"\n  address_space       = [10.40.0.0/16]\n  plugin              = ",
             $plugin,
             "\n  max_nodes           = 50\n  subnets             = [{ name = \"pool2\", cidr = 10.40.64.0/24 }]\n}\n\n",
-            $rest
+            $($rest)+
         )
     };
 }

@@ -93,7 +93,8 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
 /// Keeps the subnet an existing NSG (or route table) is attached to when
 /// the configuration leaves `subnet_name` out (it stays the node subnet).
 pub fn settle(_: &crate::graph::Address, prior: &Attrs, config: &Attrs, planned: &mut Attrs, _: &mut Diagnostics) {
-    if config.get("subnet_name").is_none_or(Value::is_null) && planned.get("subnet_name").is_some_and(Value::is_unknown) {
+    if config.get("subnet_name").is_none_or(Value::is_null) && planned.get("subnet_name").is_some_and(Value::is_unknown)
+    {
         if let Some(v) = prior.get("subnet_name").filter(|v| v.as_str().is_some()) {
             planned.insert("subnet_name".into(), v.clone());
         }
@@ -127,9 +128,12 @@ impl Prefix {
         if s.contains('/') {
             return net::parse_cidr(s).map(Prefix::Net);
         }
-        net::parse_ip(s)
-            .map(|ip| Prefix::Net(Ipv4Net::from(ip)))
-            .map_err(|_| format!("`{s}` is not a CIDR, an IP, `*` or one of the service tags {}", SERVICE_TAGS.join(", ")))
+        net::parse_ip(s).map(|ip| Prefix::Net(Ipv4Net::from(ip))).map_err(|_| {
+            format!(
+                "`{s}` is not a CIDR, an IP, `*` or one of the service tags {}",
+                SERVICE_TAGS.join(", ")
+            )
+        })
     }
 
     /// Whether the prefix covers `ip`; `virtual_network` is what the
@@ -160,9 +164,9 @@ pub fn is_internet(ip: Ipv4Addr, virtual_network: &[Ipv4Net]) -> bool {
         (0, 0, 0, 0, 8),
         (224, 0, 0, 0, 3),
     ];
-    let special = NOT.iter().any(|&(a, b, c, d, p)| {
-        Ipv4Net::new(Ipv4Addr::new(a, b, c, d), p).is_ok_and(|n| n.contains(&ip))
-    });
+    let special = NOT
+        .iter()
+        .any(|&(a, b, c, d, p)| Ipv4Net::new(Ipv4Addr::new(a, b, c, d), p).is_ok_and(|n| n.contains(&ip)));
     !special && ip != AZURE_PLATFORM_IP && !virtual_network.iter().any(|n| n.contains(&ip))
 }
 
@@ -235,12 +239,33 @@ pub fn default_rules(direction: Direction) -> Vec<NsgRule> {
     use Prefix::*;
     match direction {
         Direction::Inbound => vec![
-            NsgRule::new("AllowVnetInBound", 65000, direction, true, VirtualNetwork, VirtualNetwork),
-            NsgRule::new("AllowAzureLoadBalancerInBound", 65001, direction, true, AzureLoadBalancer, Any),
+            NsgRule::new(
+                "AllowVnetInBound",
+                65000,
+                direction,
+                true,
+                VirtualNetwork,
+                VirtualNetwork,
+            ),
+            NsgRule::new(
+                "AllowAzureLoadBalancerInBound",
+                65001,
+                direction,
+                true,
+                AzureLoadBalancer,
+                Any,
+            ),
             NsgRule::new("DenyAllInBound", 65500, direction, false, Any, Any),
         ],
         Direction::Outbound => vec![
-            NsgRule::new("AllowVnetOutBound", 65000, direction, true, VirtualNetwork, VirtualNetwork),
+            NsgRule::new(
+                "AllowVnetOutBound",
+                65000,
+                direction,
+                true,
+                VirtualNetwork,
+                VirtualNetwork,
+            ),
             NsgRule::new("AllowInternetOutBound", 65001, direction, true, Any, Internet),
             NsgRule::new("DenyAllOutBound", 65500, direction, false, Any, Any),
         ],
@@ -264,7 +289,9 @@ fn access_of(s: &str) -> Option<bool> {
 }
 
 fn strings(m: &std::collections::BTreeMap<String, Value>, k: &str) -> Vec<String> {
-    m.get(k).map(|v| v.strings().into_iter().map(str::to_string).collect()).unwrap_or_default()
+    m.get(k)
+        .map(|v| v.strings().into_iter().map(str::to_string).collect())
+        .unwrap_or_default()
 }
 
 /// The user rules of an NSG that parse, with their index in `rule`, sorted
@@ -275,8 +302,20 @@ pub fn user_rules(nsg: &Resource) -> Vec<(usize, NsgRule)> {
         let Some(m) = item.as_map() else { continue };
         let s = |k: &str| m.get(k).and_then(Value::as_str);
         let parsed = (|| {
-            let ports = |k| strings(m, k).iter().map(|p| parse_ports(p)).collect::<Result<Vec<_>, _>>().ok();
-            let prefixes = |k| strings(m, k).iter().map(|p| Prefix::parse(p)).collect::<Result<Vec<_>, _>>().ok();
+            let ports = |k| {
+                strings(m, k)
+                    .iter()
+                    .map(|p| parse_ports(p))
+                    .collect::<Result<Vec<_>, _>>()
+                    .ok()
+            };
+            let prefixes = |k| {
+                strings(m, k)
+                    .iter()
+                    .map(|p| Prefix::parse(p))
+                    .collect::<Result<Vec<_>, _>>()
+                    .ok()
+            };
             Some(NsgRule {
                 name: s("name")?.to_string(),
                 priority: u32::try_from(m.get("priority")?.as_i64()?).ok()?,
@@ -356,19 +395,35 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::error("nsg-duplicate-rule-name", format!("rule name `{name}` is used twice"))
                     .at(&r.address, base.clone().then("name"))
-                    .related(&r.address, AttrPath::attr("rule").index(first).then("name"), "first used here")
+                    .related(
+                        &r.address,
+                        AttrPath::attr("rule").index(first).then("name"),
+                        "first used here",
+                    )
                     .hint("every rule of a network security group needs its own name"),
             );
         }
         let direction = s("direction").map(|v| (v, direction_of(v)));
         if let Some((v, None)) = direction {
-            d.push(invalid(r, base.clone().then("direction"), "direction", v, &["inbound", "outbound"]));
+            d.push(invalid(
+                r,
+                base.clone().then("direction"),
+                "direction",
+                v,
+                &["inbound", "outbound"],
+            ));
         }
         if let Some(v) = s("access").filter(|v| access_of(v).is_none()) {
             d.push(invalid(r, base.clone().then("access"), "access", v, &["allow", "deny"]));
         }
         if let Some(v) = s("protocol").filter(|v| Protocol::parse(v).is_none()) {
-            d.push(invalid(r, base.clone().then("protocol"), "protocol", v, &Protocol::NAMES));
+            d.push(invalid(
+                r,
+                base.clone().then("protocol"),
+                "protocol",
+                v,
+                &Protocol::NAMES,
+            ));
         }
         if let Some(p) = m.get("priority").and_then(Value::as_i64) {
             if !PRIORITIES.contains(&p) {
@@ -382,10 +437,17 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                     d.push(
                         Diagnostic::error(
                             "nsg-duplicate-priority",
-                            format!("rules `{other}` and `{name}` both have {} priority {p}", s("direction").unwrap_or_default()),
+                            format!(
+                                "rules `{other}` and `{name}` both have {} priority {p}",
+                                s("direction").unwrap_or_default()
+                            ),
                         )
                         .at(&r.address, base.clone().then("priority"))
-                        .related(&r.address, AttrPath::attr("rule").index(first).then("priority"), "the same priority here")
+                        .related(
+                            &r.address,
+                            AttrPath::attr("rule").index(first).then("priority"),
+                            "the same priority here",
+                        )
                         .hint("priorities are unique per direction: give one of them another number"),
                     );
                 }
@@ -434,8 +496,11 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
 
 /// `invalid-value` for a closed set of names inside a block item.
 pub(crate) fn invalid(r: &Resource, path: AttrPath, name: &str, v: &str, allowed: &[&str]) -> Diagnostic {
-    let mut diag = Diagnostic::error("invalid-value", format!("`{name}` is `{v}`; expected one of {}", allowed.join(", ")))
-        .at(&r.address, path);
+    let mut diag = Diagnostic::error(
+        "invalid-value",
+        format!("`{name}` is `{v}`; expected one of {}", allowed.join(", ")),
+    )
+    .at(&r.address, path);
     if let Some(c) = crate::graph::schema::closest(v, allowed) {
         diag = diag.hint(format!("did you mean `{c}`?"));
     }

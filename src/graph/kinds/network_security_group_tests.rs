@@ -51,11 +51,41 @@ const VNET: &str = "10.40.0.0/16";
 #[test]
 fn evaluation_follows_priority_then_the_default_rules() {
     let n = nsg(json!([
-        rule("deny-ssh", 200, "inbound", "deny", json!({"protocol": "tcp", "destination_port_ranges": ["22"]})),
-        rule("allow-ssh-admin", 100, "inbound", "allow", json!({"protocol": "tcp", "destination_port_ranges": ["22"], "source_address_prefixes": ["10.1.0.0/24"]})),
-        rule("allow-web", 300, "inbound", "allow", json!({"protocol": "tcp", "destination_port_ranges": ["80", "8000-8080"], "source_address_prefixes": ["Internet"]})),
-        rule("deny-udp-out", 150, "outbound", "deny", json!({"protocol": "udp", "destination_address_prefixes": ["Internet"]})),
-        rule("deny-db", 400, "inbound", "deny", json!({"destination_address_prefixes": ["10.40.0.9"]})),
+        rule(
+            "deny-ssh",
+            200,
+            "inbound",
+            "deny",
+            json!({"protocol": "tcp", "destination_port_ranges": ["22"]})
+        ),
+        rule(
+            "allow-ssh-admin",
+            100,
+            "inbound",
+            "allow",
+            json!({"protocol": "tcp", "destination_port_ranges": ["22"], "source_address_prefixes": ["10.1.0.0/24"]})
+        ),
+        rule(
+            "allow-web",
+            300,
+            "inbound",
+            "allow",
+            json!({"protocol": "tcp", "destination_port_ranges": ["80", "8000-8080"], "source_address_prefixes": ["Internet"]})
+        ),
+        rule(
+            "deny-udp-out",
+            150,
+            "outbound",
+            "deny",
+            json!({"protocol": "udp", "destination_address_prefixes": ["Internet"]})
+        ),
+        rule(
+            "deny-db",
+            400,
+            "inbound",
+            "deny",
+            json!({"destination_address_prefixes": ["10.40.0.9"]})
+        ),
     ]));
     let vnet = [net::parse_cidr(VNET).unwrap(), net::parse_cidr("10.1.0.0/16").unwrap()];
     let udp = |src: &str, dst: &str, port| Packet {
@@ -69,22 +99,134 @@ fn evaluation_follows_priority_then_the_default_rules() {
     };
     use Direction::*;
     let cases: Vec<(&str, Direction, Packet, bool, &str, u32)> = vec![
-        ("admin ssh: the lower number wins", Inbound, tcp("10.1.0.7", "10.40.0.4", 22), true, "allow-ssh-admin", 100),
-        ("other ssh from the vnet", Inbound, tcp("10.1.1.7", "10.40.0.4", 22), false, "deny-ssh", 200),
-        ("web from the internet", Inbound, tcp("20.1.2.3", "10.40.0.4", 80), true, "allow-web", 300),
-        ("a port inside a range", Inbound, tcp("20.1.2.3", "10.40.0.4", 8080), true, "allow-web", 300),
-        ("a port past the range", Inbound, tcp("20.1.2.3", "10.40.0.4", 8081), false, "DenyAllInBound", 65500),
-        ("web from a private address is not Internet", Inbound, tcp("192.168.1.1", "10.40.0.4", 80), false, "DenyAllInBound", 65500),
-        ("vnet to vnet by default", Inbound, tcp("10.40.1.1", "10.40.0.4", 443), true, "AllowVnetInBound", 65000),
-        ("a single-IP destination", Inbound, tcp("10.40.1.1", "10.40.0.9", 443), false, "deny-db", 400),
-        ("load-balancer probes by default", Inbound, tcp("168.63.129.16", "10.40.0.4", 10256), true, "AllowAzureLoadBalancerInBound", 65001),
-        ("icmp from the vnet", Inbound, icmp("10.40.1.1", "10.40.0.4"), true, "AllowVnetInBound", 65000),
-        ("icmp from the internet", Inbound, icmp("8.8.8.8", "10.40.0.4"), false, "DenyAllInBound", 65500),
-        ("outbound tcp to the internet", Outbound, tcp("10.40.0.4", "20.1.2.3", 443), true, "AllowInternetOutBound", 65001),
-        ("outbound udp to the internet", Outbound, udp("10.40.0.4", "8.8.8.8", 53), false, "deny-udp-out", 150),
-        ("outbound udp in the vnet", Outbound, udp("10.40.0.4", "10.1.0.4", 53), true, "AllowVnetOutBound", 65000),
-        ("outbound to a private range outside the vnet", Outbound, tcp("10.40.0.4", "172.16.0.1", 443), false, "DenyAllOutBound", 65500),
-        ("an inbound rule does not apply outbound", Outbound, tcp("10.40.0.4", "10.1.0.7", 22), true, "AllowVnetOutBound", 65000),
+        (
+            "admin ssh: the lower number wins",
+            Inbound,
+            tcp("10.1.0.7", "10.40.0.4", 22),
+            true,
+            "allow-ssh-admin",
+            100,
+        ),
+        (
+            "other ssh from the vnet",
+            Inbound,
+            tcp("10.1.1.7", "10.40.0.4", 22),
+            false,
+            "deny-ssh",
+            200,
+        ),
+        (
+            "web from the internet",
+            Inbound,
+            tcp("20.1.2.3", "10.40.0.4", 80),
+            true,
+            "allow-web",
+            300,
+        ),
+        (
+            "a port inside a range",
+            Inbound,
+            tcp("20.1.2.3", "10.40.0.4", 8080),
+            true,
+            "allow-web",
+            300,
+        ),
+        (
+            "a port past the range",
+            Inbound,
+            tcp("20.1.2.3", "10.40.0.4", 8081),
+            false,
+            "DenyAllInBound",
+            65500,
+        ),
+        (
+            "web from a private address is not Internet",
+            Inbound,
+            tcp("192.168.1.1", "10.40.0.4", 80),
+            false,
+            "DenyAllInBound",
+            65500,
+        ),
+        (
+            "vnet to vnet by default",
+            Inbound,
+            tcp("10.40.1.1", "10.40.0.4", 443),
+            true,
+            "AllowVnetInBound",
+            65000,
+        ),
+        (
+            "a single-IP destination",
+            Inbound,
+            tcp("10.40.1.1", "10.40.0.9", 443),
+            false,
+            "deny-db",
+            400,
+        ),
+        (
+            "load-balancer probes by default",
+            Inbound,
+            tcp("168.63.129.16", "10.40.0.4", 10256),
+            true,
+            "AllowAzureLoadBalancerInBound",
+            65001,
+        ),
+        (
+            "icmp from the vnet",
+            Inbound,
+            icmp("10.40.1.1", "10.40.0.4"),
+            true,
+            "AllowVnetInBound",
+            65000,
+        ),
+        (
+            "icmp from the internet",
+            Inbound,
+            icmp("8.8.8.8", "10.40.0.4"),
+            false,
+            "DenyAllInBound",
+            65500,
+        ),
+        (
+            "outbound tcp to the internet",
+            Outbound,
+            tcp("10.40.0.4", "20.1.2.3", 443),
+            true,
+            "AllowInternetOutBound",
+            65001,
+        ),
+        (
+            "outbound udp to the internet",
+            Outbound,
+            udp("10.40.0.4", "8.8.8.8", 53),
+            false,
+            "deny-udp-out",
+            150,
+        ),
+        (
+            "outbound udp in the vnet",
+            Outbound,
+            udp("10.40.0.4", "10.1.0.4", 53),
+            true,
+            "AllowVnetOutBound",
+            65000,
+        ),
+        (
+            "outbound to a private range outside the vnet",
+            Outbound,
+            tcp("10.40.0.4", "172.16.0.1", 443),
+            false,
+            "DenyAllOutBound",
+            65500,
+        ),
+        (
+            "an inbound rule does not apply outbound",
+            Outbound,
+            tcp("10.40.0.4", "10.1.0.7", 22),
+            true,
+            "AllowVnetOutBound",
+            65000,
+        ),
     ];
     for (what, dir, p, allowed, rule, priority) in cases {
         let got = evaluate(&n, dir, &p, &vnet);
@@ -105,7 +247,10 @@ fn an_empty_nsg_is_azures_defaults() {
     let n = nsg(json!([]));
     let vnet = [net::parse_cidr(VNET).unwrap()];
     let d = evaluate(&n, Direction::Inbound, &tcp("20.1.2.3", "10.40.0.4", 443), &vnet);
-    assert_eq!((d.allowed, d.rule.as_str(), d.priority), (false, "DenyAllInBound", 65500));
+    assert_eq!(
+        (d.allowed, d.rule.as_str(), d.priority),
+        (false, "DenyAllInBound", 65500)
+    );
     // Without the virtual network's ranges, the VNET tag matches nothing.
     let d = evaluate(&n, Direction::Inbound, &tcp("10.40.1.1", "10.40.0.4", 443), &[]);
     assert_eq!(d.rule, "DenyAllInBound");
@@ -114,13 +259,31 @@ fn an_empty_nsg_is_azures_defaults() {
 #[test]
 fn source_ports_narrow_a_rule_out_and_protocols_must_match() {
     let n = nsg(json!([
-        rule("by-source-port", 100, "inbound", "deny", json!({"source_port_ranges": ["1024-65535"]})),
+        rule(
+            "by-source-port",
+            100,
+            "inbound",
+            "deny",
+            json!({"source_port_ranges": ["1024-65535"]})
+        ),
         rule("udp-only", 110, "inbound", "deny", json!({"protocol": "udp"})),
-        rule("any-proto", 120, "inbound", "deny", json!({"protocol": "any", "destination_port_ranges": ["443"]})),
+        rule(
+            "any-proto",
+            120,
+            "inbound",
+            "deny",
+            json!({"protocol": "any", "destination_port_ranges": ["443"]})
+        ),
     ]));
     let vnet = [net::parse_cidr(VNET).unwrap()];
-    assert_eq!(evaluate(&n, Direction::Inbound, &tcp("10.40.1.1", "10.40.0.4", 80), &vnet).rule, "AllowVnetInBound");
-    assert_eq!(evaluate(&n, Direction::Inbound, &tcp("10.40.1.1", "10.40.0.4", 443), &vnet).rule, "any-proto");
+    assert_eq!(
+        evaluate(&n, Direction::Inbound, &tcp("10.40.1.1", "10.40.0.4", 80), &vnet).rule,
+        "AllowVnetInBound"
+    );
+    assert_eq!(
+        evaluate(&n, Direction::Inbound, &tcp("10.40.1.1", "10.40.0.4", 443), &vnet).rule,
+        "any-proto"
+    );
 }
 
 #[test]
@@ -149,7 +312,10 @@ fn prefixes_and_ports_parse_as_azure_writes_them() {
     assert_eq!(Prefix::parse("*"), Ok(Prefix::Any));
     assert_eq!(Prefix::parse("virtualnetwork"), Ok(Prefix::VirtualNetwork));
     assert_eq!(Prefix::parse("AzureLoadBalancer"), Ok(Prefix::AzureLoadBalancer));
-    assert_eq!(Prefix::parse("10.1.2.3"), Ok(Prefix::Net(net::parse_cidr("10.1.2.3/32").unwrap())));
+    assert_eq!(
+        Prefix::parse("10.1.2.3"),
+        Ok(Prefix::Net(net::parse_cidr("10.1.2.3/32").unwrap()))
+    );
     assert!(Prefix::parse("10.1.2.3/8").is_err(), "not canonical");
     assert!(Prefix::parse("Storage").is_err());
     assert_eq!(parse_ports("*"), Ok((0, 65535)));
@@ -163,19 +329,101 @@ fn prefixes_and_ports_parse_as_azure_writes_them() {
 #[test]
 fn rules_refuse_what_azure_refuses() {
     let cases: Vec<(&str, serde_json::Value, Vec<&str>)> = vec![
-        ("clean", json!([rule("a", 100, "inbound", "allow", json!({})), rule("b", 100, "outbound", "allow", json!({}))]), vec![]),
-        ("priority below 100", json!([rule("a", 99, "inbound", "allow", json!({}))]), vec!["nsg-priority-out-of-range"]),
-        ("priority above 4096", json!([rule("a", 4097, "inbound", "allow", json!({}))]), vec!["nsg-priority-out-of-range"]),
-        ("the bounds themselves", json!([rule("a", 100, "inbound", "allow", json!({})), rule("b", 4096, "inbound", "deny", json!({}))]), vec![]),
-        ("same priority, same direction", json!([rule("a", 200, "inbound", "allow", json!({})), rule("b", 200, "inbound", "deny", json!({}))]), vec!["nsg-duplicate-priority"]),
-        ("same name", json!([rule("a", 200, "inbound", "allow", json!({})), rule("a", 201, "inbound", "deny", json!({}))]), vec!["nsg-duplicate-rule-name"]),
-        ("bad direction", json!([rule("a", 200, "in", "allow", json!({}))]), vec!["invalid-value"]),
-        ("bad access", json!([rule("a", 200, "inbound", "permit", json!({}))]), vec!["invalid-value"]),
-        ("bad protocol", json!([rule("a", 200, "inbound", "allow", json!({"protocol": "sctp"}))]), vec!["invalid-value"]),
-        ("bad port", json!([rule("a", 200, "inbound", "allow", json!({"destination_port_ranges": ["70000"]}))]), vec!["nsg-invalid-port-range"]),
-        ("empty ports", json!([rule("a", 200, "inbound", "allow", json!({"source_port_ranges": []}))]), vec!["nsg-invalid-port-range"]),
-        ("bad prefix", json!([rule("a", 200, "inbound", "allow", json!({"source_address_prefixes": ["corp"]}))]), vec!["nsg-invalid-address-prefix"]),
-        ("empty prefixes", json!([rule("a", 200, "inbound", "allow", json!({"destination_address_prefixes": []}))]), vec!["nsg-invalid-address-prefix"]),
+        (
+            "clean",
+            json!([
+                rule("a", 100, "inbound", "allow", json!({})),
+                rule("b", 100, "outbound", "allow", json!({}))
+            ]),
+            vec![],
+        ),
+        (
+            "priority below 100",
+            json!([rule("a", 99, "inbound", "allow", json!({}))]),
+            vec!["nsg-priority-out-of-range"],
+        ),
+        (
+            "priority above 4096",
+            json!([rule("a", 4097, "inbound", "allow", json!({}))]),
+            vec!["nsg-priority-out-of-range"],
+        ),
+        (
+            "the bounds themselves",
+            json!([
+                rule("a", 100, "inbound", "allow", json!({})),
+                rule("b", 4096, "inbound", "deny", json!({}))
+            ]),
+            vec![],
+        ),
+        (
+            "same priority, same direction",
+            json!([
+                rule("a", 200, "inbound", "allow", json!({})),
+                rule("b", 200, "inbound", "deny", json!({}))
+            ]),
+            vec!["nsg-duplicate-priority"],
+        ),
+        (
+            "same name",
+            json!([
+                rule("a", 200, "inbound", "allow", json!({})),
+                rule("a", 201, "inbound", "deny", json!({}))
+            ]),
+            vec!["nsg-duplicate-rule-name"],
+        ),
+        (
+            "bad direction",
+            json!([rule("a", 200, "in", "allow", json!({}))]),
+            vec!["invalid-value"],
+        ),
+        (
+            "bad access",
+            json!([rule("a", 200, "inbound", "permit", json!({}))]),
+            vec!["invalid-value"],
+        ),
+        (
+            "bad protocol",
+            json!([rule("a", 200, "inbound", "allow", json!({"protocol": "sctp"}))]),
+            vec!["invalid-value"],
+        ),
+        (
+            "bad port",
+            json!([rule(
+                "a",
+                200,
+                "inbound",
+                "allow",
+                json!({"destination_port_ranges": ["70000"]})
+            )]),
+            vec!["nsg-invalid-port-range"],
+        ),
+        (
+            "empty ports",
+            json!([rule("a", 200, "inbound", "allow", json!({"source_port_ranges": []}))]),
+            vec!["nsg-invalid-port-range"],
+        ),
+        (
+            "bad prefix",
+            json!([rule(
+                "a",
+                200,
+                "inbound",
+                "allow",
+                json!({"source_address_prefixes": ["corp"]})
+            )]),
+            vec!["nsg-invalid-address-prefix"],
+        ),
+        (
+            "empty prefixes",
+            json!([rule(
+                "a",
+                200,
+                "inbound",
+                "allow",
+                json!({"destination_address_prefixes": []})
+            )]),
+            vec!["nsg-invalid-address-prefix"],
+        ),
     ];
     for (what, rules, want) in cases {
         assert_eq!(codes(&nsg(rules)), want, "{what}");
@@ -186,7 +434,13 @@ fn rules_refuse_what_azure_refuses() {
 fn diagnostics_point_at_the_rule_attribute() {
     let n = nsg(json!([
         rule("a", 200, "inbound", "allow", json!({})),
-        rule("b", 200, "inbound", "deny", json!({"destination_port_ranges": ["443", "x"]})),
+        rule(
+            "b",
+            200,
+            "inbound",
+            "deny",
+            json!({"destination_port_ranges": ["443", "x"]})
+        ),
     ]));
     let mut d = Diagnostics::default();
     rules(&n, &mut d);
@@ -198,7 +452,9 @@ fn diagnostics_point_at_the_rule_attribute() {
 #[test]
 fn more_than_1000_rules_are_refused_by_the_schema() {
     let address = Address::new(Kind::NetworkSecurityGroup, "big");
-    let rules: Vec<_> = (0..1001).map(|i| rule(&format!("r{i}"), 100 + i % 3000, "inbound", "allow", json!({}))).collect();
+    let rules: Vec<_> = (0..1001)
+        .map(|i| rule(&format!("r{i}"), 100 + i % 3000, "inbound", "allow", json!({})))
+        .collect();
     let Value::Map(config) = Value::from_json(&json!({
         "name": "n", "resource_group_name": "rg", "location": "westeurope",
         "cluster_network_id": "x", "rule": rules,
@@ -206,7 +462,12 @@ fn more_than_1000_rules_are_refused_by_the_schema() {
         unreachable!("an object")
     };
     let (_, diags) = kinds::complete(&address, config, &Ctx::default());
-    assert!(diags.iter().any(|d| d.code == "too-many-items" && d.path.to_string() == "rule"), "{diags:?}");
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.code == "too-many-items" && d.path.to_string() == "rule"),
+        "{diags:?}"
+    );
 }
 
 #[test]

@@ -18,7 +18,13 @@ use std::net::Ipv4Addr;
 /// Routes one route table holds (Azure's limit).
 pub const MAX_ROUTES: usize = 400;
 /// The values of `next_hop_type`, as Azure spells them.
-pub const NEXT_HOP_TYPES: [&str; 5] = ["VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "None"];
+pub const NEXT_HOP_TYPES: [&str; 5] = [
+    "VirtualNetworkGateway",
+    "VnetLocal",
+    "Internet",
+    "VirtualAppliance",
+    "None",
+];
 
 pub fn schema() -> Schema {
     Schema {
@@ -42,12 +48,21 @@ pub fn schema() -> Schema {
 fn route_block() -> Block {
     Block {
         name: "route",
-        description: "User routes, at most 400 (fewer with kubenet: AKS adds one per node). Names and prefixes are unique.",
+        description:
+            "User routes, at most 400 (fewer with kubenet: AKS adds one per node). Names and prefixes are unique.",
         attrs: vec![
             Attribute::required("name", Type::String, "Route name, unique in the route table."),
             Attribute::required("address_prefix", Type::Cidr, "Destination CIDR."),
-            Attribute::required("next_hop_type", Type::String, "`VirtualNetworkGateway`, `VnetLocal`, `Internet`, `VirtualAppliance` or `None` (drop)."),
-            Attribute::optional("next_hop_ip", Type::Ip, "The appliance's IP: required for `VirtualAppliance`, not allowed otherwise."),
+            Attribute::required(
+                "next_hop_type",
+                Type::String,
+                "`VirtualNetworkGateway`, `VnetLocal`, `Internet`, `VirtualAppliance` or `None` (drop).",
+            ),
+            Attribute::optional(
+                "next_hop_ip",
+                Type::Ip,
+                "The appliance's IP: required for `VirtualAppliance`, not allowed otherwise.",
+            ),
         ],
         min_items: 0,
         max_items: MAX_ROUTES,
@@ -126,20 +141,33 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::error("route-duplicate-name", format!("route name `{name}` is used twice"))
                     .at(&r.address, base.clone().then("name"))
-                    .related(&r.address, AttrPath::attr("route").index(first).then("name"), "first used here")
+                    .related(
+                        &r.address,
+                        AttrPath::attr("route").index(first).then("name"),
+                        "first used here",
+                    )
                     .hint("every route of a route table needs its own name"),
             );
         }
         if let Some(p) = s("address_prefix") {
             match net::parse_cidr(p) {
-                Err(e) => d.push(Diagnostic::error("invalid-cidr", e).at(&r.address, base.clone().then("address_prefix"))),
+                Err(e) => {
+                    d.push(Diagnostic::error("invalid-cidr", e).at(&r.address, base.clone().then("address_prefix")))
+                }
                 Ok(_) => {
                     if let Some(first) = prefixes.insert(p, i) {
                         d.push(
-                            Diagnostic::error("route-duplicate-prefix", format!("two routes send {p}: Azure takes one route per prefix"))
-                                .at(&r.address, base.clone().then("address_prefix"))
-                                .related(&r.address, AttrPath::attr("route").index(first).then("address_prefix"), "first route here")
-                                .hint("remove one of the routes, or merge them"),
+                            Diagnostic::error(
+                                "route-duplicate-prefix",
+                                format!("two routes send {p}: Azure takes one route per prefix"),
+                            )
+                            .at(&r.address, base.clone().then("address_prefix"))
+                            .related(
+                                &r.address,
+                                AttrPath::attr("route").index(first).then("address_prefix"),
+                                "first route here",
+                            )
+                            .hint("remove one of the routes, or merge them"),
                         );
                     }
                 }
@@ -147,7 +175,13 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
         let ty = s("next_hop_type");
         if let Some(t) = ty.filter(|t| !NEXT_HOP_TYPES.contains(t)) {
-            d.push(invalid(r, base.clone().then("next_hop_type"), "next_hop_type", t, &NEXT_HOP_TYPES));
+            d.push(invalid(
+                r,
+                base.clone().then("next_hop_type"),
+                "next_hop_type",
+                t,
+                &NEXT_HOP_TYPES,
+            ));
         }
         let ip = m.get("next_hop_ip").filter(|v| !v.is_null());
         match (ty, ip) {

@@ -72,12 +72,39 @@ fn next_hop_is_the_longest_prefix_match() {
 fn rules_refuse_what_azure_refuses() {
     let appliance = json!({"name": "fw", "address_prefix": "0.0.0.0/0", "next_hop_type": "VirtualAppliance", "next_hop_ip": "10.20.0.4"});
     let cases: Vec<(&str, serde_json::Value, Vec<&str>)> = vec![
-        ("clean", json!([appliance, route("onprem", "10.0.0.0/8", "VirtualNetworkGateway")]), vec![]),
-        ("duplicate name", json!([route("a", "10.0.0.0/8", "VnetLocal"), route("a", "10.1.0.0/16", "VnetLocal")]), vec!["route-duplicate-name"]),
-        ("duplicate prefix", json!([route("a", "10.0.0.0/8", "VnetLocal"), route("b", "10.0.0.0/8", "None")]), vec!["route-duplicate-prefix"]),
-        ("appliance without an IP", json!([route("a", "0.0.0.0/0", "VirtualAppliance")]), vec!["route-next-hop-ip"]),
-        ("an IP on another hop", json!([{"name": "a", "address_prefix": "0.0.0.0/0", "next_hop_type": "Internet", "next_hop_ip": "10.0.0.4"}]), vec!["route-next-hop-ip"]),
-        ("unknown hop", json!([route("a", "0.0.0.0/0", "Firewall")]), vec!["invalid-value"]),
+        (
+            "clean",
+            json!([appliance, route("onprem", "10.0.0.0/8", "VirtualNetworkGateway")]),
+            vec![],
+        ),
+        (
+            "duplicate name",
+            json!([
+                route("a", "10.0.0.0/8", "VnetLocal"),
+                route("a", "10.1.0.0/16", "VnetLocal")
+            ]),
+            vec!["route-duplicate-name"],
+        ),
+        (
+            "duplicate prefix",
+            json!([route("a", "10.0.0.0/8", "VnetLocal"), route("b", "10.0.0.0/8", "None")]),
+            vec!["route-duplicate-prefix"],
+        ),
+        (
+            "appliance without an IP",
+            json!([route("a", "0.0.0.0/0", "VirtualAppliance")]),
+            vec!["route-next-hop-ip"],
+        ),
+        (
+            "an IP on another hop",
+            json!([{"name": "a", "address_prefix": "0.0.0.0/0", "next_hop_type": "Internet", "next_hop_ip": "10.0.0.4"}]),
+            vec!["route-next-hop-ip"],
+        ),
+        (
+            "unknown hop",
+            json!([route("a", "0.0.0.0/0", "Firewall")]),
+            vec!["invalid-value"],
+        ),
     ];
     for (what, routes, want) in cases {
         assert_eq!(codes(&rt(routes)), want, "{what}");

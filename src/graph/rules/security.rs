@@ -103,15 +103,24 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
         };
         let key = (kind, c.id().unwrap_or_default().to_lowercase(), subnet.to_lowercase());
         if let Some(first) = taken.insert(key, r) {
-            let what = if kind == Kind::RouteTable { "route table" } else { "network security group" };
+            let what = if kind == Kind::RouteTable {
+                "route table"
+            } else {
+                "network security group"
+            };
             d.push(
                 Diagnostic::error(
                     "subnet-already-attached",
-                    format!("subnet `{subnet}` of {} already has a {what}: {}", c.address, first.address),
+                    format!(
+                        "subnet `{subnet}` of {} already has a {what}: {}",
+                        c.address, first.address
+                    ),
                 )
                 .at(&r.address, AttrPath::attr("subnet_name"))
                 .related(&first.address, AttrPath::attr("subnet_name"), "attached here")
-                .hint(format!("a subnet holds one {what}: merge the two, or attach this one to another subnet")),
+                .hint(format!(
+                    "a subnet holds one {what}: merge the two, or attach this one to another subnet"
+                )),
             );
             continue;
         }
@@ -125,12 +134,17 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                 if is_kubenet(c) {
                     route_budget(r, c, d);
                 }
-                tables.entry(c.id().unwrap_or_default()).or_default().push((r, subnet.to_lowercase()));
+                tables
+                    .entry(c.id().unwrap_or_default())
+                    .or_default()
+                    .push((r, subnet.to_lowercase()));
             }
         }
     }
     for c in t.graph.of_kind(Kind::ClusterNetwork).filter(|c| is_kubenet(c)) {
-        let Some(attached) = tables.get(c.id().unwrap_or_default()) else { continue };
+        let Some(attached) = tables.get(c.id().unwrap_or_default()) else {
+            continue;
+        };
         for (name, _, path) in subnets_of(c) {
             if !attached.iter().any(|(_, s)| *s == name.to_lowercase()) {
                 let rt = attached[0].0;
@@ -151,7 +165,9 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
 /// With kubenet AKS adds one route per node (surge included) to the table.
 fn route_budget(rt: &Resource, c: &Resource, d: &mut Diagnostics) {
     let routes = rt.get("route").as_list().map_or(0, <[Value]>::len) as i64;
-    let (Some(n), Some(s)) = (c.int("max_nodes"), c.int("surge_nodes")) else { return };
+    let (Some(n), Some(s)) = (c.int("max_nodes"), c.int("surge_nodes")) else {
+        return;
+    };
     let total = routes + n + s;
     if total > MAX_ROUTES as i64 {
         d.push(
@@ -171,7 +187,9 @@ fn route_budget(rt: &Resource, c: &Resource, d: &mut Diagnostics) {
 
 /// Warnings for what AKS needs an NSG on a node subnet to allow.
 fn aks_needs(t: &Topology, nsg: &Resource, c: &Resource, cidr: &Ipv4Net, d: &mut Diagnostics) {
-    let (Some(node), Some(peer)) = (net::nth(cidr, 4), net::nth(cidr, 5)) else { return };
+    let (Some(node), Some(peer)) = (net::nth(cidr, 4), net::nth(cidr, 5)) else {
+        return;
+    };
     let vnet = virtual_network_of(t, c);
     if vnet.is_empty() {
         return; // the cluster's ranges are not known yet
