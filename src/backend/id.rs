@@ -151,6 +151,75 @@ macro_rules! child_id {
     };
 }
 
+macro_rules! network_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $key:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name {
+            pub subscription_id: String,
+            pub resource_group: String,
+            pub name: String,
+        }
+
+        impl $name {
+            const WHAT: &'static str = $what;
+
+            pub fn new(subscription_id: &str, resource_group: &str, name: &str) -> Self {
+                $name {
+                    subscription_id: subscription_id.into(),
+                    resource_group: resource_group.into(),
+                    name: name.into(),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/{}/{}",
+                    self.subscription_id, self.resource_group, $key, self.name
+                )
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                let segs = pairs(Self::WHAT, s)?;
+                if segs.len() != 4 {
+                    return Err(err(Self::WHAT, s, "expected exactly 4 `/key/value` segments"));
+                }
+                let sub = expect_key(Self::WHAT, s, segs.first(), "subscriptions")?;
+                let rg = expect_key(Self::WHAT, s, segs.get(1), "resourceGroups")?;
+                let provider = expect_key(Self::WHAT, s, segs.get(2), "providers")?;
+                if !provider.eq_ignore_ascii_case("Microsoft.Network") {
+                    return Err(err(
+                        Self::WHAT,
+                        s,
+                        format!("expected provider `Microsoft.Network`, found `{provider}`"),
+                    ));
+                }
+                let name = expect_key(Self::WHAT, s, segs.get(3), $key)?;
+                Ok($name::new(sub, rg, name))
+            }
+        }
+    };
+}
+
+network_id!(
+    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/networkSecurityGroups/{name}`
+    NetworkSecurityGroupId,
+    "Network Security Group",
+    "networkSecurityGroups"
+);
+network_id!(
+    /// `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/routeTables/{name}`
+    RouteTableId,
+    "Route Table",
+    "routeTables"
+);
+
 child_id!(
     /// `<vnet id>/subnets/{name}`
     SubnetId,
@@ -274,6 +343,26 @@ mod tests {
             p.parse::<PeeringId>().unwrap().to_string(),
             format!("{v}/virtualNetworkPeerings/x")
         );
+    }
+
+    #[test]
+    fn nsg_and_route_table_ids_round_trip_and_refuse_other_types() {
+        let n = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/web";
+        let id: NetworkSecurityGroupId = n.to_ascii_lowercase().replace("/web", "/Web").parse().unwrap();
+        assert_eq!((id.resource_group.as_str(), id.name.as_str()), ("rg", "Web"));
+        assert_eq!(n.parse::<NetworkSecurityGroupId>().unwrap().to_string(), n);
+        let r = n.replace("networkSecurityGroups", "routeTables");
+        assert_eq!(r.parse::<RouteTableId>().unwrap().to_string(), r);
+        let e = r.parse::<NetworkSecurityGroupId>().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("expected segment `networkSecurityGroups`, found `routeTables`"),
+            "{e}"
+        );
+        assert!(VNET.parse::<RouteTableId>().is_err());
+        assert!(format!("{n}/securityRules/x")
+            .parse::<NetworkSecurityGroupId>()
+            .is_err());
     }
 
     #[test]

@@ -167,6 +167,10 @@ impl Backend for Logged {
         traced(Call::PeeringsOf, noun(Kind::Hub), || vnet_id.to_string(), fut).await
     }
 
+    fn refuses(&self, kind: Kind) -> Option<String> {
+        self.0.refuses(kind)
+    }
+
     async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
         let fut = self.0.claim(cx, kind, id);
         traced(Call::Claim, noun(kind), || id.to_string(), fut).await

@@ -43,7 +43,9 @@ use async_trait::async_trait;
 use std::fmt;
 
 pub use context::OpCtx;
-pub use id::{IdError, KubernetesObjectId, PeeringId, SubnetId, VirtualNetworkId};
+pub use id::{
+    IdError, KubernetesObjectId, NetworkSecurityGroupId, PeeringId, RouteTableId, SubnetId, VirtualNetworkId,
+};
 pub use owner::Owner;
 
 /// What a backend was doing when it failed (the first word of an error).
@@ -327,6 +329,8 @@ pub fn noun(kind: Kind) -> &'static str {
         Kind::Peering => "Virtual Network Peering",
         Kind::DnsUpstream => "Kubernetes ConfigMap",
         Kind::ExternalService | Kind::LbService => "Kubernetes Service",
+        Kind::NetworkSecurityGroup => "Network Security Group",
+        Kind::RouteTable => "Route Table",
     }
 }
 
@@ -397,6 +401,13 @@ pub trait Backend: Send + Sync {
         })
     }
 
+    /// Why this backend cannot realize objects of `kind` (`None`: it can).
+    /// Both front ends refuse such a resource at plan, before any change.
+    fn refuses(&self, kind: Kind) -> Option<String> {
+        let _ = kind;
+        None
+    }
+
     /// Puts the stack's owner mark on an existing object (import).
     async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError>;
 
@@ -442,6 +453,12 @@ pub fn check_id(kind: Kind, id: &str) -> Result<(), BackendError> {
         }
         Kind::Peering => {
             id.parse::<PeeringId>()?;
+        }
+        Kind::NetworkSecurityGroup => {
+            id.parse::<NetworkSecurityGroupId>()?;
+        }
+        Kind::RouteTable => {
+            id.parse::<RouteTableId>()?;
         }
         Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {
             let k: KubernetesObjectId = id.parse()?;

@@ -216,6 +216,15 @@ pub async fn plan_with(
         }
     }
     rejected.extend(gateways_in_use(&plans, desired));
+    for r in desired.sorted().into_iter().filter(|r| !desired.is_lookup(&r.address)) {
+        if let Some(why) = backend.refuses(r.kind()) {
+            rejected.push(
+                crate::graph::Diagnostic::error("backend", why)
+                    .at(&r.address, crate::graph::AttrPath::root())
+                    .hint("nothing was changed"),
+            );
+        }
+    }
     if rejected.has_errors() {
         rejected.sort();
         return Err(EngineError::Rejected(rejected));

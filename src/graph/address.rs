@@ -15,10 +15,12 @@ pub enum Kind {
     DnsUpstream,
     ExternalService,
     LbService,
+    NetworkSecurityGroup,
+    RouteTable,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Onprem,
         Kind::Hub,
         Kind::ClusterNetwork,
@@ -26,6 +28,8 @@ impl Kind {
         Kind::DnsUpstream,
         Kind::ExternalService,
         Kind::LbService,
+        Kind::NetworkSecurityGroup,
+        Kind::RouteTable,
     ];
 
     /// The keyword in the DSL and the first part of an address.
@@ -38,6 +42,8 @@ impl Kind {
             Kind::DnsUpstream => "dns_upstream",
             Kind::ExternalService => "external_service",
             Kind::LbService => "lb_service",
+            Kind::NetworkSecurityGroup => "network_security_group",
+            Kind::RouteTable => "route_table",
         }
     }
 
@@ -51,6 +57,8 @@ impl Kind {
             Kind::DnsUpstream => "hybridk8s_dns_upstream",
             Kind::ExternalService => "hybridk8s_external_service",
             Kind::LbService => "hybridk8s_lb_service",
+            Kind::NetworkSecurityGroup => "hybridk8s_network_security_group",
+            Kind::RouteTable => "hybridk8s_route_table",
         }
     }
 

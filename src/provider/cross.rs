@@ -145,6 +145,12 @@ fn link(kind: Kind, code: &str) -> &'static str {
         (Kind::Onprem, _) => "address_space",
         (Kind::ClusterNetwork, "internal-lb-not-sized") => "internal_lb_ips",
         (Kind::ClusterNetwork | Kind::Hub, _) => "address_space",
+        (
+            Kind::NetworkSecurityGroup | Kind::RouteTable,
+            "subnet-already-attached" | "kubenet-subnet-without-route-table",
+        ) => "subnet_name",
+        (Kind::NetworkSecurityGroup, _) => "rule",
+        (Kind::RouteTable, _) => "route",
         (Kind::DnsUpstream | Kind::ExternalService | Kind::LbService, _) => "cluster_network_id",
     }
 }

@@ -208,6 +208,12 @@ fn import_hint(kind: Kind) -> &'static str {
             "the ID is the Azure resource ID: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>"
         }
         Kind::Peering => "the ID is the cluster side's: <cluster VNET ID>/virtualNetworkPeerings/<name>",
+        Kind::NetworkSecurityGroup => {
+            "the ID is the Azure resource ID: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/networkSecurityGroups/<name>"
+        }
+        Kind::RouteTable => {
+            "the ID is the Azure resource ID: /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Network/routeTables/<name>"
+        }
         _ => "the ID is the Kubernetes object's: <cluster VNET ID>/namespaces/<ns>/<configmaps|services>/<name>",
     }
 }

@@ -276,6 +276,13 @@ impl pb::provider_server::Provider for ProviderService {
         let second_half = prior.is_null() && out.planned_private == core::REPLACING;
         out.planned_private = core::mark_replacement(kind, &prior, std::mem::take(&mut out.planned_private), &mut plan);
         let c = self.configured();
+        if let Some(why) = c
+            .as_ref()
+            .and_then(|c| c.backend.refuses(kind))
+            .filter(|_| !config.is_null())
+        {
+            plan.diagnostics.push(crate::graph::Diagnostic::error("backend", why));
+        }
         if !plan.diagnostics.iter().any(crate::graph::Diagnostic::is_error) {
             let b = c.as_ref().map(|c| c.backend.as_ref());
             let cx = c

@@ -147,6 +147,53 @@ fn example(kind: Kind, data: bool) -> &'static str {
   }
 }"#
         }
+        (Kind::NetworkSecurityGroup, _) => {
+            r#"resource "hybridk8s_network_security_group" "aks_nodes" {
+  name                = "k8s-dev-nodes-nsg"
+  resource_group_name = "k8s-dev-rg"
+  location            = "westeurope"
+  cluster_network_id  = hybridk8s_cluster_network.aks.id
+
+  rule {
+    name                    = "allow-https-from-corp"
+    priority                = 100
+    direction               = "inbound"
+    access                  = "allow"
+    protocol                = "tcp"
+    destination_port_ranges = ["443"]
+    source_address_prefixes = data.hybridk8s_onprem_network.corp.address_space
+  }
+
+  rule {
+    name                    = "deny-internet-in"
+    priority                = 4000
+    direction               = "inbound"
+    access                  = "deny"
+    source_address_prefixes = ["Internet"]
+  }
+}"#
+        }
+        (Kind::RouteTable, _) => {
+            r#"resource "hybridk8s_route_table" "aks_nodes" {
+  name                = "k8s-dev-nodes-rt"
+  resource_group_name = "k8s-dev-rg"
+  location            = "westeurope"
+  cluster_network_id  = hybridk8s_cluster_network.aks.id
+
+  route {
+    name           = "onprem-via-gateway"
+    address_prefix = "10.0.0.0/12"
+    next_hop_type  = "VirtualNetworkGateway"
+  }
+
+  route {
+    name           = "egress-via-firewall"
+    address_prefix = "0.0.0.0/0"
+    next_hop_type  = "VirtualAppliance"
+    next_hop_ip    = "10.20.0.4"
+  }
+}"#
+        }
     }
 }
 
@@ -168,6 +215,14 @@ fn import_example(kind: Kind) -> (&'static str, String) {
         Kind::ExternalService => (
             "random_api",
             vec![("cluster_network_id", &cluster), ("name", "external-random-api")],
+        ),
+        Kind::NetworkSecurityGroup => (
+            "aks_nodes",
+            vec![("name", "k8s-dev-nodes-nsg"), ("resource_group_name", "k8s-dev-rg")],
+        ),
+        Kind::RouteTable => (
+            "aks_nodes",
+            vec![("name", "k8s-dev-nodes-rt"), ("resource_group_name", "k8s-dev-rg")],
         ),
         _ => (
             "nginx",

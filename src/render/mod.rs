@@ -129,6 +129,8 @@ pub fn dot(graph: &Graph) -> String {
             ),
             Kind::DnsUpstream => ("note", r.str("flavor").unwrap_or_default().to_string()),
             Kind::ExternalService | Kind::LbService => ("ellipse", r.str("name").unwrap_or_default().to_string()),
+            Kind::NetworkSecurityGroup => ("octagon", subnet_detail(r, "rule", "rules")),
+            Kind::RouteTable => ("cds", subnet_detail(r, "route", "routes")),
         };
         let mut label = r.address.to_string();
         if !detail.is_empty() {
@@ -154,4 +156,13 @@ pub fn dot(graph: &Graph) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// `subnet <name>, <n> rules` for an NSG or route table in the picture.
+fn subnet_detail(r: &crate::graph::Resource, block: &str, noun: &str) -> String {
+    let n = r.get(block).as_list().map_or(0, <[crate::graph::Value]>::len);
+    match r.str("subnet_name") {
+        Some(s) => format!("subnet {s}, {n} {noun}"),
+        None => format!("{n} {noun}"),
+    }
 }

@@ -120,6 +120,7 @@ mod backend {
                 Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {
                     k8s::read(self, cx, kind, id, prior).await
                 }
+                Kind::NetworkSecurityGroup | Kind::RouteTable => Err(unsupported(kind)),
             }
         }
 
@@ -132,6 +133,7 @@ mod backend {
                 Kind::Hub | Kind::ClusterNetwork => vnet::create(self, cx, kind, attrs).await,
                 Kind::Peering => peering::create(self, cx, attrs).await,
                 Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::create(self, cx, kind, attrs).await,
+                Kind::NetworkSecurityGroup | Kind::RouteTable => Err(unsupported(kind)),
             }
         }
 
@@ -146,6 +148,7 @@ mod backend {
                 Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {
                     k8s::update(self, cx, kind, prior, attrs).await
                 }
+                Kind::NetworkSecurityGroup | Kind::RouteTable => Err(unsupported(kind)),
             }
         }
 
@@ -155,11 +158,16 @@ mod backend {
                 Kind::Hub | Kind::ClusterNetwork => vnet::delete(self, cx, kind, prior).await,
                 Kind::Peering => peering::delete(self, cx, prior).await,
                 Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::delete(self, cx, kind, prior).await,
+                Kind::NetworkSecurityGroup | Kind::RouteTable => Err(unsupported(kind)),
             }
         }
 
         async fn peerings_of(&self, cx: &OpCtx, vnet_id: &str) -> Result<Vec<PeeringView>, BackendError> {
             peering::peerings_of(self, cx, vnet_id).await
+        }
+
+        fn refuses(&self, kind: Kind) -> Option<String> {
+            refusal(kind)
         }
 
         async fn claim(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
@@ -168,6 +176,28 @@ mod backend {
 
         async fn release(&self, cx: &OpCtx, kind: Kind, id: &str) -> Result<(), BackendError> {
             self.mark(cx, kind, id, false).await
+        }
+    }
+
+    /// The kinds the Azure backend does not realize yet (the local fabric does).
+    pub fn refusal(kind: Kind) -> Option<String> {
+        matches!(kind, Kind::NetworkSecurityGroup | Kind::RouteTable).then(|| {
+            format!(
+                "backend `azure` does not manage {} ({}) yet: plan and apply it with the local fabric (backend `local`), or manage the {} with azurerm meanwhile",
+                kind.keyword(),
+                kind.terraform_type(),
+                crate::backend::noun(kind)
+            )
+        })
+    }
+
+    fn unsupported(kind: Kind) -> BackendError {
+        BackendError::Unsupported {
+            op: Op::Retrieving,
+            what: match kind {
+                Kind::RouteTable => "route tables (hybridk8s_route_table) with backend `azure`",
+                _ => "network security groups (hybridk8s_network_security_group) with backend `azure`",
+            },
         }
     }
 
@@ -183,6 +213,7 @@ mod backend {
                 Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => {
                     k8s::claim(self, cx, kind, id, claim).await
                 }
+                Kind::NetworkSecurityGroup | Kind::RouteTable => Err(unsupported(kind)),
             }
         }
     }

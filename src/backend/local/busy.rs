@@ -47,6 +47,8 @@ fn vnets_of(kind: Kind, attrs: &Attrs) -> Vec<String> {
     match kind {
         Kind::Hub | Kind::ClusterNetwork => s("id").into_iter().collect(),
         Kind::Peering => [s("hub_id"), s("cluster_network_id")].into_iter().flatten().collect(),
+        // Associating either with a subnet is a write to the subnet's VNET.
+        Kind::NetworkSecurityGroup | Kind::RouteTable => s("cluster_network_id").into_iter().collect(),
         _ => Vec::new(),
     }
 }

@@ -121,6 +121,7 @@ pub fn create(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = connect(path)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(super::attached::SCHEMA)?;
     migrate(&tx)?;
     tx.commit()?;
     private_sidecars(path).map_err(io_err)?;
@@ -334,6 +335,7 @@ pub fn memory() -> rusqlite::Result<(PathBuf, Connection)> {
     let mut conn = connect(&uri)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(super::attached::SCHEMA)?;
     tx.commit()?;
     Ok((uri, conn))
 }

@@ -74,11 +74,21 @@ pub fn dump(tx: &Transaction) -> Result<J, Fail> {
         .into_iter()
         .map(|(id, vnet_id, kind)| json!({ "id": id, "vnet_id": vnet_id, "kind": kind }))
         .collect();
-    Ok(json!({
+    let mut out = json!({
         "vnets": vnets,
         "gateways": gateways,
         "peerings": peerings,
         "dns_configurations": dns,
         "kubernetes_objects": objects,
-    }))
+    });
+    // Listed when there are any (dumps of fabrics without them stay as they were).
+    for (key, items) in [
+        ("network_security_groups", super::nsg::dump(tx)?),
+        ("route_tables", super::route_table::dump(tx)?),
+    ] {
+        if let (false, Some(o)) = (items.is_empty(), out.as_object_mut()) {
+            o.insert(key.into(), J::Array(items));
+        }
+    }
+    Ok(out)
 }

@@ -9,6 +9,7 @@
 //! Test knob: `HYBRIDK8S_FABRIC_DELAY_MS` makes every change (each peering
 //! side counts) wait that long before its transaction, like a slow cloud.
 
+mod attached;
 mod busy;
 mod cluster_network;
 pub mod db;
@@ -16,10 +17,12 @@ mod dump;
 mod gateway;
 mod hub;
 mod k8s;
+mod nsg;
 pub mod oob;
 mod peering;
 mod peering_side;
 mod records;
+mod route_table;
 pub mod stack;
 mod tags;
 mod vnet;
@@ -336,6 +339,7 @@ impl LocalFabric {
             Kind::Hub | Kind::ClusterNetwork => vnet::claim(self, cx, kind, id, claim).await,
             Kind::Peering => peering::claim(self, cx, id, claim).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::claim(self, cx, kind, id, claim).await,
+            Kind::NetworkSecurityGroup | Kind::RouteTable => attached::claim(self, cx, kind, id, claim).await,
         }
     }
 }
@@ -364,6 +368,8 @@ impl Backend for LocalFabric {
             Kind::Hub | Kind::ClusterNetwork => vnet::read(self, cx, kind, id, prior).await,
             Kind::Peering => peering::read(self, cx, id, prior).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::read(self, cx, kind, id).await,
+            Kind::NetworkSecurityGroup => nsg::read(self, cx, id, prior).await,
+            Kind::RouteTable => route_table::read(self, cx, id, prior).await,
         }
     }
 
@@ -377,6 +383,8 @@ impl Backend for LocalFabric {
             Kind::Hub | Kind::ClusterNetwork => vnet::create(self, cx, kind, attrs).await,
             Kind::Peering => peering::create(self, cx, attrs).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::create(self, cx, kind, attrs).await,
+            Kind::NetworkSecurityGroup => nsg::create(self, cx, attrs).await,
+            Kind::RouteTable => route_table::create(self, cx, attrs).await,
         }
     }
 
@@ -390,6 +398,8 @@ impl Backend for LocalFabric {
             Kind::Hub | Kind::ClusterNetwork => vnet::update(self, cx, kind, prior, attrs).await,
             Kind::Peering => peering::update(self, cx, prior, attrs).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::update(self, cx, kind, attrs).await,
+            Kind::NetworkSecurityGroup => nsg::update(self, cx, prior, attrs).await,
+            Kind::RouteTable => route_table::update(self, cx, prior, attrs).await,
         }
     }
 
@@ -404,6 +414,8 @@ impl Backend for LocalFabric {
             Kind::Hub | Kind::ClusterNetwork => vnet::delete(self, cx, kind, prior).await,
             Kind::Peering => peering::delete(self, cx, prior).await,
             Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => k8s::delete(self, cx, kind, prior).await,
+            Kind::NetworkSecurityGroup => nsg::delete(self, cx, prior).await,
+            Kind::RouteTable => route_table::delete(self, cx, prior).await,
         }
     }
 

@@ -14,9 +14,15 @@ use std::collections::HashMap;
 /// `cluster = aks` → `cluster_network_id = aks.id`; `hub = hub` → `hub_id = hub.id`.
 fn sugar(kind: Kind, key: &str) -> Option<(&'static str, Kind)> {
     match (kind, key) {
-        (Kind::Peering | Kind::DnsUpstream | Kind::ExternalService | Kind::LbService, "cluster") => {
-            Some(("cluster_network_id", Kind::ClusterNetwork))
-        }
+        (
+            Kind::Peering
+            | Kind::DnsUpstream
+            | Kind::ExternalService
+            | Kind::LbService
+            | Kind::NetworkSecurityGroup
+            | Kind::RouteTable,
+            "cluster",
+        ) => Some(("cluster_network_id", Kind::ClusterNetwork)),
         (Kind::Peering, "hub") => Some(("hub_id", Kind::Hub)),
         _ => None,
     }
@@ -96,6 +102,7 @@ impl Loader<'_> {
         }
         if let Some(c) = cluster.and_then(|c| self.graph.get(&c)) {
             inherit_kubeconfig(&mut config, addr.kind, &c.attrs);
+            attach_to_node_subnet(&mut config, addr.kind, &c.attrs);
         }
         let names_label = schema
             .attribute("name")
@@ -158,6 +165,18 @@ fn inherit_kubeconfig(config: &mut Attrs, kind: Kind, cluster: &Attrs) {
         if let (Some(v), true) = (inherited, config.get(k).is_none_or(Value::is_null)) {
             config.insert(k.to_string(), v.clone());
         }
+    }
+}
+
+/// An NSG or route table with `cluster = NAME` and no `subnet_name` is
+/// attached to that cluster's node subnet.
+fn attach_to_node_subnet(config: &mut Attrs, kind: Kind, cluster: &Attrs) {
+    if !matches!(kind, Kind::NetworkSecurityGroup | Kind::RouteTable) {
+        return;
+    }
+    let node = cluster.get("node_subnet_name").filter(|v| v.as_str().is_some());
+    if let (Some(v), true) = (node, config.get("subnet_name").is_none_or(Value::is_null)) {
+        config.insert("subnet_name".into(), v.clone());
     }
 }
 

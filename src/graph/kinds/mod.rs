@@ -7,8 +7,10 @@ pub mod dns_upstream;
 pub mod external_service;
 pub mod hub;
 pub mod lb_service;
+pub mod network_security_group;
 pub mod onprem;
 pub mod peering;
+pub mod route_table;
 mod settle;
 pub mod timeouts;
 pub(crate) mod util;
@@ -53,7 +55,7 @@ impl KindDef {
     }
 }
 
-static REGISTRY: [KindDef; 7] = [
+static REGISTRY: [KindDef; 9] = [
     KindDef {
         kind: Kind::Onprem,
         schema: onprem::schema,
@@ -102,6 +104,20 @@ static REGISTRY: [KindDef; 7] = [
         compute: lb_service::compute,
         rules: lb_service::rules,
         settle: no_settle,
+    },
+    KindDef {
+        kind: Kind::NetworkSecurityGroup,
+        schema: network_security_group::schema,
+        compute: network_security_group::compute,
+        rules: network_security_group::rules,
+        settle: network_security_group::settle,
+    },
+    KindDef {
+        kind: Kind::RouteTable,
+        schema: route_table::schema,
+        compute: route_table::compute,
+        rules: route_table::rules,
+        settle: network_security_group::settle,
     },
 ];
 

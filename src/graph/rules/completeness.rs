@@ -3,7 +3,7 @@
 //! so far (and what the backend holds); every rule code declares here what
 //! its error needs to stand when more resources arrive later.
 
-use super::{dns, names, peering, ranges, services, Topology};
+use super::{dns, names, peering, ranges, security, services, Topology};
 use crate::graph::diag::Diagnostic;
 use crate::graph::{Graph, Kind};
 
@@ -23,9 +23,16 @@ pub enum Needs {
 
 /// Every rule code with what it needs.
 fn all() -> impl Iterator<Item = &'static (&'static str, Needs)> {
-    [peering::RULES, ranges::RULES, services::RULES, dns::RULES, names::RULES]
-        .into_iter()
-        .flatten()
+    [
+        peering::RULES,
+        ranges::RULES,
+        services::RULES,
+        dns::RULES,
+        names::RULES,
+        security::RULES,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// What the errors of rule `code` need; `None` for a code no rule declares.
@@ -69,6 +76,7 @@ mod tests {
             include_str!("services.rs"),
             include_str!("dns.rs"),
             include_str!("names.rs"),
+            include_str!("security.rs"),
         ];
         let mut out = Vec::new();
         for text in files {

@@ -9,6 +9,7 @@ mod ids;
 pub mod names;
 mod peering;
 mod ranges;
+mod security;
 mod services;
 
 use super::diag::Diagnostics;
@@ -103,6 +104,7 @@ pub fn check_graph(graph: &Graph) -> Diagnostics {
     dns::check(&topo, &mut d);
     ids::check(&topo, &mut d);
     names::check(&topo, &mut d);
+    security::check(&topo, &mut d);
     d
 }
 

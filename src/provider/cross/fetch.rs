@@ -21,7 +21,9 @@ pub struct Fallback {
 pub fn references(kind: Kind) -> &'static [(&'static str, Kind)] {
     match kind {
         Kind::Peering => &[("cluster_network_id", Kind::ClusterNetwork), ("hub_id", Kind::Hub)],
-        Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => &[("cluster_network_id", Kind::ClusterNetwork)],
+        Kind::DnsUpstream | Kind::ExternalService | Kind::LbService | Kind::NetworkSecurityGroup | Kind::RouteTable => {
+            &[("cluster_network_id", Kind::ClusterNetwork)]
+        }
         Kind::Onprem | Kind::Hub | Kind::ClusterNetwork => &[],
     }
 }

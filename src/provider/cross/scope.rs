@@ -22,7 +22,9 @@ pub fn around(snapshot: &Snapshot, kind: Kind, attrs: &Attrs) -> Option<HashSet<
             clusters.extend(s(attrs, "cluster_network_id"));
             hubs.extend(s(attrs, "hub_id"));
         }
-        Kind::DnsUpstream | Kind::ExternalService | Kind::LbService => clusters.extend(s(attrs, "cluster_network_id")),
+        Kind::DnsUpstream | Kind::ExternalService | Kind::LbService | Kind::NetworkSecurityGroup | Kind::RouteTable => {
+            clusters.extend(s(attrs, "cluster_network_id"))
+        }
     }
     let live = || {
         snapshot
