@@ -28,7 +28,9 @@ async fn schema_lists_every_resource_and_data_source() {
             "hybridk8s_external_service",
             "hybridk8s_hub_network",
             "hybridk8s_lb_service",
-            "hybridk8s_peering"
+            "hybridk8s_network_security_group",
+            "hybridk8s_peering",
+            "hybridk8s_route_table"
         ]
     );
     let mut ds: Vec<&str> = s.data_source_schemas.keys().map(String::as_str).collect();
