@@ -15,6 +15,7 @@ mod dns;
 mod operation;
 mod peering;
 mod ranges;
+mod reachability;
 mod services;
 mod sizing;
 
@@ -90,6 +91,7 @@ const TABLES: &[&[Rule]] = &[
     peering::RULES,
     dns::RULES,
     services::RULES,
+    reachability::RULES,
     operation::RULES,
 ];
 
