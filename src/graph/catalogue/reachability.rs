@@ -28,6 +28,7 @@ cluster_network aks {
   address_space       = [10.40.0.0/16]
   plugin              = kubenet
   max_nodes           = 10
+  service_cidr        = 172.16.0.0/16
 }
 
 peering aks_hub {

@@ -163,11 +163,12 @@ impl<'g> Network<'g> {
     }
 
     /// The security resources attached to a cluster subnet.
-    pub(super) fn attached(&self, cluster: &Resource, subnet: &str) -> &[&'g Resource] {
-        cluster
-            .id()
-            .and_then(|c| self.attached.get(&(c, subnet)))
-            .map_or(&[], Vec::as_slice)
+    pub(super) fn attached(&self, cluster: &Resource, subnet: &str) -> Vec<&'g Resource> {
+        let Some(c) = cluster.id() else { return Vec::new() };
+        self.attached
+            .iter()
+            .find(|((ac, asub), _)| *ac == c && *asub == subnet)
+            .map_or_else(Vec::new, |(_, v)| v.clone())
     }
 }
 
@@ -232,6 +233,7 @@ pub(super) fn representative(n: &Ipv4Net) -> Ipv4Addr {
 }
 
 /// An address as a /32.
+#[cfg(test)]
 pub fn host(ip: Ipv4Addr) -> Ipv4Net {
     Ipv4Net::new(ip, 32).expect("/32 is a valid prefix")
 }

@@ -277,7 +277,7 @@ impl<'g> Network<'g> {
     ) -> Option<Blocker> {
         let (subnet, _) = subnet_of(c, ip)?;
         let attached = self.attached(c, &subnet);
-        match step(attached, direction, packet, &self.virtual_network(c)) {
+        match step(&attached, direction, packet, &self.virtual_network(c)) {
             SubnetVerdict::Allowed(_) => None,
             SubnetVerdict::Denied { nsg, rule, priority } => Some(Blocker::Nsg {
                 nsg,

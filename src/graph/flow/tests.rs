@@ -223,8 +223,8 @@ fn pods_reach_onprem_through_the_hub_gateway() {
     assert_eq!(
         ans.path,
         [
-            "pods of cluster_network.aks (10.40.0.0/26, plugin azure_cni)",
-            "node subnet nodes (10.40.0.0/26)",
+            "pods of cluster_network.aks (10.40.0.0/23, plugin azure_cni)",
+            "node subnet nodes (10.40.0.0/23)",
             "peering peering.aks_hub (use_remote_gateways)",
             "gateway of hub.hub (expressroute)",
             "10.1.2.3/32 in on-premises onprem.corp",
