@@ -76,8 +76,9 @@ pub fn load(args: &ProgramArgs) -> anyhow::Result<Loaded> {
         Err(e) => return Ok(Loaded::Invalid(Findings::of_load(&e))),
     };
     let diags = graph::check(&program.graph);
-    let findings = Findings::of_graph(&program, &diags);
-    Ok(if diags.has_errors() {
+    let mut findings = Findings::of_graph(&program, &diags);
+    findings.add_flows(&program, &program.answer_flows());
+    Ok(if findings.errors() > 0 {
         Loaded::Invalid(findings)
     } else {
         Loaded::Valid(program, findings)

@@ -174,6 +174,9 @@ pub struct Findings {
     items: Vec<Finding>,
     /// Rendered at the source (miette), for people.
     rendered: String,
+    /// Each declared flow's answer (`flows` in the JSON document; absent
+    /// when the program declares none).
+    flows: Vec<J>,
 }
 
 impl Findings {
@@ -182,6 +185,7 @@ impl Findings {
         Findings {
             items: e.problems.iter().map(|p| Finding::of(p, &e.sources)).collect(),
             rendered: e.render(),
+            flows: Vec::new(),
         }
     }
 
@@ -202,7 +206,23 @@ impl Findings {
         } else {
             program.render(diags)
         };
-        Findings { items, rendered }
+        Findings {
+            items,
+            rendered,
+            flows: Vec::new(),
+        }
+    }
+
+    /// Adds the answers of a program's flows: a verdict that differs from
+    /// the flow's `expect` is an error at the flow.
+    pub fn add_flows(&mut self, program: &Program, answered: &[crate::dsl::flows::Answered<'_>]) {
+        let problems: Vec<Problem> = answered.iter().filter_map(|a| a.problem()).collect();
+        self.items
+            .extend(problems.iter().map(|p| Finding::of(p, &program.sources)));
+        if !problems.is_empty() {
+            self.rendered.push_str(&program.render_problems(&problems));
+        }
+        self.flows = answered.iter().map(super::flows::to_json).collect();
     }
 
     pub fn errors(&self) -> usize {
@@ -315,6 +335,9 @@ impl Findings {
             "diagnostics".into(),
             J::Array(self.items.iter().map(Finding::to_json).collect()),
         );
+        if !self.flows.is_empty() {
+            m.insert("flows".into(), J::Array(self.flows.clone()));
+        }
         m
     }
 

@@ -5,6 +5,7 @@ mod backend;
 mod compile;
 mod fabric;
 mod findings;
+mod flows;
 mod lookup;
 mod output;
 mod progress;
@@ -75,6 +76,13 @@ pub enum Command {
         /// `sarif` (SARIF 2.1.0 on stdout, for code-review and CI tools).
         #[arg(long, value_enum)]
         format: Option<CheckFormat>,
+    },
+    /// Answer every `flow` of a program: verdict, path and blocker, as a table
+    /// (exit 1 when a flow is not as its `expect` says).
+    #[command(after_help = "Example:\n  hybridk8s flows examples/hybrid.hk")]
+    Flows {
+        #[command(flatten)]
+        program: ProgramArgs,
     },
     /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
     #[command(
@@ -297,6 +305,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             compile::check(&program, format)
         }
+        Command::Flows { program } => flows::run(&program),
         Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
         Command::Plan {

@@ -57,6 +57,8 @@ pub enum Item {
     /// `data KIND LABEL { … }`: an object that exists already, looked up
     /// (its span starts at `data`).
     Data(Block),
+    /// `flow "NAME" { … }`: a reachability question (never realized).
+    Flow(FlowBlock),
 }
 
 impl Item {
@@ -65,6 +67,7 @@ impl Item {
             Item::Param(p) => p.span,
             Item::Module(m) => m.span,
             Item::Block(b) | Item::Data(b) => b.span,
+            Item::Flow(f) => f.span,
         }
     }
 }
@@ -111,6 +114,16 @@ pub struct ModuleUse {
 pub struct Block {
     pub kind: Ident,
     pub label: Ident,
+    pub attrs: Vec<Attr>,
+    pub span: Span,
+}
+
+/// `flow "NAME" { attrs }`: a declared flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowBlock {
+    pub name: String,
+    /// The quoted name.
+    pub name_span: Span,
     pub attrs: Vec<Attr>,
     pub span: Span,
 }
@@ -208,6 +221,11 @@ impl ClearSpans for Item {
                 b.kind.span = Span::default();
                 b.label.span = Span::default();
                 b.attrs.iter_mut().for_each(ClearSpans::clear_spans);
+            }
+            Item::Flow(f) => {
+                f.span = Span::default();
+                f.name_span = Span::default();
+                f.attrs.iter_mut().for_each(ClearSpans::clear_spans);
             }
         }
     }

@@ -42,6 +42,10 @@ pub fn format_file(file: &File, src: &str) -> String {
                 let head = format!("data {} {}", b.kind.name, b.label.name);
                 f.body(&head, &b.attrs, b.span.end);
             }
+            Item::Flow(fl) => {
+                let head = format!("flow {}", quote(&fl.name));
+                f.body(&head, &fl.attrs, fl.span.end);
+            }
         }
         last = Some(f.trailing(item.span().end));
         f.out.push('\n');

@@ -8,6 +8,7 @@
 pub mod ast;
 mod error;
 mod excerpt;
+pub mod flows;
 pub mod fmt;
 mod lower;
 mod parser;
@@ -47,6 +48,8 @@ pub struct Program {
     /// Warnings of the load itself (a former attribute name, say), reported
     /// with the graph's diagnostics by [`Program::problems`].
     pub warnings: Vec<Problem>,
+    /// The `flow` declarations, answered by [`Program::answer_flows`].
+    pub flows: Vec<flows::DeclaredFlow>,
 }
 
 /// Parses and lowers a program (modules included) into a graph. Its `data`
@@ -169,6 +172,11 @@ impl Program {
     /// Graph rule diagnostics at their source spans (colors only on a terminal).
     pub fn render(&self, diags: &Diagnostics) -> String {
         render::render(&self.problems(diags), &self.sources, render::use_color())
+    }
+
+    /// Problems that are not graph diagnostics (a flow's), at their source.
+    pub fn render_problems(&self, problems: &[Problem]) -> String {
+        render::render(problems, &self.sources, render::use_color())
     }
 
     /// Like [`render`](Self::render), never with colors.

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod catalogue;
 pub mod diag;
+pub mod flow;
 pub mod kinds;
 pub mod lookup;
 pub mod manifests;

@@ -73,6 +73,30 @@ pub async fn check(
     errors
 }
 
+/// The graph of the plan as planned so far, completed by the objects
+/// `refs` names that the plan lacks, as the backend holds them (a flow
+/// check reads it).
+pub async fn plan_graph(store: &PlanStore, refs: &[(Kind, String)], backend: Option<&dyn Backend>, cx: &OpCtx) -> Graph {
+    let snapshot = store.snapshot();
+    let mut fallback = Fallback::default();
+    if let Some(b) = backend {
+        for (kind, id) in refs {
+            if snapshot.contains_key(id) || fallback.objects.iter().any(|(_, a)| a.get("id") == Some(&Value::str(id))) {
+                continue;
+            }
+            if let Ok(Some(o)) = b.read(cx, *kind, id, None).await {
+                fallback.objects.push((*kind, o.attrs));
+            }
+        }
+        for hub in refs.iter().filter(|(k, _)| *k == Kind::Hub).map(|(_, id)| id) {
+            if let Ok(views) = b.peerings_of(cx, hub).await {
+                fallback.spokes.extend(views.into_iter().map(|v| (hub.clone(), v)));
+            }
+        }
+    }
+    build(&snapshot, &fallback, None, "", None).0
+}
+
 /// The errors about `me` (the key of the object just recorded) in
 /// `snapshot`, and those it brings about on others; only objects `near`
 /// it take part (all when `None`).

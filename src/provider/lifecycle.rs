@@ -296,7 +296,7 @@ pub async fn read_data_source(
                 Err(e) => (Value::Null, vec![failed(&e)]),
             }
         }
-        _ => unreachable!("data_source_schema knows only the two data sources"),
+        _ => unreachable!("data_source_schema knows no other data source; the flow check is read by the server"),
     }
 }
 

@@ -9,6 +9,7 @@
 mod convert;
 pub(crate) mod core;
 mod cross;
+pub mod flow_check;
 pub(crate) mod lifecycle;
 mod plan_store;
 mod proto;

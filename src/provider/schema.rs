@@ -59,11 +59,18 @@ pub fn provider_schema() -> &'static Schema {
 
 /// The data source of a type name: the on-premises declaration or the hub look-up.
 pub fn data_source_schema(type_name: &str) -> Option<&'static Schema> {
-    static S: OnceLock<(Schema, Schema)> = OnceLock::new();
-    let (onprem, hub) = S.get_or_init(|| (kinds::schema(Kind::Onprem).clone(), hub_lookup_schema()));
+    static S: OnceLock<(Schema, Schema, Schema)> = OnceLock::new();
+    let (onprem, hub, flow) = S.get_or_init(|| {
+        (
+            kinds::schema(Kind::Onprem).clone(),
+            hub_lookup_schema(),
+            super::flow_check::schema(),
+        )
+    });
     match type_name {
         ONPREM_DATA_SOURCE => Some(onprem),
         HUB_DATA_SOURCE => Some(hub),
+        super::flow_check::FLOW_CHECK_DATA_SOURCE => Some(flow),
         _ => None,
     }
 }
@@ -118,7 +125,7 @@ pub fn get_schema() -> pb::get_provider_schema::Response {
         resource_schemas: resource_kinds()
             .map(|k| (k.terraform_type().to_string(), to_proto(kinds::schema(k))))
             .collect(),
-        data_source_schemas: [ONPREM_DATA_SOURCE, HUB_DATA_SOURCE]
+        data_source_schemas: [ONPREM_DATA_SOURCE, HUB_DATA_SOURCE, super::flow_check::FLOW_CHECK_DATA_SOURCE]
             .into_iter()
             .filter_map(|n| data_source_schema(n).map(|s| (n.to_string(), to_proto(s))))
             .collect(),

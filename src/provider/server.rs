@@ -137,6 +137,14 @@ impl pb::provider_server::Provider for ProviderService {
             Ok(v) if req.type_name == sch::ONPREM_DATA_SOURCE => {
                 diagnostics(&core::validate(Kind::Onprem, &v, &self.ctx()))
             }
+            Ok(v) if req.type_name == super::flow_check::FLOW_CHECK_DATA_SOURCE => {
+                // Unknown inputs are answered when known (at apply).
+                let cfg = core::attrs_of(&v);
+                match cfg.values().all(crate::graph::Value::is_wholly_known) {
+                    true => diagnostics(super::flow_check::parse(&cfg).err().iter()),
+                    false => vec![],
+                }
+            }
             Ok(v) => diagnostics(&core::validate_shape(Kind::Hub, schema, &v)),
             Err(e) => vec![cty_error("reading the configuration", &e)],
         };
@@ -437,6 +445,15 @@ impl pb::provider_server::Provider for ProviderService {
         let cx = c
             .as_ref()
             .map_or_else(|| OpCtx::new("(unconfigured)"), |c| c.reads.clone());
+        if req.type_name == super::flow_check::FLOW_CHECK_DATA_SOURCE {
+            let cfg = core::attrs_of(&config);
+            let refs = super::flow_check::references(&cfg);
+            let graph = cross::plan_graph(&self.plans, &refs, b, &cx).await;
+            let (state, diags) = super::flow_check::answer(&cfg, &graph);
+            let state = crate::provider::cty::normalize(crate::graph::Value::Map(state), &ty);
+            finish(&mut out.state, &mut out.diagnostics, &state, &ty, &diags);
+            return Ok(Response::new(out));
+        }
         let (state, mut diags) = lifecycle::read_data_source(&req.type_name, &config, &ctx, b, &cx).await;
         if diags.is_empty() {
             // What the plan reads is part of the plan: checked and recorded like a resource.

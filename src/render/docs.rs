@@ -17,8 +17,54 @@ pub fn pages() -> Vec<(String, String)> {
         page(Kind::Onprem, true),
     ));
     out.push((format!("data-sources/{}.md", short(Kind::Hub)), page(Kind::Hub, true)));
+    out.push(("data-sources/flow_check.md".to_string(), flow_check_page()));
     out
 }
+
+/// The `hybridk8s_flow_check` data source: its own schema, not a kind's.
+fn flow_check_page() -> String {
+    use crate::provider::flow_check::{schema, FLOW_CHECK_DATA_SOURCE};
+    let schema = schema();
+    let mut s = format!(
+        "---\npage_title: \"{t} Data Source - hybridk8s\"\nsubcategory: \"data-sources\"\ndescription: |-\n  {d}\n---\n\n# {t} (Data Source)\n\n{d}\n\n",
+        t = FLOW_CHECK_DATA_SOURCE,
+        d = schema.description,
+    );
+    let _ = write!(
+        s,
+        "The flow is answered over the plan's resources, so the data source must be read after them: refer to the resources it names (and `depends_on` the peerings on the way), as below. Terraform then reads it once they are planned (or, when they change, once they are applied).\n\n\
+         ## Example Usage\n\n```terraform\n{}\n```\n\n## Schema\n\n",
+        FLOW_CHECK_EXAMPLE
+    );
+    for a in &schema.attrs {
+        attr_line(&mut s, a, false);
+    }
+    s
+}
+
+/// Passes `terraform fmt -check` and `terraform validate` with the other
+/// examples (tests/docs.rs).
+const FLOW_CHECK_EXAMPLE: &str = r#"data "hybridk8s_flow_check" "pods_to_onprem_db" {
+  from_cluster_network_id = hybridk8s_cluster_network.aks.id
+  from_side               = "pods"
+  to_address              = "10.1.2.3"
+  port                    = 5432
+  expect                  = "reachable"
+
+  depends_on = [hybridk8s_peering.aks_hub]
+}
+
+data "hybridk8s_flow_check" "onprem_to_nginx" {
+  from_address  = "10.1.0.0/24"
+  to_service_id = hybridk8s_lb_service.nginx.id
+  port          = 80
+
+  depends_on = [hybridk8s_peering.aks_hub]
+}
+
+output "onprem_to_nginx_path" {
+  value = data.hybridk8s_flow_check.onprem_to_nginx.path
+}"#;
 
 fn short(kind: Kind) -> &'static str {
     kind.terraform_type().trim_start_matches("hybridk8s_")
@@ -50,6 +96,7 @@ fn index() -> String {
         let _ = writeln!(s, "- `{}` ({what})", kind.terraform_type());
     }
     let _ = writeln!(s, "- `{}` (data source)", Kind::Hub.terraform_type());
+    let _ = writeln!(s, "- `{}` (data source)", crate::provider::flow_check::FLOW_CHECK_DATA_SOURCE);
     s
 }
 

@@ -5,6 +5,7 @@
 mod block;
 mod data;
 mod eval;
+mod flow;
 mod params;
 mod scope;
 
@@ -35,6 +36,7 @@ pub fn load(path: &Path, opts: &Options, fs: &Files, lookups: &Lookups) -> Resul
         instances: 0,
         resources: 0,
         over_limit: false,
+        flows: Vec::new(),
     };
     let path = normalize(path);
     l.root = fs.canonical(opts.root.as_deref().unwrap_or_else(|| {
@@ -60,6 +62,7 @@ pub fn load(path: &Path, opts: &Options, fs: &Files, lookups: &Lookups) -> Resul
         sources: l.sources,
         spans: l.spans,
         warnings: l.problems,
+        flows: l.flows,
     })
 }
 
@@ -86,6 +89,8 @@ pub(crate) struct Loader<'o> {
     resources: usize,
     /// A limit was reported: nothing more is lowered.
     over_limit: bool,
+    /// The `flow` declarations of every file instance, in order.
+    flows: Vec<crate::dsl::flows::DeclaredFlow>,
 }
 
 /// A program expands to at most this many module instances: 24 small files
@@ -176,8 +181,23 @@ impl Loader<'_> {
         // Names: one namespace for labels, instance names and params.
         let mut declared: HashMap<String, Span> = HashMap::new();
         let mut nodes: Vec<&Item> = Vec::new();
+        let mut flows: Vec<&super::ast::FlowBlock> = Vec::new();
+        let mut flow_names: HashMap<&str, Span> = HashMap::new();
         for item in &file.items {
             let (name, named) = match item {
+                Item::Flow(f) => {
+                    if let Some(prev) = flow_names.insert(&f.name, f.name_span) {
+                        self.problems.push(
+                            Problem::error("dsl::duplicate-name", format!("flow \"{}\" is declared twice", f.name))
+                                .at(f.name_span, "declared again here")
+                                .related(prev, "first declared here")
+                                .help("give each flow of a file its own name"),
+                        );
+                    } else {
+                        flows.push(f);
+                    }
+                    continue;
+                }
                 Item::Param(p) => (&p.name, Named::Broken),
                 Item::Module(m) => (&m.name, Named::Module),
                 Item::Block(b) => match b.kind.name.parse::<Kind>() {
@@ -240,8 +260,11 @@ impl Loader<'_> {
                 Item::Block(b) => self.lower_block(&scope, b),
                 Item::Data(b) => self.lower_data(&scope, b),
                 Item::Module(m) => self.instantiate(&scope, m, path),
-                Item::Param(_) => {}
+                Item::Param(_) | Item::Flow(_) => {}
             }
+        }
+        for f in flows {
+            self.lower_flow(&scope, f);
         }
     }
 
@@ -326,6 +349,7 @@ fn order(nodes: &[&Item], scope: &Scope, problems: &mut Vec<Problem>) -> Vec<usi
             Item::Block(b) | Item::Data(b) => (b.label.name.as_str(), i),
             Item::Module(m) => (m.name.name.as_str(), i),
             Item::Param(p) => (p.name.name.as_str(), i),
+            Item::Flow(f) => (f.name.as_str(), i),
         })
         .collect();
     let mut deps: Vec<Vec<(usize, Span)>> = vec![Vec::new(); nodes.len()];
@@ -333,7 +357,7 @@ fn order(nodes: &[&Item], scope: &Scope, problems: &mut Vec<Problem>) -> Vec<usi
         let attrs = match n {
             Item::Block(b) | Item::Data(b) => &b.attrs,
             Item::Module(m) => &m.args,
-            Item::Param(_) => continue,
+            Item::Param(_) | Item::Flow(_) => continue,
         };
         for a in attrs {
             for_each_ref(&a.value, &mut |id| {
@@ -398,6 +422,7 @@ fn cycle_problem(nodes: &[&Item], deps: &[Vec<(usize, Span)>], indegree: &[usize
         },
         Item::Module(m) => format!("module.{}", m.name.name),
         Item::Param(p) => p.name.name.clone(),
+        Item::Flow(f) => f.name.clone(),
     };
     let names: Vec<String> = cycle.iter().map(|(i, _)| name(*i)).collect();
     let mut p = Problem::error(

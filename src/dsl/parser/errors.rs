@@ -89,6 +89,7 @@ fn rule_name(r: &Rule) -> String {
         Rule::ident => "a name",
         Rule::param => "`param`",
         Rule::module => "`module`",
+        Rule::flow | Rule::kw_flow => "`flow \"NAME\" { … }`",
         Rule::block => "a block (`KIND NAME { … }`)",
         Rule::attr | Rule::entry => "an attribute (`name = value`)",
         Rule::body | Rule::object => "`{`",

@@ -67,7 +67,7 @@ fn inner(p: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
     p.into_inner().filter(|x| {
         !matches!(
             x.as_rule(),
-            Rule::COMMENT | Rule::kw_param | Rule::kw_module | Rule::kw_as | Rule::kw_data
+            Rule::COMMENT | Rule::kw_param | Rule::kw_module | Rule::kw_as | Rule::kw_data | Rule::kw_flow
         )
     })
 }
@@ -118,6 +118,7 @@ impl P {
             Rule::module => Item::Module(self.parse_module(p)),
             Rule::block => Item::Block(self.parse_block(p)),
             Rule::data => Item::Data(self.parse_block(p)),
+            Rule::flow => Item::Flow(self.parse_flow(p)),
             r => unreachable!("item: unexpected rule {r:?}"),
         }
     }
@@ -199,6 +200,28 @@ impl P {
         Block {
             kind,
             label,
+            attrs,
+            span,
+        }
+    }
+
+    fn parse_flow(&mut self, p: Pair<'_, Rule>) -> FlowBlock {
+        let span = self.span(&p);
+        let mut it = inner(p);
+        let name_pair = it.next().expect("flow: name");
+        let name_span = self.span(&name_pair);
+        let name = self.parse_string(name_pair).kind.as_plain_str().unwrap_or_else(|| {
+            self.fail(
+                Problem::error("dsl::syntax", "a flow name cannot contain `${…}`")
+                    .at(name_span, "interpolation here")
+                    .help("write the name as a plain string, e.g. \"pods-to-db\""),
+            );
+            String::new()
+        });
+        let attrs = self.parse_body(it.next().expect("flow: body"));
+        FlowBlock {
+            name,
+            name_span,
             attrs,
             span,
         }

@@ -15,6 +15,7 @@ mod dns;
 mod operation;
 mod peering;
 mod ranges;
+mod reachability;
 mod security;
 mod services;
 mod sizing;
@@ -92,6 +93,7 @@ const TABLES: &[&[Rule]] = &[
     dns::RULES,
     services::RULES,
     security::RULES,
+    reachability::RULES,
     operation::RULES,
 ];
 
