@@ -76,12 +76,22 @@ pub async fn check(
 /// The graph of the plan as planned so far, completed by the objects
 /// `refs` names that the plan lacks, as the backend holds them (a flow
 /// check reads it).
-pub async fn plan_graph(store: &PlanStore, refs: &[(Kind, String)], backend: Option<&dyn Backend>, cx: &OpCtx) -> Graph {
+pub async fn plan_graph(
+    store: &PlanStore,
+    refs: &[(Kind, String)],
+    backend: Option<&dyn Backend>,
+    cx: &OpCtx,
+) -> Graph {
     let snapshot = store.snapshot();
     let mut fallback = Fallback::default();
     if let Some(b) = backend {
         for (kind, id) in refs {
-            if snapshot.contains_key(id) || fallback.objects.iter().any(|(_, a)| a.get("id") == Some(&Value::str(id))) {
+            if snapshot.contains_key(id)
+                || fallback
+                    .objects
+                    .iter()
+                    .any(|(_, a)| a.get("id") == Some(&Value::str(id)))
+            {
                 continue;
             }
             if let Ok(Some(o)) = b.read(cx, *kind, id, None).await {

@@ -54,6 +54,29 @@ fn range(s: &str) -> Option<Ipv4Net> {
         .or_else(|| net::parse_ip(s).ok().and_then(|ip| Ipv4Net::new(ip, 32).ok()))
 }
 
+/// The choices of a configuration that can be checked before its values are
+/// known: exactly one source and one destination are set (an unknown value
+/// counts as set, as it will be).
+pub fn shape(cfg: &Attrs) -> Result<(), Diagnostic> {
+    let set = |k: &str| cfg.get(k).is_some_and(|v| !v.is_null());
+    let count = |ks: &[&str]| ks.iter().filter(|k| set(k)).count();
+    if count(&["from_cluster_network_id", "from_address", "from_hub_id"]) != 1 {
+        return Err(err(
+            "from_cluster_network_id",
+            "give exactly one of from_cluster_network_id, from_address and from_hub_id",
+            "a flow starts at a cluster's pods or nodes, an address or range, or a hub",
+        ));
+    }
+    if count(&["to_address", "to_service_id"]) != 1 {
+        return Err(err(
+            "to_address",
+            "give exactly one of to_address and to_service_id",
+            "a flow goes to an address or a Service",
+        ));
+    }
+    Ok(())
+}
+
 /// The flow a configuration describes, or what is wrong with it.
 pub fn parse(cfg: &Attrs) -> Result<Flow, Diagnostic> {
     let s = |k: &str| cfg.get(k).and_then(Value::as_str);

@@ -125,10 +125,14 @@ pub fn get_schema() -> pb::get_provider_schema::Response {
         resource_schemas: resource_kinds()
             .map(|k| (k.terraform_type().to_string(), to_proto(kinds::schema(k))))
             .collect(),
-        data_source_schemas: [ONPREM_DATA_SOURCE, HUB_DATA_SOURCE, super::flow_check::FLOW_CHECK_DATA_SOURCE]
-            .into_iter()
-            .filter_map(|n| data_source_schema(n).map(|s| (n.to_string(), to_proto(s))))
-            .collect(),
+        data_source_schemas: [
+            ONPREM_DATA_SOURCE,
+            HUB_DATA_SOURCE,
+            super::flow_check::FLOW_CHECK_DATA_SOURCE,
+        ]
+        .into_iter()
+        .filter_map(|n| data_source_schema(n).map(|s| (n.to_string(), to_proto(s))))
+        .collect(),
         diagnostics: vec![],
         provider_meta: Some(pb::Schema {
             version: 0,

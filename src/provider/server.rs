@@ -142,7 +142,7 @@ impl pb::provider_server::Provider for ProviderService {
                 let cfg = core::attrs_of(&v);
                 match cfg.values().all(crate::graph::Value::is_wholly_known) {
                     true => diagnostics(super::flow_check::parse(&cfg).err().iter()),
-                    false => vec![],
+                    false => diagnostics(super::flow_check::shape(&cfg).err().iter()),
                 }
             }
             Ok(v) => diagnostics(&core::validate_shape(Kind::Hub, schema, &v)),

@@ -96,7 +96,11 @@ fn index() -> String {
         let _ = writeln!(s, "- `{}` ({what})", kind.terraform_type());
     }
     let _ = writeln!(s, "- `{}` (data source)", Kind::Hub.terraform_type());
-    let _ = writeln!(s, "- `{}` (data source)", crate::provider::flow_check::FLOW_CHECK_DATA_SOURCE);
+    let _ = writeln!(
+        s,
+        "- `{}` (data source)",
+        crate::provider::flow_check::FLOW_CHECK_DATA_SOURCE
+    );
     s
 }
 

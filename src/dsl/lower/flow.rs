@@ -184,7 +184,7 @@ fn word<T>(ev: &mut Eval<'_>, e: &Expr, key: &str, names: &[&str], parse: fn(&st
     let s = v.as_str().unwrap_or_default();
     let found = parse(s);
     if found.is_none() {
-        let msg = format!("`{s}` is not a {key}");
+        let msg = format!("`{s}` is not a valid `{key}`");
         let p = unknown_name(crate::graph::flow::CODE_INVALID, msg, s, e.span, names);
         ev.problems
             .push(p.help_opt(Some(format!("`{key}` is one of {}", names.join(", ")))));

@@ -128,6 +128,13 @@ impl<'g> Network<'g> {
             .or(sites.first())
             .copied()
         else {
+            // Azure's default route sends public addresses from a VNET to
+            // the internet (for a cluster, out through its outbound SNAT);
+            // a route table in the subnet step may have said otherwise.
+            let from_azure = matches!(src.site, Site::Cluster(_) | Site::Hub(_));
+            if from_azure && crate::graph::kinds::network_security_group::is_internet(dst.ip, &[]) {
+                return (vec!["the internet (Azure's default route, outbound SNAT)".into()], None);
+            }
             return (Vec::new(), Some(Blocker::MissingRoute { dst: dst.ip }));
         };
         if let Some(other) = sites.iter().find(|s| !s.same(&primary)) {

@@ -9,17 +9,14 @@
 //! peered VNETs and on-premises reached through a gateway) — and hands each
 //! resource to its kind.
 
+use crate::graph::kinds::{network_security_group, route_table};
 use crate::graph::packet::{Direction, Packet};
 use crate::graph::{Address, Kind, Resource};
 use ipnet::Ipv4Net;
 
-/// The keywords of the kinds attached to subnets that decide a packet's fate.
-pub const NSG_KIND: &str = "network_security_group";
-pub const ROUTE_TABLE_KIND: &str = "route_table";
-
 /// Whether resources of a kind attach to a subnet and take part in flows.
 pub fn is_subnet_security(kind: Kind) -> bool {
-    matches!(kind.keyword(), NSG_KIND | ROUTE_TABLE_KIND)
+    matches!(kind, Kind::NetworkSecurityGroup | Kind::RouteTable)
 }
 
 /// What the subnet step decides.
@@ -47,20 +44,37 @@ pub fn subnet_verdict(
     packet: &Packet,
     virtual_network: &[Ipv4Net],
 ) -> SubnetVerdict {
-    let hops = Vec::new();
-    for r in attached {
-        match r.kind().keyword() {
-            // At merge: `network_security_group::evaluate(r, direction,
-            // packet, virtual_network)`; a `Decision { allowed: false, .. }`
-            // is `Denied { nsg: r.address, rule, priority }`.
-            NSG_KIND => {}
-            // At merge: `route_table::next_hop(r, packet.dst)` when
-            // `direction` is outbound; `NextHop::None` is `Dropped`.
-            ROUTE_TABLE_KIND => {}
-            _ => {}
+    let mut hops = Vec::new();
+    // Security rules first (Azure evaluates the NSG before routing the
+    // packet), then, on the way out, the route table's next hop.
+    for r in attached.iter().filter(|r| r.kind() == Kind::NetworkSecurityGroup) {
+        let d = network_security_group::evaluate(r, direction, packet, virtual_network);
+        if !d.allowed {
+            return SubnetVerdict::Denied {
+                nsg: r.address.clone(),
+                rule: d.rule,
+                priority: d.priority,
+            };
+        }
+        hops.push(format!("{} allows ({} {})", r.address, d.rule, d.priority));
+    }
+    if direction == Direction::Outbound {
+        for r in attached.iter().filter(|r| r.kind() == Kind::RouteTable) {
+            match route_table::next_hop(r, packet.dst) {
+                Some((route, route_table::NextHop::None)) => {
+                    return SubnetVerdict::Dropped {
+                        route_table: r.address.clone(),
+                        route,
+                    }
+                }
+                Some((route, route_table::NextHop::VirtualAppliance(ip))) => {
+                    hops.push(format!("{} routes through appliance {ip} ({route})", r.address))
+                }
+                Some((route, hop)) => hops.push(format!("{} routes to {hop:?} ({route})", r.address)),
+                None => {}
+            }
         }
     }
-    let _ = (direction, packet, virtual_network);
     SubnetVerdict::Allowed(hops)
 }
 

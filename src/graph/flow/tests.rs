@@ -346,13 +346,17 @@ fn overlapping_ranges_are_routed_locally() {
 #[test]
 fn missing_route_and_not_peered() {
     let g = world();
-    let ans = answer(&g, flow(pods("aks"), ip("8.8.8.8"), Some(53)));
+    let ans = answer(&g, flow(pods("aks"), ip("172.31.0.10"), Some(53)));
     assert_eq!(
         ans.blocker,
         Some(Blocker::MissingRoute {
-            dst: "8.8.8.8".parse().unwrap()
+            dst: "172.31.0.10".parse().unwrap()
         })
     );
+    // A public address is the internet: Azure's default route.
+    let ans = answer(&g, flow(pods("aks"), ip("8.8.8.8"), Some(53)));
+    assert_eq!(ans.verdict, Verdict::Reachable, "{ans:?}");
+    assert!(ans.path.iter().any(|h| h.contains("internet")), "{:?}", ans.path);
     let ans = answer(&g, flow(pods("lonely"), ip("10.1.2.3"), Some(53)));
     assert_eq!(
         ans.blocker,
@@ -469,6 +473,71 @@ fn an_nsg_rule_blocks_by_name() {
         .answer_with(&flow(pods("aks"), ip("10.1.2.3"), Some(443)), deny)
         .unwrap();
     assert_eq!(ans.verdict, Verdict::Reachable);
+}
+
+/// The real subnet step: an NSG and a route table attached to the node
+/// subnet of `aks` decide, through their kinds' own evaluation.
+#[test]
+fn an_attached_nsg_and_route_table_decide_with_their_own_rules() {
+    let mut g = world();
+    let rule = |name: &str, priority: i64, access: &str, port: &str, dst: &str| {
+        Value::Map(
+            [
+                ("name".to_string(), s(name)),
+                ("priority".to_string(), Value::Number(priority)),
+                ("direction".to_string(), s("outbound")),
+                ("access".to_string(), s(access)),
+                ("protocol".to_string(), s("tcp")),
+                ("destination_port_ranges".to_string(), list(&[port])),
+                ("destination_address_prefixes".to_string(), list(&[dst])),
+            ]
+            .into(),
+        )
+    };
+    let route = |name: &str, prefix: &str, hop: &str| {
+        Value::Map(
+            [
+                ("name".to_string(), s(name)),
+                ("address_prefix".to_string(), s(prefix)),
+                ("next_hop_type".to_string(), s(hop)),
+            ]
+            .into(),
+        )
+    };
+    let common = [
+        ("resource_group_name", s("rg")),
+        ("location", s("westeurope")),
+        ("cluster", s("aks")),
+    ];
+    let mut nsg = common.to_vec();
+    nsg.push((
+        "rule",
+        Value::List(vec![
+            rule("allow-db-admin", 150, "allow", "5432", "10.1.2.7/32"),
+            rule("deny-db", 200, "deny", "5432", "10.1.0.0/16"),
+        ]),
+    ));
+    add(&mut g, Kind::NetworkSecurityGroup, "nodes", &nsg);
+    let mut rt = common.to_vec();
+    rt.push(("route", Value::List(vec![route("blackhole", "10.1.9.0/24", "None")])));
+    add(&mut g, Kind::RouteTable, "nodes", &rt);
+
+    let blocked = answer(&g, flow(pods("aks"), ip("10.1.2.3"), Some(5432)));
+    let b = blocked.blocker.expect("denied");
+    assert_eq!(b.kind(), "nsg-rule");
+    assert!(b.explain().contains("rule `deny-db` (priority 200)"), "{}", b.explain());
+    // A lower priority number wins: the allow rule for one host comes first.
+    let admin = answer(&g, flow(pods("aks"), ip("10.1.2.7"), Some(5432)));
+    assert_eq!(admin.verdict, Verdict::Reachable, "{admin:?}");
+    let https = answer(&g, flow(pods("aks"), ip("10.1.2.3"), Some(443)));
+    assert_eq!(https.verdict, Verdict::Reachable, "{https:?}");
+    let dropped = answer(&g, flow(pods("aks"), ip("10.1.9.5"), Some(443)));
+    let b = dropped.blocker.expect("dropped");
+    assert_eq!(b.kind(), "route-dropped");
+    assert!(b.explain().contains("blackhole"), "{}", b.explain());
+    // Another cluster's subnet is not affected.
+    let other = answer(&g, flow(pods("blue"), ip("10.1.2.3"), Some(5432)));
+    assert_eq!(other.verdict, Verdict::Reachable, "{other:?}");
 }
 
 #[test]
