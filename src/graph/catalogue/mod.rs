@@ -14,6 +14,7 @@ mod config;
 mod dns;
 mod operation;
 mod peering;
+mod private;
 mod ranges;
 mod services;
 mod sizing;
@@ -89,6 +90,7 @@ const TABLES: &[&[Rule]] = &[
     sizing::RULES,
     peering::RULES,
     dns::RULES,
+    private::RULES,
     services::RULES,
     operation::RULES,
 ];

@@ -30,8 +30,8 @@ pub fn schema() -> Schema {
             Attribute::computed("resource_guid", Type::String, "ARM's `resourceGuid` of the virtual network: new whenever the VNET is created again."),
             Attribute::computed("gateway_id", Type::String, "Azure resource ID of the virtual network gateway, when there is one (a new gateway when its kind changes)."),
             Attribute::computed("gateway_subnet_id", Type::String, "Azure resource ID of the `GatewaySubnet`, when there is a gateway."),
-        ],
-        blocks: vec![subnets_block(), super::timeouts::block()],
+        ].into_iter().chain(super::dns_path::hub_attrs()).collect(),
+        blocks: vec![subnets_block(), super::dns_path::forwarders_block(), super::timeouts::block()],
     }
 }
 
@@ -158,6 +158,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     }
     subnets.extend(extra_subnets(r, d));
     subnet_rules(r, &space, &subnets, d);
+    super::dns_path::hub_rules(r, d);
 }
 
 /// The `subnets` block items that parse.

@@ -3,7 +3,7 @@
 //! so far (and what the backend holds); every rule code declares here what
 //! its error needs to stand when more resources arrive later.
 
-use super::{dns, names, peering, ranges, services, Topology};
+use super::{dns, names, peering, private, ranges, services, Topology};
 use crate::graph::diag::Diagnostic;
 use crate::graph::{Graph, Kind};
 
@@ -23,7 +23,7 @@ pub enum Needs {
 
 /// Every rule code with what it needs.
 fn all() -> impl Iterator<Item = &'static (&'static str, Needs)> {
-    [peering::RULES, ranges::RULES, services::RULES, dns::RULES, names::RULES]
+    [peering::RULES, ranges::RULES, services::RULES, dns::RULES, names::RULES, private::RULES]
         .into_iter()
         .flatten()
 }
@@ -69,6 +69,7 @@ mod tests {
             include_str!("services.rs"),
             include_str!("dns.rs"),
             include_str!("names.rs"),
+            include_str!("private.rs"),
         ];
         let mut out = Vec::new();
         for text in files {
