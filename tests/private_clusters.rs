@@ -121,7 +121,13 @@ impl Work {
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.hk(args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}:\n{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}:\n{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
         text(&out.stdout)
     }
 }
@@ -138,14 +144,21 @@ fn aks4841_is_refused_at_plan_with_the_fix_in_the_hint() {
     let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(all.contains("unable to resolve the API server name"), "{all}");
     assert!(all.contains("AKS#4841"), "{all}");
-    for step in ["private_dns_zone_ids", "dns_resolver_ips", "dns_forwarders", "168.63.129.16"] {
+    for step in [
+        "private_dns_zone_ids",
+        "dns_resolver_ips",
+        "dns_forwarders",
+        "168.63.129.16",
+    ] {
         assert!(all.contains(step), "the hint names {step}:\n{all}");
     }
     // Nothing was created.
-    assert!(!w.dir.path().join(".hybridk8s/fabric.db").exists() || {
-        let dump = w.ok(&["fabric", "dump", "--json"]);
-        !dump.contains("aks-private-vnet")
-    });
+    assert!(
+        !w.dir.path().join(".hybridk8s/fabric.db").exists() || {
+            let dump = w.ok(&["fabric", "dump", "--json"]);
+            !dump.contains("aks-private-vnet")
+        }
+    );
 }
 
 #[test]
@@ -170,16 +183,33 @@ fn a_private_cluster_with_a_hub_resolver_checks_plans_and_applies() {
     };
     let vi = vnet("aks-vi-vnet");
     let subnets = vi["subnets"].as_array().unwrap();
-    let api = subnets.iter().find(|s| s["name"] == "apiserver").expect("the API server subnet");
+    let api = subnets
+        .iter()
+        .find(|s| s["name"] == "apiserver")
+        .expect("the API server subnet");
     assert_eq!(api["cidr"], "10.41.8.0/28");
     assert_eq!(api["delegation"], "Microsoft.ContainerService/managedClusters");
-    assert!(subnets.iter().filter(|s| s["name"] != "apiserver").all(|s| s.get("delegation").is_none()));
+    assert!(subnets
+        .iter()
+        .filter(|s| s["name"] != "apiserver")
+        .all(|s| s.get("delegation").is_none()));
     assert_eq!(vi["dns_servers"], serde_json::json!(["10.1.0.4", "10.1.0.5"]));
     let aks = vnet("aks-private-vnet");
-    assert!(aks["subnets"].as_array().unwrap().iter().all(|s| s["name"] != "apiserver"));
+    assert!(aks["subnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["name"] != "apiserver"));
 
-    let id = w.ok(&["output", "hub_resolver.hk", "cluster_network.aks_vi.api_server_subnet_id"]);
-    assert!(id.trim().ends_with("/virtualNetworks/aks-vi-vnet/subnets/apiserver"), "{id}");
+    let id = w.ok(&[
+        "output",
+        "hub_resolver.hk",
+        "cluster_network.aks_vi.api_server_subnet_id",
+    ]);
+    assert!(
+        id.trim().ends_with("/virtualNetworks/aks-vi-vnet/subnets/apiserver"),
+        "{id}"
+    );
     w.ok(&["destroy", "hub_resolver.hk", "--auto-approve"]);
 }
 
@@ -193,7 +223,10 @@ async fn the_fabric_refuses_a_delegated_api_server_subnet_below_a_28() {
     let r = p.graph.iter().find(|r| r.kind() == Kind::ClusterNetwork).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let f = LocalFabric::open(dir.path().join("fabric.db")).unwrap();
-    let err = f.create(&OpCtx::new("t"), Kind::ClusterNetwork, &r.attrs).await.unwrap_err();
+    let err = f
+        .create(&OpCtx::new("t"), Kind::ClusterNetwork, &r.attrs)
+        .await
+        .unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("must be at least a /28"), "{msg}");
     assert!(msg.contains("NetcfgInvalidSubnet"), "{msg}");
@@ -235,7 +268,10 @@ peering aks_hub {
 "#;
 
 fn site(forwarders: &str, ruleset: &str, extra: &str) -> String {
-    format!("{}{extra}", SITE.replace("FORWARDERS", forwarders).replace("RULESET", ruleset))
+    format!(
+        "{}{extra}",
+        SITE.replace("FORWARDERS", forwarders).replace("RULESET", ruleset)
+    )
 }
 
 #[test]
@@ -280,10 +316,18 @@ dns_upstream aks_dns {
     ));
     let d = graph::check(&p.graph);
     let loops: Vec<_> = d.iter().filter(|d| d.code == "dns-forwarding-loop").collect();
-    assert_eq!(loops.len(), 1, "one cycle, found from three places, said once:\n{}", p.render_plain(&d));
+    assert_eq!(
+        loops.len(),
+        1,
+        "one cycle, found from three places, said once:\n{}",
+        p.render_plain(&d)
+    );
     assert!(loops[0].summary.contains("my-company.local"), "{}", loops[0].summary);
     assert!(
-        loops[0].related.iter().any(|r| r.address.to_string() == "dns_upstream.aks_dns"),
+        loops[0]
+            .related
+            .iter()
+            .any(|r| r.address.to_string() == "dns_upstream.aks_dns"),
         "{}",
         p.render_plain(&d)
     );
@@ -300,9 +344,16 @@ dns_upstream aks_dns {
   nameservers = [10.1.0.4, 10.1.0.5]
 }
 "#;
-    let src = site(r#"{ zone = "my-company.local", targets = [10.1.0.5] }"#, r#"{ zone = "corp.example", targets = [10.1.0.4] }"#, upstream)
-        .replace("dns_servers         = [10.1.0.4]", "dns_servers         = [10.1.0.4, 10.1.0.5]")
-        .replace("dns_servers    = [10.1.0.4]", "dns_servers    = [10.1.0.4, 10.1.0.5]");
+    let src = site(
+        r#"{ zone = "my-company.local", targets = [10.1.0.5] }"#,
+        r#"{ zone = "corp.example", targets = [10.1.0.4] }"#,
+        upstream,
+    )
+    .replace(
+        "dns_servers         = [10.1.0.4]",
+        "dns_servers         = [10.1.0.4, 10.1.0.5]",
+    )
+    .replace("dns_servers    = [10.1.0.4]", "dns_servers    = [10.1.0.4, 10.1.0.5]");
     let p = load(&src);
     let d = graph::check(&p.graph);
     let notes: Vec<_> = d.iter().filter(|d| d.code == "vnet-dns-change").collect();
@@ -317,7 +368,11 @@ dns_upstream aks_dns {
 
 #[test]
 fn unreachable_vnet_dns_servers_are_errors() {
-    let base = site(r#"{ zone = "my-company.local", targets = [10.1.0.4] }"#, r#"{ zone = "corp.example", targets = [10.1.0.4] }"#, "");
+    let base = site(
+        r#"{ zone = "my-company.local", targets = [10.1.0.4] }"#,
+        r#"{ zone = "corp.example", targets = [10.1.0.4] }"#,
+        "",
+    );
     // On premises without gateway transit.
     let no_transit = load(&base.replace("use_remote_gateways = true", "use_remote_gateways = false"));
     let d = graph::check(&no_transit.graph);
@@ -326,14 +381,23 @@ fn unreachable_vnet_dns_servers_are_errors() {
     assert!(e[0].is_error());
     assert!(e[0].summary.contains("on premises (onprem.corp)"), "{}", e[0].summary);
     // In no declared network.
-    let nowhere = load(&base.replace("dns_servers         = [10.1.0.4]", "dns_servers         = [192.168.7.53]"));
+    let nowhere = load(&base.replace(
+        "dns_servers         = [10.1.0.4]",
+        "dns_servers         = [192.168.7.53]",
+    ));
     let d = graph::check(&nowhere.graph);
     let e: Vec<_> = d.iter().filter(|d| d.code == "vnet-dns-unreachable").collect();
     assert_eq!(e.len(), 1, "{}", nowhere.render_plain(&d));
     assert!(e[0].summary.contains("in no declared network"), "{}", e[0].summary);
     // The hub resolver, Azure DNS and the site through the gateway are reached.
     for ok in ["[10.20.1.4]", "[168.63.129.16]", "[10.1.0.4]"] {
-        let p = load(&base.replace("dns_servers         = [10.1.0.4]", &format!("dns_servers         = {ok}")));
-        assert!(!codes(&graph::check(&p.graph)).contains(&"vnet-dns-unreachable"), "{ok}");
+        let p = load(&base.replace(
+            "dns_servers         = [10.1.0.4]",
+            &format!("dns_servers         = {ok}"),
+        ));
+        assert!(
+            !codes(&graph::check(&p.graph)).contains(&"vnet-dns-unreachable"),
+            "{ok}"
+        );
     }
 }

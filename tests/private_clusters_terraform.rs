@@ -78,7 +78,10 @@ fn private_cluster(terraform: Terraform) {
     let ws = Workspace::new(terraform);
     ws.write_main(&main_tf("private.westeurope.azmk8s.io"));
     let (out, err) = ws.expect(&["apply", "-auto-approve", "-input=false"], 0);
-    assert!(out.contains("Resources: 3 added, 0 changed, 0 destroyed"), "{out}\n{err}");
+    assert!(
+        out.contains("Resources: 3 added, 0 changed, 0 destroyed"),
+        "{out}\n{err}"
+    );
     assert!(
         out.contains("/virtualNetworks/aks-private-vnet/subnets/apiserver"),
         "the output names the API server subnet:\n{out}"
@@ -101,12 +104,18 @@ fn private_cluster(terraform: Terraform) {
         .unwrap_or_else(|| panic!("{vnet:#}"))
         .clone();
     assert_eq!(api["cidr"], "10.41.255.0/28", "{api:#}");
-    assert_eq!(api["delegation"], "Microsoft.ContainerService/managedClusters", "{api:#}");
+    assert_eq!(
+        api["delegation"], "Microsoft.ContainerService/managedClusters",
+        "{api:#}"
+    );
 
     // A zone of another region: refused at plan, at its attribute.
     ws.write_main(&main_tf("private.northeurope.azmk8s.io"));
     let (_, err) = ws.expect(&["plan", "-input=false"], 1);
-    assert!(err.contains("is for region `northeurope`; the cluster is in `westeurope`"), "{err}");
+    assert!(
+        err.contains("is for region `northeurope`; the cluster is in `westeurope`"),
+        "{err}"
+    );
     assert!(err.contains("private_dns_zone"), "{err}");
 
     ws.write_main(&main_tf("private.westeurope.azmk8s.io"));

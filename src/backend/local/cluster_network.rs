@@ -13,7 +13,10 @@ fn api_server_subnet(a: &Attrs) -> Option<(String, String)> {
     if a.get("api_server_vnet_integration").and_then(Value::as_bool) != Some(true) {
         return None;
     }
-    let name = a.get("api_server_subnet_name").and_then(Value::as_str).unwrap_or(API_SERVER_SUBNET);
+    let name = a
+        .get("api_server_subnet_name")
+        .and_then(Value::as_str)
+        .unwrap_or(API_SERVER_SUBNET);
     let cidr = a.get("api_server_subnet_cidr").and_then(Value::as_str)?;
     Some((name.to_string(), cidr.to_string()))
 }
@@ -41,7 +44,10 @@ pub fn row(a: &Attrs) -> Result<VnetRow, Fail> {
         dns_servers: strings(a, "dns_servers"),
         gateway: "none".into(),
         subnets,
-        delegations: api.into_iter().map(|(n, _)| (n, API_SERVER_DELEGATION.to_string())).collect(),
+        delegations: api
+            .into_iter()
+            .map(|(n, _)| (n, API_SERVER_DELEGATION.to_string()))
+            .collect(),
         tags: Default::default(),
     })
 }
@@ -60,17 +66,30 @@ pub fn overlay(a: &mut Attrs, row: &VnetRow) {
         Value::str(format!("{}/subnets/{node}", row.id)),
     );
     // The delegated API server subnet is reported as such, not as one of `subnets`.
-    let api = row.delegations.iter().find(|(_, s)| s == API_SERVER_DELEGATION).map(|(n, _)| n.clone());
+    let api = row
+        .delegations
+        .iter()
+        .find(|(_, s)| s == API_SERVER_DELEGATION)
+        .map(|(n, _)| n.clone());
     let mut items = subnet_items(row, &node);
     if let (Some(api), Value::List(l)) = (&api, &mut items) {
         l.retain(|i| i.as_map().and_then(|m| m.get("name")).and_then(Value::as_str) != Some(api.as_str()));
     }
     a.insert("subnets".into(), items);
-    let api_cidr = api.as_ref().and_then(|n| row.subnets.iter().find(|(s, _)| s == n)).map(|(_, c)| c.clone());
+    let api_cidr = api
+        .as_ref()
+        .and_then(|n| row.subnets.iter().find(|(s, _)| s == n))
+        .map(|(_, c)| c.clone());
     a.insert("api_server_vnet_integration".into(), Value::Bool(api.is_some()));
-    a.insert("api_server_subnet_cidr".into(), api_cidr.map_or(Value::Null, Value::String));
+    a.insert(
+        "api_server_subnet_cidr".into(),
+        api_cidr.map_or(Value::Null, Value::String),
+    );
     if let Some(n) = &api {
         a.insert("api_server_subnet_name".into(), Value::str(n));
-        a.insert("api_server_subnet_id".into(), Value::str(format!("{}/subnets/{n}", row.id)));
+        a.insert(
+            "api_server_subnet_id".into(),
+            Value::str(format!("{}/subnets/{n}", row.id)),
+        );
     }
 }

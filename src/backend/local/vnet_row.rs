@@ -110,7 +110,8 @@ pub fn get(tx: &Transaction, id: &str) -> Result<Option<VnetRow>, Fail> {
     row.subnets = st
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let mut st = tx.prepare_cached("SELECT subnet, service FROM subnet_delegations WHERE vnet_id = ?1 ORDER BY lower(subnet)")?;
+    let mut st =
+        tx.prepare_cached("SELECT subnet, service FROM subnet_delegations WHERE vnet_id = ?1 ORDER BY lower(subnet)")?;
     row.delegations = st
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
@@ -189,7 +190,10 @@ fn validate_delegations(row: &VnetRow) -> Result<(), Fail> {
     use crate::graph::kinds::cluster_private::{API_SERVER_DELEGATION, API_SERVER_MIN_PREFIX};
     for (subnet, service) in &row.delegations {
         let Some((_, cidr)) = row.subnets.iter().find(|(n, _)| n.eq_ignore_ascii_case(subnet)) else {
-            return Err(invalid(format!("delegation to {service} names subnet '{subnet}', which virtual network {} does not have", row.name)));
+            return Err(invalid(format!(
+                "delegation to {service} names subnet '{subnet}', which virtual network {} does not have",
+                row.name
+            )));
         };
         let n = net::parse_cidr(cidr).map_err(invalid)?;
         if service == API_SERVER_DELEGATION && n.prefix_len() > API_SERVER_MIN_PREFIX {

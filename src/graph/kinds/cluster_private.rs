@@ -61,7 +61,10 @@ pub enum Zone {
     System,
     None,
     /// A zone the user brings: its ID and its name (lowercase).
-    Custom { id: String, name: String },
+    Custom {
+        id: String,
+        name: String,
+    },
 }
 
 impl Zone {
@@ -77,7 +80,11 @@ impl Zone {
 
 /// An Azure location as DNS names spell it (`West Europe` → `westeurope`).
 pub fn region(location: &str) -> String {
-    location.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+    location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
 }
 
 /// Parses `system`, `none` or a private DNS zone ID.
@@ -120,9 +127,8 @@ pub fn zone_name_problem(name: &str, location: &str, vnet_integration: bool) -> 
         return None;
     }
     if name == private {
-        return (!vnet_integration).then(|| {
-            format!("zone `{name}` is for clusters with API server VNet integration; this cluster has none")
-        });
+        return (!vnet_integration)
+            .then(|| format!("zone `{name}` is for clusters with API server VNet integration; this cluster has none"));
     }
     if let Some(sub) = name.strip_suffix(&format!(".{privatelink}")) {
         let label = !sub.is_empty()
@@ -183,7 +189,11 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
     });
     if !private && (zone.is_some() || r.bool("disable_public_fqdn") == Some(true)) {
-        let at = if zone.is_some() { zone_path.clone() } else { AttrPath::attr("disable_public_fqdn") };
+        let at = if zone.is_some() {
+            zone_path.clone()
+        } else {
+            AttrPath::attr("disable_public_fqdn")
+        };
         d.push(
             Diagnostic::warning(
                 "private-setting-unused",
@@ -229,7 +239,10 @@ fn api_server_subnet_rules(r: &Resource, integration: bool, d: &mut Diagnostics)
             d.push(
                 Diagnostic::warning(
                     "private-setting-unused",
-                    format!("`api_server_subnet_cidr` is set but {} has no API server VNet integration", r.address),
+                    format!(
+                        "`api_server_subnet_cidr` is set but {} has no API server VNet integration",
+                        r.address
+                    ),
                 )
                 .at(&r.address, path)
                 .hint("set `api_server_vnet_integration = true`, or remove `api_server_subnet_cidr`"),
@@ -301,7 +314,9 @@ mod tests {
         }
         assert_eq!(
             zone_name_problem("privatelink.northeurope.azmk8s.io", "westeurope", false).as_deref(),
-            Some("zone `privatelink.northeurope.azmk8s.io` is for region `northeurope`; the cluster is in `westeurope`")
+            Some(
+                "zone `privatelink.northeurope.azmk8s.io` is for region `northeurope`; the cluster is in `westeurope`"
+            )
         );
         assert!(zone_name_problem(&long, "westeurope", false).is_some_and(|m| m.contains("33 characters")));
     }
@@ -313,7 +328,10 @@ mod tests {
         let id = "/subscriptions/0000/resourceGroups/dns-rg/providers/Microsoft.Network/privateDnsZones/privatelink.westeurope.azmk8s.io";
         assert_eq!(
             parse_zone(id),
-            Ok(Zone::Custom { id: id.into(), name: "privatelink.westeurope.azmk8s.io".into() })
+            Ok(Zone::Custom {
+                id: id.into(),
+                name: "privatelink.westeurope.azmk8s.io".into()
+            })
         );
         let lower = id.to_ascii_lowercase();
         assert!(parse_zone(&lower).is_ok());
@@ -326,7 +344,10 @@ mod tests {
         ] {
             assert!(parse_zone(bad).is_err(), "{bad}");
         }
-        assert_eq!(Zone::System.name("West Europe").as_deref(), Some("privatelink.westeurope.azmk8s.io"));
+        assert_eq!(
+            Zone::System.name("West Europe").as_deref(),
+            Some("privatelink.westeurope.azmk8s.io")
+        );
         assert_eq!(Zone::None.name("westeurope"), None);
     }
 }

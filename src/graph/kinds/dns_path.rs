@@ -82,24 +82,42 @@ pub fn forwarder_rules(r: &Resource, d: &mut Diagnostics) {
         let item = AttrPath::attr("dns_forwarders").index(i);
         if !util::is_dns1123_subdomain(&zone) {
             d.push(
-                Diagnostic::error("invalid-domain", format!("forwarded zone `{zone}` is not a DNS domain (labels of a-z, 0-9 and -)"))
-                    .at(&r.address, item.clone().then("zone")),
+                Diagnostic::error(
+                    "invalid-domain",
+                    format!("forwarded zone `{zone}` is not a DNS domain (labels of a-z, 0-9 and -)"),
+                )
+                .at(&r.address, item.clone().then("zone")),
             );
         }
         if let Some(first) = seen.insert(zone.clone(), i) {
             d.push(
-                Diagnostic::error("duplicate-dns-forwarder", format!("zone `{zone}` is forwarded twice by {}", r.address))
-                    .at(&r.address, item.clone().then("zone"))
-                    .related(&r.address, AttrPath::attr("dns_forwarders").index(first).then("zone"), "first forwarder")
-                    .hint("a DNS server has one conditional forwarder per zone: merge the targets"),
+                Diagnostic::error(
+                    "duplicate-dns-forwarder",
+                    format!("zone `{zone}` is forwarded twice by {}", r.address),
+                )
+                .at(&r.address, item.clone().then("zone"))
+                .related(
+                    &r.address,
+                    AttrPath::attr("dns_forwarders").index(first).then("zone"),
+                    "first forwarder",
+                )
+                .hint("a DNS server has one conditional forwarder per zone: merge the targets"),
             );
         }
-        let declared = r.get("dns_forwarders").as_list().and_then(|l| l.get(i)).and_then(Value::as_map).and_then(|m| m.get("targets"));
+        let declared = r
+            .get("dns_forwarders")
+            .as_list()
+            .and_then(|l| l.get(i))
+            .and_then(Value::as_map)
+            .and_then(|m| m.get("targets"));
         if targets.is_empty() && !declared.is_some_and(Value::is_unknown) {
             d.push(
-                Diagnostic::error("empty-dns-forwarder", format!("zone `{zone}` is forwarded to no server"))
-                    .at(&r.address, item.clone().then("targets"))
-                    .hint("name the servers that answer the zone, e.g. the hub's dns_resolver_ips"),
+                Diagnostic::error(
+                    "empty-dns-forwarder",
+                    format!("zone `{zone}` is forwarded to no server"),
+                )
+                .at(&r.address, item.clone().then("targets"))
+                .hint("name the servers that answer the zone, e.g. the hub's dns_resolver_ips"),
             );
         }
         if r.kind() == Kind::Onprem {
@@ -133,11 +151,17 @@ pub fn hub_rules(r: &Resource, d: &mut Diagnostics) {
         }
     }
     for (i, id) in r.get("private_dns_zone_ids").strings().into_iter().enumerate() {
-        if !matches!(cluster_private::parse_zone(id), Ok(cluster_private::Zone::Custom { .. })) {
+        if !matches!(
+            cluster_private::parse_zone(id),
+            Ok(cluster_private::Zone::Custom { .. })
+        ) {
             d.push(
-                Diagnostic::error("invalid-private-dns-zone", format!("`{id}` is not a private DNS zone ID"))
-                    .at(&r.address, AttrPath::attr("private_dns_zone_ids").index(i))
-                    .hint("/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/<zone>"),
+                Diagnostic::error(
+                    "invalid-private-dns-zone",
+                    format!("`{id}` is not a private DNS zone ID"),
+                )
+                .at(&r.address, AttrPath::attr("private_dns_zone_ids").index(i))
+                .hint("/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/<zone>"),
             );
         }
     }

@@ -17,7 +17,7 @@ pub fn schema() -> Schema {
         kind: Kind::Hub,
         version: 0,
         description: "The hub virtual network that holds the VPN or ExpressRoute gateway to on-premises. Cluster networks peer to it and use its gateway (gateway transit).",
-        attrs: vec![
+        attrs: util::insert_settable(vec![
             Attribute::required("name", Type::String, "Name of the virtual network.").replace(),
             Attribute::required("resource_group_name", Type::String, "Resource group of the virtual network.").replace().was("resource_group"),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
@@ -30,7 +30,7 @@ pub fn schema() -> Schema {
             Attribute::computed("resource_guid", Type::String, "ARM's `resourceGuid` of the virtual network: new whenever the VNET is created again."),
             Attribute::computed("gateway_id", Type::String, "Azure resource ID of the virtual network gateway, when there is one (a new gateway when its kind changes)."),
             Attribute::computed("gateway_subnet_id", Type::String, "Azure resource ID of the `GatewaySubnet`, when there is a gateway."),
-        ].into_iter().chain(super::dns_path::hub_attrs()).collect(),
+        ], super::dns_path::hub_attrs()),
         blocks: vec![subnets_block(), super::dns_path::forwarders_block(), super::timeouts::block()],
     }
 }

@@ -23,9 +23,16 @@ pub enum Needs {
 
 /// Every rule code with what it needs.
 fn all() -> impl Iterator<Item = &'static (&'static str, Needs)> {
-    [peering::RULES, ranges::RULES, services::RULES, dns::RULES, names::RULES, private::RULES]
-        .into_iter()
-        .flatten()
+    [
+        peering::RULES,
+        ranges::RULES,
+        services::RULES,
+        dns::RULES,
+        names::RULES,
+        private::RULES,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// What the errors of rule `code` need; `None` for a code no rule declares.

@@ -62,7 +62,12 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
         }
         nameserver_reach(t, r, c, d);
     }
-    for c in t.graph.sorted().into_iter().filter(|r| r.kind() == Kind::ClusterNetwork) {
+    for c in t
+        .graph
+        .sorted()
+        .into_iter()
+        .filter(|r| r.kind() == Kind::ClusterNetwork)
+    {
         vnet_dns_reach(t, c, d);
         vnet_dns_advice(t, c, by_cluster.get(c.id().unwrap_or_default()).copied(), d);
     }
@@ -160,7 +165,9 @@ pub(super) fn reach(t: &Topology, c: &Resource, ip: Ipv4Addr) -> Result<(), Stri
         return if t.reaches_onprem(c) {
             Ok(())
         } else {
-            Err(format!("on premises ({addr}) but there is no peering that uses a hub gateway"))
+            Err(format!(
+                "on premises ({addr}) but there is no peering that uses a hub gateway"
+            ))
         };
     }
     let other = t
@@ -180,7 +187,10 @@ pub(super) fn reach(t: &Topology, c: &Resource, ip: Ipv4Addr) -> Result<(), Stri
 
 /// The DNS servers a cluster VNET uses: those a dns_upstream sets there
 /// (coredns_aks), else the network's own; with where they are written.
-pub(super) fn vnet_dns<'g>(c: &'g Resource, upstream: Option<&'g Resource>) -> Option<(&'g Resource, &'static str, Vec<(usize, Ipv4Addr)>)> {
+pub(super) fn vnet_dns<'g>(
+    c: &'g Resource,
+    upstream: Option<&'g Resource>,
+) -> Option<(&'g Resource, &'static str, Vec<(usize, Ipv4Addr)>)> {
     let parse = |r: &'g Resource, attr: &str| -> Vec<(usize, Ipv4Addr)> {
         r.get(attr)
             .strings()
@@ -205,7 +215,10 @@ fn vnet_dns_reach(t: &Topology, c: &Resource, d: &mut Diagnostics) {
             d.push(
                 Diagnostic::error(
                     "vnet-dns-unreachable",
-                    format!("VNET DNS server {ip} of {} is {why}: its nodes would have no DNS", c.address),
+                    format!(
+                        "VNET DNS server {ip} of {} is {why}: its nodes would have no DNS",
+                        c.address
+                    ),
                 )
                 .at(&c.address, AttrPath::attr("dns_servers").index(i))
                 .hint(REACH_HINT),
@@ -218,7 +231,11 @@ fn vnet_dns_reach(t: &Topology, c: &Resource, d: &mut Diagnostics) {
 /// resolver (the cluster's own zone first).
 fn azure_zones(c: &Resource) -> Vec<String> {
     let region = cluster_private::region(c.str("location").unwrap_or_default());
-    vec![format!("privatelink.{region}.azmk8s.io"), "azmk8s.io".into(), "privatelink.*".into()]
+    vec![
+        format!("privatelink.{region}.azmk8s.io"),
+        "azmk8s.io".into(),
+        "privatelink.*".into(),
+    ]
 }
 
 /// Says once per cluster VNET what custom DNS servers mean: nodes see them
@@ -226,15 +243,16 @@ fn azure_zones(c: &Resource) -> Vec<String> {
 /// Azure. The forwarding advice is left out when every server already sends
 /// the cluster's Azure zone to a hub resolver.
 fn vnet_dns_advice(t: &Topology, c: &Resource, upstream: Option<&Resource>, d: &mut Diagnostics) {
-    let Some((at, attr, servers)) = vnet_dns(c, upstream) else { return };
+    let Some((at, attr, servers)) = vnet_dns(c, upstream) else {
+        return;
+    };
     if servers.iter().all(|(_, ip)| ip.to_string() == AZURE_DNS) {
         return;
     }
     let resolvers = Resolvers::new(t);
     let zones = azure_zones(c);
     let forwarded = servers.iter().all(|(_, ip)| {
-        ip.to_string() == AZURE_DNS
-            || matches!(resolvers.walk(&zones[0], *ip).1, super::resolve::End::Hub(_))
+        ip.to_string() == AZURE_DNS || matches!(resolvers.walk(&zones[0], *ip).1, super::resolve::End::Hub(_))
     });
     let list: Vec<String> = servers.iter().map(|(_, ip)| ip.to_string()).collect();
     let mut w = Diagnostic::warning(
@@ -243,7 +261,11 @@ fn vnet_dns_advice(t: &Topology, c: &Resource, upstream: Option<&Resource>, d: &
             "{} uses custom DNS servers ({}): nodes pick a change up only after a DHCP renew or reboot{}",
             c.address,
             list.join(", "),
-            if forwarded { "" } else { ", and Azure's private names resolve only where these servers forward them to a resolver inside Azure" }
+            if forwarded {
+                ""
+            } else {
+                ", and Azure's private names resolve only where these servers forward them to a resolver inside Azure"
+            }
         ),
     )
     .at(&at.address, AttrPath::attr(attr));
@@ -316,7 +338,11 @@ fn forwarding_loops(t: &Topology, d: &mut Diagnostics) {
                 );
             }
             if let Some((u, dom)) = &via {
-                diag = diag.related(&u.address, AttrPath::attr("stub_domains").key(dom), "the cluster DNS sends the zone into the loop");
+                diag = diag.related(
+                    &u.address,
+                    AttrPath::attr("stub_domains").key(dom),
+                    "the cluster DNS sends the zone into the loop",
+                );
             }
             d.push(diag);
         }

@@ -16,19 +16,36 @@ use crate::graph::{Kind, Resource};
 pub(super) const RULES: &[(&str, Needs)] = &[("private-zone-unresolvable", Needs::Whole)];
 
 pub fn check(t: &Topology, d: &mut Diagnostics) {
-    let upstreams: Vec<&Resource> = t.graph.sorted().into_iter().filter(|r| r.kind() == Kind::DnsUpstream).collect();
+    let upstreams: Vec<&Resource> = t
+        .graph
+        .sorted()
+        .into_iter()
+        .filter(|r| r.kind() == Kind::DnsUpstream)
+        .collect();
     let resolvers = Resolvers::new(t);
-    for c in t.graph.sorted().into_iter().filter(|r| r.kind() == Kind::ClusterNetwork) {
+    for c in t
+        .graph
+        .sorted()
+        .into_iter()
+        .filter(|r| r.kind() == Kind::ClusterNetwork)
+    {
         // With VNet integration the nodes use the API server's internal
         // load-balancer address, not its name.
         if c.bool("private_cluster") != Some(true) || c.bool("api_server_vnet_integration") == Some(true) {
             continue;
         }
-        let Some(Ok(zone)) = c.str("private_dns_zone").map(cluster_private::parse_zone) else { continue };
+        let Some(Ok(zone)) = c.str("private_dns_zone").map(cluster_private::parse_zone) else {
+            continue;
+        };
         let location = c.str("location").unwrap_or_default();
         let Some(name) = zone.name(location) else { continue };
-        let upstream = upstreams.iter().copied().find(|u| t.cluster_of(u).is_some_and(|x| x.address == c.address));
-        let Some((at, attr, servers)) = vnet_dns(c, upstream) else { continue };
+        let upstream = upstreams
+            .iter()
+            .copied()
+            .find(|u| t.cluster_of(u).is_some_and(|x| x.address == c.address));
+        let Some((at, attr, servers)) = vnet_dns(c, upstream) else {
+            continue;
+        };
         for (i, ip) in servers {
             let (hops, end) = resolvers.walk(&name, ip);
             let why = match &end {
@@ -58,7 +75,11 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
             .related(&c.address, AttrPath::attr("private_dns_zone"), format!("{name}"))
             .hint(fix(t, c, &zone, &name));
             for h in &hops {
-                diag = diag.related(&h.server.owner.address, AttrPath::attr("dns_forwarders").index(h.forwarder), "forwards it here");
+                diag = diag.related(
+                    &h.server.owner.address,
+                    AttrPath::attr("dns_forwarders").index(h.forwarder),
+                    "forwards it here",
+                );
             }
             d.push(diag);
             break;
@@ -67,12 +88,19 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
 }
 
 fn linked(hub: &Resource, zone_id: &str) -> bool {
-    hub.get("private_dns_zone_ids").strings().iter().any(|z| z.eq_ignore_ascii_case(zone_id))
+    hub.get("private_dns_zone_ids")
+        .strings()
+        .iter()
+        .any(|z| z.eq_ignore_ascii_case(zone_id))
 }
 
 /// The fix, with the names of this program.
 fn fix(t: &Topology, c: &Resource, zone: &Zone, name: &str) -> String {
-    let hub = t.hubs_of(c).first().map(|(_, h)| h.address.name.clone()).unwrap_or_else(|| "<hub>".into());
+    let hub = t
+        .hubs_of(c)
+        .first()
+        .map(|(_, h)| h.address.name.clone())
+        .unwrap_or_else(|| "<hub>".into());
     let zone_step = match zone {
         Zone::Custom { .. } => format!("link the zone to the hub VNET (`private_dns_zone_ids` on hub {hub})"),
         _ => format!("bring your own zone {name} (private_dns_zone = its ID) and link it to the hub VNET (`private_dns_zone_ids` on hub {hub})"),

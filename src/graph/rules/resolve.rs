@@ -85,7 +85,12 @@ impl<'g> Resolvers<'g> {
         self.by_ip
             .get(&ip)
             .copied()
-            .or_else(|| self.onprem_ranges.iter().find(|(n, _)| n.contains(&ip)).map(|(_, r)| *r))
+            .or_else(|| {
+                self.onprem_ranges
+                    .iter()
+                    .find(|(n, _)| n.contains(&ip))
+                    .map(|(_, r)| *r)
+            })
             .map(|owner| Server { ip, owner })
     }
 
@@ -103,11 +108,13 @@ impl<'g> Resolvers<'g> {
                 };
                 return (hops, end);
             }
-            let Some(server) = self.server(at) else { return (hops, End::Undeclared(at)) };
-            if let Some(prev) = hops.last() {
-                let from_site = prev.server.owner.kind() == Kind::Onprem && server.owner.kind() == Kind::Hub;
+            let Some(server) = self.server(at) else {
+                return (hops, End::Undeclared(at));
+            };
+            if let Some(prev) = hops.last().map(|h| h.server) {
+                let from_site = prev.owner.kind() == Kind::Onprem && server.owner.kind() == Kind::Hub;
                 if from_site && server.owner.str("gateway").is_some_and(|g| g == "none") {
-                    return (hops, End::HubOutOfReach(prev.server, server));
+                    return (hops, End::HubOutOfReach(prev, server));
                 }
             }
             if hops.iter().any(|h| h.server.owner.address == server.owner.address) {
@@ -141,11 +148,16 @@ impl<'g> Resolvers<'g> {
             return;
         }
         let Some(server) = self.server(ip) else { return };
-        if let Some(pos) = stack.iter().position(|h| h.server.owner.address == server.owner.address) {
+        if let Some(pos) = stack
+            .iter()
+            .position(|h| h.server.owner.address == server.owner.address)
+        {
             out.push(stack[pos..].to_vec());
             return;
         }
-        let Some((i, _, targets)) = dns_path::forwarder_for(server.owner, zone) else { return };
+        let Some((i, _, targets)) = dns_path::forwarder_for(server.owner, zone) else {
+            return;
+        };
         stack.push(Hop { server, forwarder: i });
         for t in targets.iter().filter_map(|t| net::parse_ip(t).ok()) {
             self.dfs(zone, t, stack, out, depth + 1);
