@@ -401,3 +401,22 @@ fn unreachable_vnet_dns_servers_are_errors() {
         );
     }
 }
+
+// ---- the catalogue rows of this family --------------------------------------
+
+#[test]
+fn the_catalogue_examples_of_private_clusters_report_their_code_and_only_the_bad_one() {
+    let rows: Vec<_> = graph::catalogue::all()
+        .filter(|r| r.id.as_bytes().get(2..4) == Some(b"45") || r.id.as_bytes().get(2..4) == Some(b"46"))
+        .collect();
+    assert_eq!(rows.len(), 13, "HK450-HK462");
+    for r in rows {
+        let bad = load(r.bad);
+        let bd = graph::check(&bad.graph);
+        assert!(codes(&bd).contains(&r.code), "{} bad does not report {}:\n{}", r.id, r.code, bad.render_plain(&bd));
+        let good = load(r.good);
+        let gd = graph::check(&good.graph);
+        assert!(!codes(&gd).contains(&r.code), "{} good reports {}:\n{}", r.id, r.code, good.render_plain(&gd));
+        assert!(!gd.has_errors(), "{} good has errors:\n{}", r.id, good.render_plain(&gd));
+    }
+}
