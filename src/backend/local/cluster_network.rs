@@ -5,7 +5,21 @@ use super::hub::extra_subnets;
 use super::records::{need, strings};
 use super::vnet::{subnet_items, VnetRow};
 use super::Fail;
+use crate::graph::kinds::cluster_private::{API_SERVER_DELEGATION, API_SERVER_SUBNET};
 use crate::graph::{Attrs, Value};
+
+/// The API server subnet `(name, cidr)`, with API server VNet integration.
+fn api_server_subnet(a: &Attrs) -> Option<(String, String)> {
+    if a.get("api_server_vnet_integration").and_then(Value::as_bool) != Some(true) {
+        return None;
+    }
+    let name = a
+        .get("api_server_subnet_name")
+        .and_then(Value::as_str)
+        .unwrap_or(API_SERVER_SUBNET);
+    let cidr = a.get("api_server_subnet_cidr").and_then(Value::as_str)?;
+    Some((name.to_string(), cidr.to_string()))
+}
 
 fn node_subnet_name(a: &Attrs) -> String {
     a.get("node_subnet_name")
@@ -18,6 +32,8 @@ fn node_subnet_name(a: &Attrs) -> String {
 pub fn row(a: &Attrs) -> Result<VnetRow, Fail> {
     let mut subnets = vec![(node_subnet_name(a), need(a, "node_subnet_cidr")?.to_string())];
     subnets.extend(extra_subnets(a)?);
+    let api = api_server_subnet(a);
+    subnets.extend(api.clone());
     Ok(VnetRow {
         id: need(a, "id")?.to_string(),
         role: "cluster".into(),
@@ -28,6 +44,10 @@ pub fn row(a: &Attrs) -> Result<VnetRow, Fail> {
         dns_servers: strings(a, "dns_servers"),
         gateway: "none".into(),
         subnets,
+        delegations: api
+            .into_iter()
+            .map(|(n, _)| (n, API_SERVER_DELEGATION.to_string()))
+            .collect(),
         tags: Default::default(),
     })
 }
@@ -45,5 +65,31 @@ pub fn overlay(a: &mut Attrs, row: &VnetRow) {
         "node_subnet_id".into(),
         Value::str(format!("{}/subnets/{node}", row.id)),
     );
-    a.insert("subnets".into(), subnet_items(row, &node));
+    // The delegated API server subnet is reported as such, not as one of `subnets`.
+    let api = row
+        .delegations
+        .iter()
+        .find(|(_, s)| s == API_SERVER_DELEGATION)
+        .map(|(n, _)| n.clone());
+    let mut items = subnet_items(row, &node);
+    if let (Some(api), Value::List(l)) = (&api, &mut items) {
+        l.retain(|i| i.as_map().and_then(|m| m.get("name")).and_then(Value::as_str) != Some(api.as_str()));
+    }
+    a.insert("subnets".into(), items);
+    let api_cidr = api
+        .as_ref()
+        .and_then(|n| row.subnets.iter().find(|(s, _)| s == n))
+        .map(|(_, c)| c.clone());
+    a.insert("api_server_vnet_integration".into(), Value::Bool(api.is_some()));
+    a.insert(
+        "api_server_subnet_cidr".into(),
+        api_cidr.map_or(Value::Null, Value::String),
+    );
+    if let Some(n) = &api {
+        a.insert("api_server_subnet_name".into(), Value::str(n));
+        a.insert(
+            "api_server_subnet_id".into(),
+            Value::str(format!("{}/subnets/{n}", row.id)),
+        );
+    }
 }

@@ -33,6 +33,12 @@ CREATE TABLE IF NOT EXISTS subnets (
     ord INTEGER NOT NULL,
     PRIMARY KEY (vnet_id, name)
 );
+CREATE TABLE IF NOT EXISTS subnet_delegations (
+    vnet_id TEXT NOT NULL COLLATE NOCASE,
+    subnet TEXT NOT NULL COLLATE NOCASE,
+    service TEXT NOT NULL,
+    PRIMARY KEY (vnet_id, subnet)
+);
 CREATE TABLE IF NOT EXISTS peerings (
     vnet_id TEXT NOT NULL COLLATE NOCASE,
     name TEXT NOT NULL COLLATE NOCASE,

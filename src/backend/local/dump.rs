@@ -23,7 +23,13 @@ pub fn dump(tx: &Transaction) -> Result<J, Fail> {
             "id": v.id, "role": v.role, "resource_group": v.resource_group, "name": v.name,
             "location": v.location, "address_space": v.address_space, "dns_servers": v.dns_servers,
             "gateway": v.gateway,
-            "subnets": subnets.iter().map(|(n, c)| json!({ "name": n, "cidr": c })).collect::<Vec<_>>(),
+            "subnets": subnets.iter().map(|(n, c)| {
+                let mut s = json!({ "name": n, "cidr": c });
+                if let Some((_, svc)) = v.delegations.iter().find(|(d, _)| d.eq_ignore_ascii_case(n)) {
+                    s["delegation"] = json!(svc);
+                }
+                s
+            }).collect::<Vec<_>>(),
         }));
     }
     let sides: Vec<peering::Side> = tx

@@ -24,6 +24,7 @@ pub fn row(a: &Attrs) -> Result<VnetRow, Fail> {
         dns_servers: strings(a, "dns_servers"),
         gateway: a.get("gateway").and_then(Value::as_str).unwrap_or("none").to_string(),
         subnets,
+        delegations: Vec::new(),
         tags: Default::default(),
     })
 }

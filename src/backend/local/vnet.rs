@@ -332,6 +332,7 @@ pub fn delete_tx(tx: &Transaction, id: &str, checked: bool) -> Result<(), Fail> 
     tx.execute("DELETE FROM subnets WHERE vnet_id = ?1", [id])?;
     // NSGs and route tables outlive the VNET, dissociated, as in Azure.
     tx.execute("DELETE FROM subnet_associations WHERE vnet_id = ?1", [id])?;
+    tx.execute("DELETE FROM subnet_delegations WHERE vnet_id = ?1", [id])?;
     tx.execute("DELETE FROM vnets WHERE id = ?1", [id])?;
     gateway::forget(tx, id)?;
     // The other side of every peering to this VNET is now Disconnected.

@@ -24,6 +24,9 @@ pub struct VnetRow {
     pub gateway: String,
     /// `(name, cidr)` in declaration order.
     pub subnets: Vec<(String, String)>,
+    /// `(subnet name, service)`: subnets delegated to a service (the API
+    /// server subnet to `Microsoft.ContainerService/managedClusters`).
+    pub delegations: Vec<(String, String)>,
     /// Azure tags: the owner mark and the list of subnets hybridk8s manages.
     pub tags: Tags,
 }
@@ -96,6 +99,7 @@ pub fn get(tx: &Transaction, id: &str) -> Result<Option<VnetRow>, Fail> {
                     dns_servers: strings_from_json(&r.get::<_, String>(6)?),
                     gateway: r.get(7)?,
                     subnets: Vec::new(),
+                    delegations: Vec::new(),
                     tags: tags::from_json(&r.get::<_, String>(8)?),
                 })
             },
@@ -104,6 +108,11 @@ pub fn get(tx: &Transaction, id: &str) -> Result<Option<VnetRow>, Fail> {
     let Some(mut row) = row else { return Ok(None) };
     let mut st = tx.prepare_cached("SELECT name, cidr FROM subnets WHERE vnet_id = ?1 ORDER BY ord")?;
     row.subnets = st
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut st =
+        tx.prepare_cached("SELECT subnet, service FROM subnet_delegations WHERE vnet_id = ?1 ORDER BY lower(subnet)")?;
+    row.delegations = st
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     Ok(Some(row))
@@ -159,6 +168,7 @@ pub fn validate(row: &VnetRow) -> Result<(), Fail> {
             ),
         ));
     }
+    validate_delegations(row)?;
     if !crate::graph::kinds::hub::GATEWAYS.contains(&row.gateway.as_str()) {
         return Err(invalid(format!("unknown gateway kind `{}`", row.gateway)));
     }
@@ -170,6 +180,31 @@ pub fn validate(row: &VnetRow) -> Result<(), Fail> {
                 row.gateway, row.name
             ),
         ));
+    }
+    Ok(())
+}
+
+/// A delegation names a subnet of the VNET; a subnet delegated to AKS for
+/// the API server is at least a /28.
+fn validate_delegations(row: &VnetRow) -> Result<(), Fail> {
+    use crate::graph::kinds::cluster_private::{API_SERVER_DELEGATION, API_SERVER_MIN_PREFIX};
+    for (subnet, service) in &row.delegations {
+        let Some((_, cidr)) = row.subnets.iter().find(|(n, _)| n.eq_ignore_ascii_case(subnet)) else {
+            return Err(invalid(format!(
+                "delegation to {service} names subnet '{subnet}', which virtual network {} does not have",
+                row.name
+            )));
+        };
+        let n = net::parse_cidr(cidr).map_err(invalid)?;
+        if service == API_SERVER_DELEGATION && n.prefix_len() > API_SERVER_MIN_PREFIX {
+            return Err(Fail::refused(
+                ErrorCode::NetcfgInvalidSubnet,
+                format!(
+                    "Subnet '{subnet}' ({n}) of virtual network '{}' is delegated to {service} and must be at least a /{API_SERVER_MIN_PREFIX}",
+                    row.name
+                ),
+            ));
+        }
     }
     Ok(())
 }
@@ -197,6 +232,13 @@ pub fn write_row(tx: &Transaction, row: &VnetRow) -> Result<(), Fail> {
         tx.execute(
             "INSERT INTO subnets (vnet_id, name, cidr, ord) VALUES (?1, ?2, ?3, ?4)",
             params![row.id, name, cidr, i as i64],
+        )?;
+    }
+    tx.execute("DELETE FROM subnet_delegations WHERE vnet_id = ?1", [&row.id])?;
+    for (subnet, service) in &row.delegations {
+        tx.execute(
+            "INSERT INTO subnet_delegations (vnet_id, subnet, service) VALUES (?1, ?2, ?3)",
+            params![row.id, subnet, service],
         )?;
     }
     Ok(())

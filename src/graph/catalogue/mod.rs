@@ -14,6 +14,7 @@ mod config;
 mod dns;
 mod operation;
 mod peering;
+mod private;
 mod ranges;
 mod reachability;
 mod security;
@@ -91,6 +92,7 @@ const TABLES: &[&[Rule]] = &[
     sizing::RULES,
     peering::RULES,
     dns::RULES,
+    private::RULES,
     services::RULES,
     security::RULES,
     reachability::RULES,

@@ -40,7 +40,7 @@ pub fn schema() -> Schema {
             Attribute::computed("node_subnet_id", Type::String, "Azure resource ID of the node subnet."),
             Attribute::computed("required_ip_count", Type::Number, "Addresses the node subnet must hold for the scaling plan, the 5 Azure reserves included."),
             Attribute::computed("max_nodes_supported", Type::Number, "Nodes (surge excluded) the chosen subnet, pod range and route table can carry."),
-        ], util::kubeconfig_attrs(false)),
+        ], [super::cluster_private::attrs(), util::kubeconfig_attrs(false)].concat()),
         blocks: vec![super::hub::subnets_block(), super::timeouts::block()],
     }
 }
@@ -105,6 +105,7 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
         }
     });
     sizing_attrs(attrs);
+    super::cluster_private::compute(attrs);
 }
 
 /// The inputs of the sizing.
@@ -237,8 +238,10 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             ),
         )];
         subnets.extend(super::hub::extra_subnets(r, d));
+        subnets.extend(super::cluster_private::subnets(r));
         super::hub::subnet_rules(r, &space, &subnets, d);
     }
+    super::cluster_private::rules(r, d);
 
     // Kubenet pod range and route table.
     match (plugin, plan) {

@@ -129,15 +129,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
             );
         }
     }
-    if flavor.as_deref() == Some("coredns_aks") && !ns.is_empty() {
-        d.push(
-            Diagnostic::warning(
-                "vnet-dns-change",
-                "with coredns_aks the upstream nameservers are set as the cluster VNET's DNS servers: nodes pick them up only after a DHCP renew or reboot, and on-premises DNS must forward Azure zones to 168.63.129.16",
-            )
-            .at(&r.address, AttrPath::attr("nameservers")),
-        );
-    }
+    // What custom VNET DNS servers mean (`vnet-dns-change`) is said once per
+    // VNET by the DNS rules across resources.
     let cluster_domain = r.str("cluster_domain").unwrap_or("cluster.local");
     for (dom, servers) in r.get("stub_domains").as_map().into_iter().flatten() {
         let path = AttrPath::attr("stub_domains").key(dom);

@@ -17,7 +17,7 @@ pub fn schema() -> Schema {
         kind: Kind::Hub,
         version: 0,
         description: "The hub virtual network that holds the VPN or ExpressRoute gateway to on-premises. Cluster networks peer to it and use its gateway (gateway transit).",
-        attrs: vec![
+        attrs: util::insert_settable(vec![
             Attribute::required("name", Type::String, "Name of the virtual network.").replace(),
             Attribute::required("resource_group_name", Type::String, "Resource group of the virtual network.").replace().was("resource_group"),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
@@ -30,8 +30,8 @@ pub fn schema() -> Schema {
             Attribute::computed("resource_guid", Type::String, "ARM's `resourceGuid` of the virtual network: new whenever the VNET is created again."),
             Attribute::computed("gateway_id", Type::String, "Azure resource ID of the virtual network gateway, when there is one (a new gateway when its kind changes)."),
             Attribute::computed("gateway_subnet_id", Type::String, "Azure resource ID of the `GatewaySubnet`, when there is a gateway."),
-        ],
-        blocks: vec![subnets_block(), super::timeouts::block()],
+        ], super::dns_path::hub_attrs()),
+        blocks: vec![subnets_block(), super::dns_path::forwarders_block(), super::timeouts::block()],
     }
 }
 
@@ -158,6 +158,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     }
     subnets.extend(extra_subnets(r, d));
     subnet_rules(r, &space, &subnets, d);
+    super::dns_path::hub_rules(r, d);
 }
 
 /// The `subnets` block items that parse.

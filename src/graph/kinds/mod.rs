@@ -3,6 +3,8 @@
 //! sizing) and the rules that need only the resource itself.
 
 pub mod cluster_network;
+pub mod cluster_private;
+pub mod dns_path;
 pub mod dns_upstream;
 pub mod external_service;
 pub mod hub;

@@ -20,7 +20,7 @@ pub fn schema() -> Schema {
             Attribute::optional("domains", Type::list(Type::String), "DNS domains served on premises (for stub domains and ExternalName checks).").default(Value::List(vec![])),
             Attribute::computed("id", Type::String, "Identifier: `onprem/<name>`."),
         ],
-        blocks: vec![],
+        blocks: vec![super::dns_path::forwarders_block()],
     }
 }
 
@@ -55,6 +55,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         );
     }
     util::ip_list(r, "dns_servers", d);
+    super::dns_path::forwarder_rules(r, d);
     for (idx, dom) in r.get("domains").strings().into_iter().enumerate() {
         if !util::is_dns1123_subdomain(dom) {
             d.push(

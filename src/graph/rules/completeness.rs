@@ -3,7 +3,7 @@
 //! so far (and what the backend holds); every rule code declares here what
 //! its error needs to stand when more resources arrive later.
 
-use super::{dns, names, peering, ranges, security, services, Topology};
+use super::{dns, names, peering, private, ranges, security, services, Topology};
 use crate::graph::diag::Diagnostic;
 use crate::graph::{Graph, Kind};
 
@@ -30,6 +30,7 @@ fn all() -> impl Iterator<Item = &'static (&'static str, Needs)> {
         dns::RULES,
         names::RULES,
         security::RULES,
+        private::RULES,
     ]
     .into_iter()
     .flatten()
@@ -77,6 +78,7 @@ mod tests {
             include_str!("dns.rs"),
             include_str!("names.rs"),
             include_str!("security.rs"),
+            include_str!("private.rs"),
         ];
         let mut out = Vec::new();
         for text in files {

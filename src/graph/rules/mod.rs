@@ -8,8 +8,10 @@ mod dns;
 mod ids;
 pub mod names;
 mod peering;
+mod private;
 mod ranges;
 mod security;
+mod resolve;
 mod services;
 
 use super::diag::Diagnostics;
@@ -102,6 +104,7 @@ pub fn check_graph(graph: &Graph) -> Diagnostics {
     ranges::check(&topo, &mut d);
     services::check(&topo, &mut d);
     dns::check(&topo, &mut d);
+    private::check(&topo, &mut d);
     ids::check(&topo, &mut d);
     names::check(&topo, &mut d);
     security::check(&topo, &mut d);
