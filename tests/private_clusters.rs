@@ -256,6 +256,7 @@ cluster_network aks {
   location            = "westeurope"
   address_space       = [10.40.0.0/16]
   max_nodes           = 10
+  service_cidr        = 172.16.0.0/16
   dns_servers         = [10.1.0.4]
   avoid               = [corp]
 }
@@ -413,10 +414,27 @@ fn the_catalogue_examples_of_private_clusters_report_their_code_and_only_the_bad
     for r in rows {
         let bad = load(r.bad);
         let bd = graph::check(&bad.graph);
-        assert!(codes(&bd).contains(&r.code), "{} bad does not report {}:\n{}", r.id, r.code, bad.render_plain(&bd));
+        assert!(
+            codes(&bd).contains(&r.code),
+            "{} bad does not report {}:\n{}",
+            r.id,
+            r.code,
+            bad.render_plain(&bd)
+        );
         let good = load(r.good);
         let gd = graph::check(&good.graph);
-        assert!(!codes(&gd).contains(&r.code), "{} good reports {}:\n{}", r.id, r.code, good.render_plain(&gd));
-        assert!(!gd.has_errors(), "{} good has errors:\n{}", r.id, good.render_plain(&gd));
+        assert!(
+            !codes(&gd).contains(&r.code),
+            "{} good reports {}:\n{}",
+            r.id,
+            r.code,
+            good.render_plain(&gd)
+        );
+        assert!(
+            !gd.has_errors(),
+            "{} good has errors:\n{}",
+            r.id,
+            good.render_plain(&gd)
+        );
     }
 }

@@ -35,7 +35,14 @@ async fn schema_lists_every_resource_and_data_source() {
     );
     let mut ds: Vec<&str> = s.data_source_schemas.keys().map(String::as_str).collect();
     ds.sort();
-    assert_eq!(ds, ["hybridk8s_hub_network", "hybridk8s_onprem_network"]);
+    assert_eq!(
+        ds,
+        [
+            "hybridk8s_flow_check",
+            "hybridk8s_hub_network",
+            "hybridk8s_onprem_network"
+        ]
+    );
     let name_ok = |n: &str| {
         !n.is_empty()
             && n.bytes()

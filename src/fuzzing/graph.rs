@@ -19,6 +19,11 @@ pub fn rules_graph(data: &[u8]) {
 /// `kinds::complete`, as both front ends do.
 pub fn graph_of(data: &[u8]) -> Graph {
     let mut u = Bytes { data, at: 0 };
+    // Attributes newer than the seeds draw from the input read backwards,
+    // so that the seeds keep decoding to the graphs they were made for and
+    // the newer attributes still get arbitrary values.
+    let reversed: Vec<u8> = data.iter().rev().copied().collect();
+    let mut newer = Bytes { data: &reversed, at: 0 };
     let ctx = Ctx::default();
     let mut graph = Graph::new();
     let mut ids: Vec<String> = Vec::new();
@@ -44,6 +49,11 @@ pub fn graph_of(data: &[u8]) -> Graph {
             )
         };
         for a in schema.attrs.iter().filter(|a| a.user_settable() && !connection(a.name)) {
+            let u = if SEEDED_ATTRS.contains(&a.name) {
+                &mut u
+            } else {
+                &mut newer
+            };
             // Required attributes are mostly set, optional ones half the time.
             let set = if a.presence == crate::graph::Presence::Required {
                 u.below(8) != 0
@@ -55,6 +65,11 @@ pub fn graph_of(data: &[u8]) -> Graph {
             }
         }
         for b in schema.blocks.iter().filter(|b| !connection(b.name)) {
+            let u = if SEEDED_ATTRS.contains(&b.name) {
+                &mut u
+            } else {
+                &mut newer
+            };
             if u.bool() {
                 let n = u.below(4);
                 let item = b.item_type();
@@ -76,6 +91,73 @@ pub fn graph_of(data: &[u8]) -> Graph {
     }
     graph
 }
+
+/// The attribute and block names of the kinds when the seeds were made.
+const SEEDED_ATTRS: &[&str] = &[
+    "address_space",
+    "allow_forwarded_traffic",
+    "allow_gateway_transit",
+    "avoid",
+    "cidr",
+    "cluster_domain",
+    "cluster_network_id",
+    "configmap_name",
+    "dns_servers",
+    "dns_service_ip",
+    "docker_bridge_cidr",
+    "domains",
+    "endpoints",
+    "endpoints_api",
+    "external_name",
+    "flavor",
+    "force_conflicts",
+    "forward_policy",
+    "gateway",
+    "gateway_id",
+    "gateway_subnet_cidr",
+    "gateway_subnet_id",
+    "hub_id",
+    "hub_peering_id",
+    "hub_peering_name",
+    "id",
+    "internal",
+    "internal_lb_ips",
+    "internal_subnet",
+    "kubeconfig_context",
+    "kubeconfig_path",
+    "load_balancer_ip",
+    "location",
+    "manifest",
+    "max_nodes",
+    "max_nodes_supported",
+    "max_pods",
+    "name",
+    "nameservers",
+    "namespace",
+    "node_subnet_cidr",
+    "node_subnet_id",
+    "node_subnet_name",
+    "peering_state",
+    "peering_sync_level",
+    "plugin",
+    "pod_cidr",
+    "port",
+    "ports",
+    "protocol",
+    "required_ip_count",
+    "resource_group_name",
+    "resource_guid",
+    "selector",
+    "service_cidr",
+    "stub_domains",
+    "subnets",
+    "surge_nodes",
+    "tags",
+    "target_port",
+    "timeouts",
+    "use_remote_gateways",
+    "vnet_dns_servers",
+];
 
 /// A cursor over the input; past its end every read is zero.
 struct Bytes<'a> {

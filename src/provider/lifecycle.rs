@@ -191,7 +191,19 @@ pub async fn check_gateway_switch(
 /// Imports an existing object by its ID (the kind's typed ID is checked first).
 pub async fn import(kind: Kind, id: &str, b: &dyn Backend, cx: &OpCtx) -> Outcome {
     match realize::import(b, cx, kind, id).await {
-        Ok(a) => (object(kind, a), vec![]),
+        Ok(mut a) => {
+            // What the backend does not hold (declarations of hybridk8s, such
+            // as a hub's resolvers) starts at the schema's default; the next
+            // plan shows the configuration's value as an in-place change.
+            for attr in &kinds::schema(kind).attrs {
+                if let Some(d) = &attr.default {
+                    if a.get(attr.name).is_none_or(Value::is_null) {
+                        a.insert(attr.name.to_string(), d.clone());
+                    }
+                }
+            }
+            (object(kind, a), vec![])
+        }
         Err(e) => {
             let mut d = failed(&e);
             if matches!(e, BackendError::InvalidId(_) | BackendError::ImportNotFound { .. }) {

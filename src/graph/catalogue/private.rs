@@ -16,7 +16,7 @@ macro_rules! zone {
 macro_rules! cluster {
     ($($extra:tt)+) => {
         concat!(
-            "cluster_network aks {\n  name                = \"aks-vnet\"\n  resource_group_name = \"aks-rg\"\n  location            = \"westeurope\"\n  address_space       = [10.40.0.0/16]\n  max_nodes           = 10\n",
+            "cluster_network aks {\n  name                = \"aks-vnet\"\n  resource_group_name = \"aks-rg\"\n  location            = \"westeurope\"\n  address_space       = [10.40.0.0/16]\n  max_nodes           = 10\n  service_cidr        = 172.16.0.0/16\n",
             $($extra)+,
             "}\n"
         )

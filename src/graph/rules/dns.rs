@@ -11,7 +11,7 @@ use crate::graph::kinds::dns_path;
 use crate::graph::net;
 use crate::graph::value::AttrPath;
 use crate::graph::{Kind, Resource};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 
 /// What each code of this file needs to hold on part of a graph.
@@ -310,7 +310,10 @@ fn forwarding_loops(t: &Topology, d: &mut Diagnostics) {
             _ => {}
         }
     }
-    let mut seen: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
+    // Each cycle once; every dns_upstream that sends a zone into it is named
+    // on it, whichever start found it first.
+    let mut found: BTreeMap<(String, Vec<String>), usize> = BTreeMap::new();
+    let mut out: Vec<(Diagnostic, Vec<(&Resource, String)>)> = Vec::new();
     for (zone, ip, via) in starts {
         for mut cycle in resolvers.cycles(&zone, ip) {
             let Some(first) = (0..cycle.len()).min_by_key(|&i| cycle[i].server.owner.address.to_string()) else {
@@ -318,9 +321,14 @@ fn forwarding_loops(t: &Topology, d: &mut Diagnostics) {
             };
             cycle.rotate_left(first);
             let key: Vec<String> = cycle.iter().map(|h| h.server.owner.address.to_string()).collect();
-            if !seen.insert((zone.clone(), key)) {
+            if let Some(&i) = found.get(&(zone.clone(), key.clone())) {
+                let named = |u: &Resource| out[i].1.iter().any(|(v, _)| v.address == u.address);
+                if let Some(v) = via.clone().filter(|(u, _)| !named(u)) {
+                    out[i].1.push(v);
+                }
                 continue;
             }
+            found.insert((zone.clone(), key), out.len());
             let mut path: Vec<String> = cycle.iter().map(|h| describe(&h.server)).collect();
             path.push(describe(&cycle[0].server));
             let head = &cycle[0];
@@ -337,14 +345,17 @@ fn forwarding_loops(t: &Topology, d: &mut Diagnostics) {
                     format!("{} forwards `{zone}` on", h.server.owner.address),
                 );
             }
-            if let Some((u, dom)) = &via {
-                diag = diag.related(
-                    &u.address,
-                    AttrPath::attr("stub_domains").key(dom),
-                    "the cluster DNS sends the zone into the loop",
-                );
-            }
-            d.push(diag);
+            out.push((diag, via.clone().into_iter().collect()));
         }
+    }
+    for (mut diag, vias) in out {
+        for (u, dom) in vias {
+            diag = diag.related(
+                &u.address,
+                AttrPath::attr("stub_domains").key(&dom),
+                "the cluster DNS sends the zone into the loop",
+            );
+        }
+        d.push(diag);
     }
 }

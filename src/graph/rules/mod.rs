@@ -10,8 +10,8 @@ pub mod names;
 mod peering;
 mod private;
 mod ranges;
-mod security;
 mod resolve;
+mod security;
 mod services;
 
 use super::diag::Diagnostics;
