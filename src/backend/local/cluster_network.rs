@@ -5,6 +5,7 @@ use super::hub::extra_subnets;
 use super::records::{need, strings};
 use super::vnet::{subnet_items, VnetRow};
 use super::Fail;
+use crate::graph::kinds::cluster_modes::pod_subnet_of;
 use crate::graph::{Attrs, Value};
 
 fn node_subnet_name(a: &Attrs) -> String {
@@ -17,6 +18,7 @@ fn node_subnet_name(a: &Attrs) -> String {
 /// The fabric row a cluster network's attributes describe.
 pub fn row(a: &Attrs) -> Result<VnetRow, Fail> {
     let mut subnets = vec![(node_subnet_name(a), need(a, "node_subnet_cidr")?.to_string())];
+    subnets.extend(pod_subnet_of(a));
     subnets.extend(extra_subnets(a)?);
     Ok(VnetRow {
         id: need(a, "id")?.to_string(),
@@ -45,5 +47,15 @@ pub fn overlay(a: &mut Attrs, row: &VnetRow) {
         "node_subnet_id".into(),
         Value::str(format!("{}/subnets/{node}", row.id)),
     );
-    a.insert("subnets".into(), subnet_items(row, &node));
+    if let Some((pods, _)) = pod_subnet_of(a) {
+        let cidr = row.subnets.iter().find(|(n, _)| *n == pods).map(|(_, c)| c.clone());
+        a.insert("pod_subnet_cidr".into(), cidr.map_or(Value::Null, Value::String));
+        let mut items = subnet_items(row, &node);
+        if let Value::List(l) = &mut items {
+            l.retain(|i| i.as_map().and_then(|m| m.get("name")).and_then(Value::as_str) != Some(pods.as_str()));
+        }
+        a.insert("subnets".into(), items);
+    } else {
+        a.insert("subnets".into(), subnet_items(row, &node));
+    }
 }

@@ -2,6 +2,7 @@
 //! attributes it derives (defaults that depend on other attributes, IDs,
 //! sizing) and the rules that need only the resource itself.
 
+pub mod cluster_modes;
 pub mod cluster_network;
 pub mod dns_upstream;
 pub mod external_service;
