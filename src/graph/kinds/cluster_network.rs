@@ -1,7 +1,7 @@
 //! `cluster_network`: the cluster's own VNET and node subnet, sized from a
 //! scaling plan, with its service, DNS-service, pod and bridge ranges.
 
-use super::cluster_modes::sizing_hint;
+use super::cluster_sizing::sizing_hint;
 use super::util;
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::net;
@@ -97,7 +97,7 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             _ => Value::Null,
         }
     });
-    super::cluster_modes::derive_pod_subnet(attrs, &PLAN);
+    super::cluster_sizing::derive_pod_subnet(attrs, &PLAN);
     sizing_attrs(attrs);
 }
 
@@ -114,7 +114,7 @@ const PLAN: [&str; 6] = [
 /// `required_ip_count`, `required_pod_ip_count` and `max_nodes_supported`
 /// from the plan and the subnets.
 pub(super) fn sizing_attrs(attrs: &mut Attrs) {
-    super::cluster_modes::pod_ip_count(attrs, &PLAN);
+    super::cluster_sizing::pod_ip_count(attrs, &PLAN);
     util::set_computed(attrs, "required_ip_count", &PLAN, |a| {
         plan_of(a)
             .and_then(|p| p.required_ip_count())
@@ -221,7 +221,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
     }
     if let (Some((p, need, prefix)), Some(sn)) = (sized, subnet) {
-        if let Some(h) = super::cluster_modes::headroom_diagnostic(&r.address, &p, need, prefix, &sn) {
+        if let Some(h) = super::cluster_sizing::headroom_diagnostic(&r.address, &p, need, prefix, &sn) {
             d.push(h);
         } else if net::size(&sn) < need {
             d.push(
@@ -240,7 +240,7 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
     }
     let pod_subnet = plan
         .filter(|p| p.plugin == Plugin::AzureCniPodSubnet)
-        .and_then(|p| super::cluster_modes::pod_subnet_rules(r, &p, &space, d));
+        .and_then(|p| super::cluster_sizing::pod_subnet_rules(r, &p, &space, d));
     if let Some(sn) = subnet {
         let mut subnets = vec![(
             sn,
@@ -262,80 +262,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         super::hub::subnet_rules(r, &space, &subnets, d);
     }
 
-    // Node limits, and the pod range of overlay and kubenet.
-    if let (Some(pl), Some(p)) = (plugin, plan) {
-        {
-            let nodes = p.max_nodes.saturating_add(p.surge_nodes);
-            if nodes > pl.node_cap() {
-                let (code, limit, hint) = if pl.is_kubenet() {
-                    (
-                        "kubenet-node-cap",
-                        "the 400-node route-table limit",
-                        "use azure_cni_overlay (up to 5,000 nodes) or split the cluster",
-                    )
-                } else {
-                    (
-                        "cluster-node-cap",
-                        "the 5,000-node limit of an AKS cluster",
-                        "lower max_nodes or surge_nodes, or split the cluster",
-                    )
-                };
-                d.push(
-                    Diagnostic::error(
-                        code,
-                        format!(
-                            "{} nodes ({} + {} surge) exceed {limit} of {}",
-                            thousands(nodes),
-                            p.max_nodes,
-                            p.surge_nodes,
-                            r.get("plugin")
-                        ),
-                    )
-                    .at(&r.address, AttrPath::attr("max_nodes"))
-                    .hint(hint),
-                );
-            }
-            if let Some(pc) = pod.filter(|_| pl.uses_pod_cidr()) {
-                let slots = sizing::pod_slots(&pc);
-                if nodes > slots {
-                    let fit = net::prefix_for(nodes).map_or(8, |b| 24u8.saturating_sub(32 - b));
-                    d.push(
-                        Diagnostic::error(
-                            "pod-cidr-too-small",
-                            format!(
-                                "pod_cidr {pc} holds {} node ranges (/24 each); the plan needs {} ({} + {} surge)",
-                                thousands(slots),
-                                thousands(nodes),
-                                p.max_nodes,
-                                p.surge_nodes
-                            ),
-                        )
-                        .at(&r.address, AttrPath::attr("pod_cidr"))
-                        .hint(format!(
-                            "{} gives every node a /24 of pod_cidr: {} nodes need a /{fit}",
-                            pl.name(),
-                            thousands(nodes)
-                        )),
-                    );
-                }
-            }
-        }
-    }
-    if let Some(pl) = plugin.filter(|p| !p.uses_pod_cidr()) {
-        if !r.get("pod_cidr").is_null() {
-            d.push(
-                Diagnostic::warning(
-                    "unused-pod-cidr",
-                    format!(
-                        "`pod_cidr` is ignored with {}: pods take addresses from the {} subnet",
-                        pl.name(),
-                        if pl == Plugin::AzureCni { "node" } else { "pod" }
-                    ),
-                )
-                .at(&r.address, AttrPath::attr("pod_cidr")),
-            );
-        }
-    }
+    // Node limits, the pod range of overlay and kubenet, pod_cidr unused.
+    super::cluster_sizing::node_rules(r, plugin, plan, pod, d);
 
     // Service, DNS-service, pod and bridge ranges among themselves.
     if let Some(sc) = service {

@@ -4,6 +4,7 @@
 
 pub mod cluster_modes;
 pub mod cluster_network;
+mod cluster_sizing;
 pub mod dns_upstream;
 pub mod external_service;
 pub mod hub;
