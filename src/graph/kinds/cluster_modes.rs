@@ -8,10 +8,9 @@ use super::util;
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::net;
 use crate::graph::schema::{Attribute, Attrs};
-use crate::graph::sizing::{self, thousands, Dataplane, NetworkPolicy, Plan, Plugin, PodIpAllocation};
+use crate::graph::sizing::{self, thousands, Dataplane, NetworkPolicy, Plugin, PodIpAllocation};
 use crate::graph::value::{AttrPath, Type, Value};
 use crate::graph::{Address, Resource};
-use ipnet::Ipv4Net;
 
 /// The settable mode attributes, in the order the docs list them.
 pub fn attrs() -> Vec<Attribute> {

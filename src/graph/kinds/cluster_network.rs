@@ -22,7 +22,7 @@ pub fn schema() -> Schema {
             Attribute::required("resource_group_name", Type::String, "Resource group of the virtual network.").replace().was("resource_group"),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
             Attribute::required("address_space", Type::list(Type::Cidr), "Address ranges of the cluster VNET (CIDR). Ranges can be added in place (peerings are then synced); a range that holds a subnet cannot be removed."),
-            Attribute::optional("plugin", Type::String, "Network plugin: `azure_cni` (pods take VNET addresses), `kubenet` or `calico` (only nodes do).").default(Value::str("azure_cni")),
+        ], super::cluster_modes::attrs(), vec![
             Attribute::required("max_nodes", Type::Number, "Maximum node count of the autoscaler (AKS sizes for the maximum, not the current count)."),
             Attribute::optional("surge_nodes", Type::Number, "Extra nodes during upgrades.").default(Value::Number(1)),
             Attribute::optional_computed("max_pods", Type::Number, "Pods per node, 10 to 250. Defaults per plugin: 250 for `azure_cni_overlay`, 110 for `azure_cni_pod_subnet` and `kubenet`, 30 for `azure_cni`."),

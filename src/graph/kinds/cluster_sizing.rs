@@ -110,7 +110,7 @@ pub fn pod_subnet_rules(r: &Resource, p: &Plan, space: &[(usize, Ipv4Net)], d: &
     if let Some((blocks, true)) = p.static_blocks() {
         let fill = blocks * sizing::POD_BATCH - 1;
         d.push(
-            Diagnostic::warning("static-block-waste", format!("max_pods {} takes {blocks} /28 blocks per node, which hold {fill} pods: each node reserves {} addresses it never uses", p.max_pods, fill - p.max_pods))
+            Diagnostic::warning("static-block-waste", format!("max_pods {} takes {blocks} /28 blocks per node, which hold {fill} pods: each node reserves {} it never uses", p.max_pods, match fill - p.max_pods { 1 => "1 address".to_string(), n => format!("{n} addresses") }))
                 .at(&r.address, AttrPath::attr("max_pods"))
                 .hint(format!("static blocks fit max_pods = 16·N − 1: use {fill} (or {})", fill.saturating_sub(16).max(15))),
         );
