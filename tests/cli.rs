@@ -31,7 +31,7 @@ fn check_invalid_program_exits_one_and_names_the_numbers() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
-        err.contains("needs 1586 addresses (/21); 10.40.0.0/22 holds 1019"),
+        err.contains("needs 1,586 addresses (/21); 10.40.0.0/22 holds 1,019"),
         "{err}"
     );
     insta::assert_snapshot!(err);

@@ -180,9 +180,9 @@ fn max_nodes_30_40_20_never_replaces_the_vnet() {
     let out = w.hk(&["plan", "hybrid.hk"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}{err}", text(&out.stdout));
-    assert!(err.contains("needs 1277 addresses (/21)"), "{err}");
+    assert!(err.contains("needs 1,277 addresses (/21)"), "{err}");
     assert!(
-        err.contains("node subnet 10.40.0.0/22") && err.contains("holds 1019"),
+        err.contains("node subnet 10.40.0.0/22") && err.contains("holds 1,019"),
         "{err}"
     );
     assert!(err.contains("blue/green"), "{err}");

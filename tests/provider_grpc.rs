@@ -194,7 +194,7 @@ async fn plan_rule_failure_points_at_the_attribute() {
     let d = r
         .diagnostics
         .iter()
-        .find(|d| d.summary.contains("needs 1586 addresses"))
+        .find(|d| d.summary.contains("needs 1,586 addresses"))
         .unwrap_or_else(|| panic!("{:?}", r.diagnostics));
     assert_eq!(d.severity, pb::diagnostic::Severity::Error as i32);
     assert_eq!(attr_names(d.attribute.as_ref().unwrap()), ["node_subnet_cidr"]);

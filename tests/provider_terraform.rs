@@ -144,8 +144,8 @@ fn lifecycle(terraform: Terraform) {
     let line = 1 + bad.lines().position(|l| l.contains("node_subnet_cidr =")).unwrap();
     ws.write_main(&bad);
     let (_, err) = ws.expect(&["plan", "-input=false"], 1);
-    assert!(err.contains("needs 1586 addresses"), "{err}");
-    assert!(err.contains("10.40.0.0/22 holds 1019"), "{err}");
+    assert!(err.contains("needs 1,586 addresses"), "{err}");
+    assert!(err.contains("10.40.0.0/22 holds 1,019"), "{err}");
     assert!(
         err.contains(&format!(
             "on main.tf line {line}, in resource \"hybridk8s_cluster_network\" \"aks\""

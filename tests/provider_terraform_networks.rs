@@ -39,8 +39,8 @@ fn networks(terraform: Terraform) {
     // 40 nodes need a /21: an error at plan, at the attribute, with the way out.
     ws.write_main(&edit(&main, "max_nodes       = 30", "max_nodes       = 40"));
     let (out, err) = ws.expect(&["plan", "-input=false"], 1);
-    assert!(err.contains("needs 1277 addresses (/21)"), "{err}");
-    assert!(err.contains("10.40.0.0/22") && err.contains("holds 1019"), "{err}");
+    assert!(err.contains("needs 1,277 addresses (/21)"), "{err}");
+    assert!(err.contains("10.40.0.0/22") && err.contains("holds 1,019"), "{err}");
     assert!(err.contains("blue/green"), "{err}");
     assert!(!out.contains("must be replaced"), "{out}");
 

@@ -68,7 +68,7 @@ fn given_subnet_too_small_names_the_numbers() {
     let d = expect_error(
         &g,
         "subnet-too-small",
-        &["needs 1586 addresses (/21); 10.40.0.0/22 holds 1019"],
+        &["needs 1,586 addresses (/21); 10.40.0.0/22 holds 1,019"],
     );
     assert_eq!(d.path.to_string(), "node_subnet_cidr");
     assert!(d.hint.unwrap().contains("(50 + 1 surge) x (1 + 30)"));
@@ -80,7 +80,7 @@ fn address_space_too_small_for_computed_subnet() {
     expect_error(
         &g,
         "subnet-too-small",
-        &["needs 1586 addresses (/21)", "10.40.0.0/22 holds 1019"],
+        &["needs 1,586 addresses (/21)", "10.40.0.0/22 holds 1,019"],
     );
 }
 

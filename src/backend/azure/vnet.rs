@@ -88,7 +88,20 @@ async fn observe(
         a.insert("node_subnet_cidr".into(), cidr.map_or(Value::Null, Value::String));
         a.insert("node_subnet_name".into(), Value::str(&node));
         a.insert("node_subnet_id".into(), Value::str(format!("{id}/subnets/{node}")));
-        a.insert("subnets".into(), view.subnet_items(&node));
+        match crate::graph::kinds::cluster_modes::pod_subnet_of(&a) {
+            Some((pods, _)) => {
+                let cidr = view.subnets.iter().find(|(n, _)| *n == pods).map(|(_, c)| c.clone());
+                a.insert("pod_subnet_cidr".into(), cidr.map_or(Value::Null, Value::String));
+                let mut items = view.subnet_items(&node);
+                if let Value::List(l) = &mut items {
+                    l.retain(|i| i.as_map().and_then(|m| m.get("name")).and_then(Value::as_str) != Some(pods.as_str()));
+                }
+                a.insert("subnets".into(), items);
+            }
+            None => {
+                a.insert("subnets".into(), view.subnet_items(&node));
+            }
+        }
     }
     a.insert(
         "resource_guid".into(),

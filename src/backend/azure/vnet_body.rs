@@ -179,6 +179,7 @@ impl Desired {
             }
         } else {
             subnets.push((node_subnet_name(a), need(op, kind, a, "node_subnet_cidr")?.to_string()));
+            subnets.extend(crate::graph::kinds::cluster_modes::pod_subnet_of(a));
         }
         for item in a.get("subnets").and_then(Value::as_list).unwrap_or(&[]) {
             let m = item.as_map();

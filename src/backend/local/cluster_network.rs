@@ -6,6 +6,7 @@ use super::records::{need, strings};
 use super::vnet::{subnet_items, VnetRow};
 use super::Fail;
 use crate::graph::kinds::cluster_private::{API_SERVER_DELEGATION, API_SERVER_SUBNET};
+use crate::graph::kinds::cluster_modes::pod_subnet_of;
 use crate::graph::{Attrs, Value};
 
 /// The API server subnet `(name, cidr)`, with API server VNet integration.
@@ -31,6 +32,7 @@ fn node_subnet_name(a: &Attrs) -> String {
 /// The fabric row a cluster network's attributes describe.
 pub fn row(a: &Attrs) -> Result<VnetRow, Fail> {
     let mut subnets = vec![(node_subnet_name(a), need(a, "node_subnet_cidr")?.to_string())];
+    subnets.extend(pod_subnet_of(a));
     subnets.extend(extra_subnets(a)?);
     let api = api_server_subnet(a);
     subnets.extend(api.clone());
@@ -65,25 +67,30 @@ pub fn overlay(a: &mut Attrs, row: &VnetRow) {
         "node_subnet_id".into(),
         Value::str(format!("{}/subnets/{node}", row.id)),
     );
-    // The delegated API server subnet is reported as such, not as one of `subnets`.
+    // The delegated API server subnet and the pod subnet are reported as
+    // such, not as items of `subnets`.
     let api = row
         .delegations
         .iter()
         .find(|(_, s)| s == API_SERVER_DELEGATION)
         .map(|(n, _)| n.clone());
+    let pods = pod_subnet_of(a).map(|(p, _)| p);
+    let cidr_of = |name: &str| row.subnets.iter().find(|(s, _)| s == name).map(|(_, c)| c.clone());
     let mut items = subnet_items(row, &node);
-    if let (Some(api), Value::List(l)) = (&api, &mut items) {
-        l.retain(|i| i.as_map().and_then(|m| m.get("name")).and_then(Value::as_str) != Some(api.as_str()));
+    if let Value::List(l) = &mut items {
+        l.retain(|i| {
+            let name = i.as_map().and_then(|m| m.get("name")).and_then(Value::as_str);
+            name.is_none_or(|n| Some(n) != api.as_deref() && Some(n) != pods.as_deref())
+        });
     }
     a.insert("subnets".into(), items);
-    let api_cidr = api
-        .as_ref()
-        .and_then(|n| row.subnets.iter().find(|(s, _)| s == n))
-        .map(|(_, c)| c.clone());
+    if let Some(p) = &pods {
+        a.insert("pod_subnet_cidr".into(), cidr_of(p).map_or(Value::Null, Value::String));
+    }
     a.insert("api_server_vnet_integration".into(), Value::Bool(api.is_some()));
     a.insert(
         "api_server_subnet_cidr".into(),
-        api_cidr.map_or(Value::Null, Value::String),
+        api.as_deref().and_then(cidr_of).map_or(Value::Null, Value::String),
     );
     if let Some(n) = &api {
         a.insert("api_server_subnet_name".into(), Value::str(n));

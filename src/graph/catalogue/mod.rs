@@ -12,6 +12,7 @@
 
 mod config;
 mod dns;
+mod modes;
 mod operation;
 mod peering;
 mod private;
@@ -90,6 +91,7 @@ const TABLES: &[&[Rule]] = &[
     config::RULES,
     ranges::RULES,
     sizing::RULES,
+    modes::RULES,
     peering::RULES,
     dns::RULES,
     private::RULES,

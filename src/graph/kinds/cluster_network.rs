@@ -1,11 +1,12 @@
 //! `cluster_network`: the cluster's own VNET and node subnet, sized from a
 //! scaling plan, with its service, DNS-service, pod and bridge ranges.
 
+use super::cluster_sizing::sizing_hint;
 use super::util;
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::net;
 use crate::graph::schema::{Attribute, Attrs, Schema};
-use crate::graph::sizing::{self, Plan, Plugin};
+use crate::graph::sizing::{self, thousands, Plan, Plugin, PodIpAllocation};
 use crate::graph::value::{AttrPath, Type, Value};
 use crate::graph::{Ctx, Kind, Resource};
 use ipnet::Ipv4Net;
@@ -16,19 +17,19 @@ pub fn schema() -> Schema {
         kind: Kind::ClusterNetwork,
         version: 0,
         description: "The cluster's own virtual network and node subnet, sized from its scaling plan, with the service, DNS-service, pod and bridge ranges checked against every declared network. Only a new name, resource group or location needs a new VNET; the node subnet is fixed once the cluster exists, and sizing changes that still fit it are made in place.",
-        attrs: util::insert_settable(vec![
+        attrs: util::insert_settable([vec![
             Attribute::required("name", Type::String, "Name of the virtual network.").replace(),
             Attribute::required("resource_group_name", Type::String, "Resource group of the virtual network.").replace().was("resource_group"),
             Attribute::required("location", Type::String, "Azure region, e.g. `westeurope`.").replace(),
             Attribute::required("address_space", Type::list(Type::Cidr), "Address ranges of the cluster VNET (CIDR). Ranges can be added in place (peerings are then synced); a range that holds a subnet cannot be removed."),
-            Attribute::optional("plugin", Type::String, "Network plugin: `azure_cni` (pods take VNET addresses), `kubenet` or `calico` (only nodes do).").default(Value::str("azure_cni")),
+        ], super::cluster_modes::attrs(), vec![
             Attribute::required("max_nodes", Type::Number, "Maximum node count of the autoscaler (AKS sizes for the maximum, not the current count)."),
             Attribute::optional("surge_nodes", Type::Number, "Extra nodes during upgrades.").default(Value::Number(1)),
-            Attribute::optional_computed("max_pods", Type::Number, "Pods per node, 10 to 250. Defaults to 30 for `azure_cni`, 110 otherwise."),
+            Attribute::optional_computed("max_pods", Type::Number, "Pods per node, 10 to 250. Defaults per plugin: 250 for `azure_cni_overlay`, 110 for `azure_cni_pod_subnet` and `kubenet`, 30 for `azure_cni`."),
             Attribute::optional("internal_lb_ips", Type::Number, "Addresses reserved in the node subnet for internal load-balancer frontends, one per internal `lb_service` (checked). In the DSL it defaults to the internal `lb_service`s declared on the cluster in the same file.").default(Value::Number(0)),
             Attribute::optional("node_subnet_name", Type::String, "Name of the node subnet, fixed once the cluster exists.").default(Value::str("nodes")),
             Attribute::optional_computed("node_subnet_cidr", Type::Cidr, "Node subnet prefix. Defaults to the smallest prefix that holds `required_ip_count`, at the start of the first address range. Fixed once the cluster exists: later sizing changes must fit it."),
-            Attribute::optional_computed("pod_cidr", Type::Cidr, "Pod range for `kubenet`/`calico` (a /24 per node). Defaults to `10.244.0.0/16`; unused with `azure_cni`. AKS fixes it at cluster creation."),
+            Attribute::optional_computed("pod_cidr", Type::Cidr, "Pod range of `azure_cni_overlay` and `kubenet` (a /24 per node, so a /16 carries 256 nodes); it must not overlap the VNET, peered VNETs or on-premises, and may be shared by clusters. Defaults to `10.244.0.0/16`; unused by `azure_cni` and `azure_cni_pod_subnet`. AKS fixes it at cluster creation."),
             Attribute::optional("service_cidr", Type::Cidr, "Kubernetes service range: never routed, smaller than a /12, overlapping no network. AKS fixes it at cluster creation.").default(Value::str("10.0.0.0/16")),
             Attribute::optional_computed("dns_service_ip", Type::Ip, "Cluster DNS service IP inside `service_cidr` (not the first or broadcast address). Defaults to its .10. AKS fixes it at cluster creation."),
             Attribute::optional("docker_bridge_cidr", Type::String, "Docker bridge address and prefix on each node (interface form, e.g. `172.17.0.1/16`). AKS fixes it at cluster creation.").default(Value::str("172.17.0.1/16")),
@@ -38,15 +39,16 @@ pub fn schema() -> Schema {
             Attribute::computed("id", Type::String, "Azure resource ID of the virtual network."),
             Attribute::computed("resource_guid", Type::String, "ARM's `resourceGuid` of the virtual network: new whenever the VNET is created again."),
             Attribute::computed("node_subnet_id", Type::String, "Azure resource ID of the node subnet."),
-            Attribute::computed("required_ip_count", Type::Number, "Addresses the node subnet must hold for the scaling plan, the 5 Azure reserves included."),
-            Attribute::computed("max_nodes_supported", Type::Number, "Nodes (surge excluded) the chosen subnet, pod range and route table can carry."),
-        ], [super::cluster_private::attrs(), util::kubeconfig_attrs(false)].concat()),
+            Attribute::computed("required_ip_count", Type::Number, "Addresses the node subnet must hold for the scaling plan at the autoscaler maximum plus the surge nodes of an upgrade, the 5 Azure reserves included: `(max_nodes + surge_nodes) × (1 + max_pods)` with `azure_cni`, `max_nodes + surge_nodes` with the other plugins, plus `internal_lb_ips`."),
+            Attribute::computed("max_nodes_supported", Type::Number, "Nodes (surge excluded) the node subnet, the pod range or pod subnet, and the plugin's node limit (kubenet 400, Azure CNI 5,000) can carry."),
+        ], super::cluster_modes::computed()].concat(), [super::cluster_private::attrs(), util::kubeconfig_attrs(false)].concat()),
         blocks: vec![super::hub::subnets_block(), super::timeouts::block()],
     }
 }
 
 pub(super) fn plan_of(a: &Attrs) -> Option<Plan> {
     let plugin = Plugin::parse(util::s(a, "plugin")?)?;
+    let allocation = util::s(a, "pod_ip_allocation").map_or(Some(PodIpAllocation::Dynamic), PodIpAllocation::parse)?;
     let n = |k: &str| util::i(a, k).and_then(|v| u64::try_from(v).ok());
     Some(Plan {
         plugin,
@@ -54,6 +56,7 @@ pub(super) fn plan_of(a: &Attrs) -> Option<Plan> {
         surge_nodes: n("surge_nodes")?,
         max_pods: n("max_pods")?,
         internal_lb_ips: n("internal_lb_ips")?,
+        allocation,
     })
 }
 
@@ -70,17 +73,7 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             _ => Value::Null,
         }
     });
-    util::derive(attrs, "max_pods", &["plugin"], |a| {
-        util::s(a, "plugin")
-            .and_then(Plugin::parse)
-            .map_or(Value::Null, |p| Value::Number(p.default_max_pods()))
-    });
-    util::derive(attrs, "pod_cidr", &["plugin"], |a| {
-        match util::s(a, "plugin").and_then(Plugin::parse) {
-            Some(p) if p.uses_pod_cidr() => Value::str(sizing::DEFAULT_POD_CIDR),
-            _ => Value::Null,
-        }
-    });
+    super::cluster_modes::derive(attrs);
     util::derive(attrs, "dns_service_ip", &["service_cidr"], |a| {
         util::s(a, "service_cidr")
             .and_then(|s| net::parse_cidr(s).ok())
@@ -104,15 +97,25 @@ pub fn compute(attrs: &mut Attrs, ctx: &Ctx) {
             _ => Value::Null,
         }
     });
+    super::cluster_sizing::derive_pod_subnet(attrs, &PLAN);
     sizing_attrs(attrs);
     super::cluster_private::compute(attrs);
 }
 
 /// The inputs of the sizing.
-const PLAN: [&str; 5] = ["plugin", "max_nodes", "surge_nodes", "max_pods", "internal_lb_ips"];
+const PLAN: [&str; 6] = [
+    "plugin",
+    "max_nodes",
+    "surge_nodes",
+    "max_pods",
+    "internal_lb_ips",
+    "pod_ip_allocation",
+];
 
-/// `required_ip_count` and `max_nodes_supported` from the plan and the node subnet.
+/// `required_ip_count`, `required_pod_ip_count` and `max_nodes_supported`
+/// from the plan and the subnets.
 pub(super) fn sizing_attrs(attrs: &mut Attrs) {
+    super::cluster_sizing::pod_ip_count(attrs, &PLAN);
     util::set_computed(attrs, "required_ip_count", &PLAN, |a| {
         plan_of(a)
             .and_then(|p| p.required_ip_count())
@@ -120,14 +123,14 @@ pub(super) fn sizing_attrs(attrs: &mut Attrs) {
             .map_or(Value::Null, Value::Number)
     });
     let mut inputs = PLAN.to_vec();
-    inputs.extend(["node_subnet_cidr", "pod_cidr"]);
+    inputs.extend(["node_subnet_cidr", "pod_cidr", "pod_subnet_cidr"]);
     util::set_computed(attrs, "max_nodes_supported", &inputs, |a| {
-        let subnet = util::s(a, "node_subnet_cidr").and_then(|s| net::parse_cidr(s).ok());
-        let pods = util::s(a, "pod_cidr").and_then(|s| net::parse_cidr(s).ok());
-        match (plan_of(a), subnet) {
-            (Some(p), Some(sn)) => {
-                Value::Number(i64::try_from(p.max_nodes_supported(&sn, pods.as_ref())).unwrap_or(i64::MAX))
-            }
+        let cidr = |k: &str| util::s(a, k).and_then(|s| net::parse_cidr(s).ok());
+        let (pods, pod_subnet) = (cidr("pod_cidr"), cidr("pod_subnet_cidr"));
+        match (plan_of(a), cidr("node_subnet_cidr")) {
+            (Some(p), Some(sn)) => Value::Number(
+                i64::try_from(p.max_nodes_supported(&sn, pods.as_ref(), pod_subnet.as_ref())).unwrap_or(i64::MAX),
+            ),
             _ => Value::Null,
         }
     });
@@ -175,7 +178,7 @@ pub fn address_space_rules(r: &Resource, d: &mut Diagnostics) -> Vec<(usize, Ipv
 pub fn rules(r: &Resource, d: &mut Diagnostics) {
     util::tag_rules(r, d);
     let space = address_space_rules(r, d);
-    let plugin = util::one_of(r, "plugin", &Plugin::NAMES, d).and_then(|p| Plugin::parse(&p));
+    let plugin = super::cluster_modes::rules(r, d).plugin;
     util::bounded(r, "max_nodes", 1, 5000, d);
     util::bounded(r, "surge_nodes", 0, 1000, d);
     util::bounded(r, "max_pods", sizing::MIN_MAX_PODS, sizing::MAX_MAX_PODS, d);
@@ -206,9 +209,10 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                     Diagnostic::error(
                         "subnet-too-small",
                         format!(
-                            "{} needs {need} addresses (/{prefix}); its first range {first} holds {}",
+                            "{} needs {} addresses (/{prefix}); its first range {first} holds {}",
                             r.address,
-                            net::usable(first)
+                            thousands(need),
+                            thousands(net::usable(first))
                         ),
                     )
                     .at(&r.address, AttrPath::attr("address_space").index(*i))
@@ -218,17 +222,26 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
     }
     if let (Some((p, need, prefix)), Some(sn)) = (sized, subnet) {
-        if net::size(&sn) < need {
+        if let Some(h) = super::cluster_sizing::headroom_diagnostic(&r.address, &p, need, prefix, &sn) {
+            d.push(h);
+        } else if net::size(&sn) < need {
             d.push(
                 Diagnostic::error(
                     "subnet-too-small",
-                    format!("needs {need} addresses (/{prefix}); {sn} holds {}", net::usable(&sn)),
+                    format!(
+                        "needs {} addresses (/{prefix}); {sn} holds {}",
+                        thousands(need),
+                        thousands(net::usable(&sn))
+                    ),
                 )
                 .at(&r.address, AttrPath::attr("node_subnet_cidr"))
                 .hint(sizing_hint(&p, need, prefix)),
             );
         }
     }
+    let pod_subnet = plan
+        .filter(|p| p.plugin == Plugin::AzureCniPodSubnet)
+        .and_then(|p| super::cluster_sizing::pod_subnet_rules(r, &p, &space, d));
     if let Some(sn) = subnet {
         let mut subnets = vec![(
             sn,
@@ -237,56 +250,23 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                 r.str("node_subnet_name").unwrap_or("nodes").to_string(),
             ),
         )];
+        if let Some(ps) = pod_subnet {
+            subnets.push((
+                ps,
+                (
+                    AttrPath::attr("pod_subnet_cidr"),
+                    r.str("pod_subnet_name").unwrap_or("pods").to_string(),
+                ),
+            ));
+        }
         subnets.extend(super::hub::extra_subnets(r, d));
         subnets.extend(super::cluster_private::subnets(r));
         super::hub::subnet_rules(r, &space, &subnets, d);
     }
     super::cluster_private::rules(r, d);
 
-    // Kubenet pod range and route table.
-    match (plugin, plan) {
-        (Some(pl), Some(p)) if pl.uses_pod_cidr() => {
-            let nodes = p.max_nodes.saturating_add(p.surge_nodes);
-            if nodes > sizing::KUBENET_MAX_NODES {
-                d.push(
-                    Diagnostic::error(
-                        "kubenet-node-cap",
-                        format!(
-                            "{} nodes ({} + {} surge) exceed the 400-node route-table limit of {}",
-                            nodes,
-                            p.max_nodes,
-                            p.surge_nodes,
-                            r.get("plugin")
-                        ),
-                    )
-                    .at(&r.address, AttrPath::attr("max_nodes"))
-                    .hint("use azure_cni or split the cluster"),
-                );
-            }
-            if let Some(pc) = pod {
-                let slots = sizing::pod_slots(&pc);
-                if nodes > slots {
-                    d.push(
-                        Diagnostic::error(
-                            "pod-cidr-too-small",
-                            format!("pod_cidr {pc} holds {slots} node ranges (/24 each); the plan needs {nodes} ({} + {} surge)", p.max_nodes, p.surge_nodes),
-                        )
-                        .at(&r.address, AttrPath::attr("pod_cidr")),
-                    );
-                }
-            }
-        }
-        (Some(Plugin::AzureCni), _) if !r.get("pod_cidr").is_null() => {
-            d.push(
-                Diagnostic::warning(
-                    "unused-pod-cidr",
-                    "`pod_cidr` is ignored with azure_cni: pods take addresses from the node subnet",
-                )
-                .at(&r.address, AttrPath::attr("pod_cidr")),
-            );
-        }
-        _ => {}
-    }
+    // Node limits, the pod range of overlay and kubenet, pod_cidr unused.
+    super::cluster_sizing::node_rules(r, plugin, plan, pod, d);
 
     // Service, DNS-service, pod and bridge ranges among themselves.
     if let Some(sc) = service {
@@ -356,20 +336,6 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
                 );
             }
         }
-    }
-}
-
-fn sizing_hint(p: &Plan, need: u64, prefix: u8) -> String {
-    let nodes = p.max_nodes.saturating_add(p.surge_nodes);
-    match p.plugin {
-        Plugin::AzureCni => format!(
-            "azure_cni pre-allocates 1 + max_pods addresses per node: ({} + {} surge) x (1 + {}) + {} internal LB + 5 reserved = {need}; use a /{prefix} or lower max_nodes/max_pods",
-            p.max_nodes, p.surge_nodes, p.max_pods, p.internal_lb_ips
-        ),
-        _ => format!(
-            "{nodes} nodes + {} internal LB + 5 reserved = {need}; use a /{prefix}",
-            p.internal_lb_ips
-        ),
     }
 }
 

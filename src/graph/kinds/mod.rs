@@ -2,9 +2,11 @@
 //! attributes it derives (defaults that depend on other attributes, IDs,
 //! sizing) and the rules that need only the resource itself.
 
+pub mod cluster_modes;
 pub mod cluster_network;
 pub mod cluster_private;
 pub mod dns_path;
+mod cluster_sizing;
 pub mod dns_upstream;
 pub mod external_service;
 pub mod hub;

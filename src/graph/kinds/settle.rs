@@ -9,6 +9,7 @@ use super::util;
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::net;
 use crate::graph::schema::Attrs;
+use crate::graph::sizing::thousands;
 use crate::graph::value::{AttrPath, Value};
 use crate::graph::Address;
 
@@ -19,13 +20,21 @@ pub const NODE_SUBNET_WAYS_OUT: &str = "a cluster's node subnet cannot change on
 const FIXED_AT_CREATION: [&str; 4] = ["service_cidr", "dns_service_ip", "pod_cidr", "docker_bridge_cidr"];
 
 /// The sizing inputs, in the order a diagnostic prefers to point at.
-const PLAN_INPUTS: [&str; 5] = ["max_nodes", "max_pods", "surge_nodes", "internal_lb_ips", "plugin"];
+const PLAN_INPUTS: [&str; 6] = [
+    "max_nodes",
+    "max_pods",
+    "surge_nodes",
+    "internal_lb_ips",
+    "plugin",
+    "pod_ip_allocation",
+];
 
 fn known<'a>(a: &'a Attrs, k: &str) -> Option<&'a Value> {
     a.get(k).filter(|v| !v.is_null() && v.is_wholly_known())
 }
 
 pub fn cluster_network(address: &Address, prior: &Attrs, config: &Attrs, planned: &mut Attrs, d: &mut Diagnostics) {
+    super::cluster_modes::settle(address, prior, config, planned, d);
     for k in FIXED_AT_CREATION {
         if let (Some(old), Some(new)) = (known(prior, k), known(planned, k)) {
             if old != new {
@@ -107,8 +116,10 @@ pub fn cluster_network(address: &Address, prior: &Attrs, config: &Attrs, planned
             Diagnostic::error(
                 "subnet-too-small",
                 format!(
-                    "{address} needs {need} addresses (/{prefix}); its node subnet {old}, fixed since the cluster was created, holds {}",
-                    net::usable(&subnet)
+                    "{address} needs {} addresses (/{prefix}) with {} surge nodes for upgrades; its node subnet {old}, fixed since the cluster was created, holds {}",
+                    thousands(need),
+                    p.surge_nodes,
+                    thousands(net::usable(&subnet))
                 ),
             )
             .at(address, AttrPath::attr(at))

@@ -7,6 +7,7 @@ use super::{space, Needs, Topology};
 use crate::graph::diag::{Diagnostic, Diagnostics};
 use crate::graph::kinds::util;
 use crate::graph::net;
+use crate::graph::sizing::Plugin;
 use crate::graph::value::AttrPath;
 use crate::graph::{Kind, Resource};
 use ipnet::Ipv4Net;
@@ -26,7 +27,11 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
             .into_iter()
             .map(|(i, n)| (AttrPath::attr("address_space").index(i), "address range", n))
             .collect();
-        let uses_pods = c.str("plugin").is_some_and(|p| p != "azure_cni");
+        // Overlay and kubenet pods use pod_cidr; the other modes take VNET addresses.
+        let uses_pods = c
+            .str("plugin")
+            .and_then(Plugin::parse)
+            .is_some_and(Plugin::uses_pod_cidr);
         for (attr, what) in [
             ("service_cidr", "service_cidr"),
             ("pod_cidr", "pod_cidr"),
@@ -111,7 +116,7 @@ fn own_space_contains(c: &Resource, a: &Ipv4Net) -> bool {
 fn hint_for(what: &str) -> &'static str {
     match what {
         "service_cidr" => "pick a service range no network uses (it is never routed, so clusters may share one), e.g. 172.16.0.0/16 when 10.0.0.0/8 is on premises",
-        "pod_cidr" => "pick a pod range no network uses",
+        "pod_cidr" => "pick a pod range no network uses: overlay and kubenet pods are routed (or SNATed) from it, so it must not overlap the VNET, a peered VNET or on-premises; clusters may share one",
         "docker_bridge_cidr" => "pick a bridge range no network uses, e.g. 172.17.0.1/16",
         _ => "choose a cluster range that no on-premises, hub or avoided network uses",
     }

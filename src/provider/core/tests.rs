@@ -111,7 +111,7 @@ fn max_nodes_30_40_20_is_a_plan_error_then_in_place() {
     assert_eq!(d.code, "subnet-too-small");
     assert!(d.summary.contains("needs 1276 addresses (/21)"), "{}", d.summary);
     assert!(
-        d.summary.contains("10.40.0.0/22") && d.summary.contains("holds 1019"),
+        d.summary.contains("10.40.0.0/22") && d.summary.contains("holds 1,019"),
         "{}",
         d.summary
     );
