@@ -239,7 +239,10 @@ fn calico_and_kubenet_warn_with_the_replacement() {
     ));
     assert_eq!(codes(&d), ["npm-windows-retired"], "{out}");
     let w = d.iter().next().unwrap();
-    assert!(w.summary.contains("2026-09-30") && w.summary.contains("2028-09-30"), "{out}");
+    assert!(
+        w.summary.contains("2026-09-30") && w.summary.contains("2028-09-30"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -284,7 +287,11 @@ fn policy_and_dataplane_combinations() {
     let (d, out) = check(&program("  plugin = flannel\n  max_nodes = 10\n", ""));
     assert_eq!(codes(&d), ["invalid-value"], "{out}");
     let e = d.iter().next().unwrap();
-    assert!(e.summary.contains("azure_cni_overlay, azure_cni_pod_subnet, azure_cni, kubenet, calico"), "{out}");
+    assert!(
+        e.summary
+            .contains("azure_cni_overlay, azure_cni_pod_subnet, azure_cni, kubenet, calico"),
+        "{out}"
+    );
 }
 
 /// Settle against the object as it exists: the DSL's completed graph, the

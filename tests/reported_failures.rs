@@ -542,7 +542,7 @@ async fn aks_3653() {
 async fn aks_1053() {
     // (32 + 1) x 31 + 5 = 1,028 > 1,019; without the surge 997 would fit.
     let src = sized(32, Some("10.40.0.0/22"));
-    let m = refused(&src, "subnet-too-small");
+    let m = refused(&src, "no-upgrade-headroom");
     assert!(says(&m, 1028) && m.contains("surge"), "{m}");
     clean(&src.replace("max_pods            = 30", "max_pods            = 29"));
 }

@@ -60,6 +60,8 @@ pub fn cluster(name: &str, rg: &str, range: &str) -> Resource {
             ("resource_group_name", Value::str(rg)),
             ("location", Value::str("westeurope")),
             ("address_space", strs(&[range])),
+            // Azure CNI: the sizes the engine tests check put pods on the node subnet.
+            ("plugin", Value::str("azure_cni")),
             ("max_nodes", Value::Number(10)),
             ("internal_lb_ips", Value::Number(8)),
             ("service_cidr", Value::str("172.16.0.0/16")),

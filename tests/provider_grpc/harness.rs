@@ -91,6 +91,8 @@ pub fn cluster(space: &str, extra: &[(&str, Value)]) -> Value {
         ("resource_group_name", Value::str("k8s-rg")),
         ("location", Value::str("westeurope")),
         ("address_space", Value::list_of_str([space])),
+        // Azure CNI: the sizes these tests check put pods on the node subnet.
+        ("plugin", Value::str("azure_cni")),
         ("max_nodes", Value::Number(50)),
     ];
     pairs.extend_from_slice(extra);

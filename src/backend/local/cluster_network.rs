@@ -5,8 +5,8 @@ use super::hub::extra_subnets;
 use super::records::{need, strings};
 use super::vnet::{subnet_items, VnetRow};
 use super::Fail;
-use crate::graph::kinds::cluster_private::{API_SERVER_DELEGATION, API_SERVER_SUBNET};
 use crate::graph::kinds::cluster_modes::pod_subnet_of;
+use crate::graph::kinds::cluster_private::{API_SERVER_DELEGATION, API_SERVER_SUBNET};
 use crate::graph::{Attrs, Value};
 
 /// The API server subnet `(name, cidr)`, with API server VNet integration.

@@ -5,8 +5,8 @@
 pub mod cluster_modes;
 pub mod cluster_network;
 pub mod cluster_private;
-pub mod dns_path;
 mod cluster_sizing;
+pub mod dns_path;
 pub mod dns_upstream;
 pub mod external_service;
 pub mod hub;

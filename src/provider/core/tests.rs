@@ -24,6 +24,8 @@ fn cluster(space: &str) -> Value {
             ("resource_group_name", Value::str("rg")),
             ("location", Value::str("westeurope")),
             ("address_space", Value::list_of_str([space])),
+            // The sizing below is Azure CNI's (pods on the node subnet).
+            ("plugin", Value::str("azure_cni")),
             ("max_nodes", Value::Number(50)),
         ],
     )
@@ -109,7 +111,7 @@ fn max_nodes_30_40_20_is_a_plan_error_then_in_place() {
     assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
     let d = &p.diagnostics[0];
     assert_eq!(d.code, "subnet-too-small");
-    assert!(d.summary.contains("needs 1276 addresses (/21)"), "{}", d.summary);
+    assert!(d.summary.contains("needs 1,276 addresses (/21)"), "{}", d.summary);
     assert!(
         d.summary.contains("10.40.0.0/22") && d.summary.contains("holds 1,019"),
         "{}",
