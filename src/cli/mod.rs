@@ -3,6 +3,7 @@
 
 mod backend;
 mod compile;
+pub mod explain;
 mod fabric;
 mod findings;
 mod lookup;
@@ -75,6 +76,12 @@ pub enum Command {
         /// `sarif` (SARIF 2.1.0 on stdout, for code-review and CI tools).
         #[arg(long, value_enum)]
         format: Option<CheckFormat>,
+    },
+    /// Explain a rule: its page (why, a bad and a good example) from `docs/rules/`.
+    #[command(after_help = "Examples:\n  hybridk8s explain HK201\n  hybridk8s explain subnet-too-small")]
+    Explain {
+        /// A rule ID (`HK201`) or a diagnostic code (`subnet-too-small`).
+        rule: String,
     },
     /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
     #[command(
@@ -297,6 +304,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             compile::check(&program, format)
         }
+        Command::Explain { rule } => explain::explain(&rule),
         Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
         Command::Plan {
