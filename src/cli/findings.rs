@@ -321,8 +321,9 @@ impl Findings {
     }
 }
 
-/// The SARIF `reportingDescriptor` of a code: the catalogue's row, or for
-/// a code the catalogue lacks, the code alone.
+/// The SARIF `reportingDescriptor` of a code: the catalogue's row (ID,
+/// code as the name, summary, why, the page), or for a code the catalogue
+/// lacks, the code alone.
 fn sarif_rule(code: &str) -> J {
     let Some(r) = catalogue::by_code(code) else {
         return json!({
@@ -337,7 +338,10 @@ fn sarif_rule(code: &str) -> J {
         "name": r.code,
         "shortDescription": { "text": r.summary, "markdown": r.summary },
         "fullDescription": { "text": text(r.why), "markdown": r.why },
-        "helpUri": r.page_path(),
+        // Not `helpUri`: SARIF wants an absolute URI there (the Multitool
+        // refuses a relative one, SARIF1005), and the page is a path in
+        // the repository. `help` links it; `properties.page` names it.
+        "properties": { "page": r.page_path(), "tags": [r.family.title()] },
         "help": {
             "text": format!("{} See {}.", text(r.why), r.page_path()),
             "markdown": format!("{}\n\nSee [{} {}]({}).", r.why, r.id, r.code, r.page_path()),
