@@ -81,8 +81,28 @@ fn sarif_holds_every_finding_and_passes_the_validators() {
     assert!(results.len() >= 4, "{sarif:#}");
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     for (r, d) in results.iter().zip(diags) {
-        assert_eq!(r["ruleId"], d["code"]);
-        assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"], d["code"]);
+        // The rule is the catalogue's: its ID, the code as its name, the
+        // summary, the why and the page.
+        assert_eq!(r["ruleId"], d["id"]);
+        let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], d["id"]);
+        assert_eq!(rule["name"], d["code"]);
+        let row = hybridk8s::graph::catalogue::by_code(d["code"].as_str().unwrap()).unwrap();
+        assert_eq!(rule["shortDescription"]["text"], row.summary);
+        assert_eq!(rule["fullDescription"]["markdown"], row.why);
+        // The page, relative to the repository (SARIF's `helpUri` must be
+        // absolute: the Multitool refuses a relative one).
+        let page = format!("docs/rules/{}.md", row.id);
+        assert_eq!(rule["properties"]["page"], page.as_str());
+        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(&page).is_file(), "{rule:#}");
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("]({page})")),
+            "{rule:#}"
+        );
+        assert!(rule["help"]["markdown"].as_str().unwrap().contains(row.why), "{rule:#}");
         assert_eq!(r["level"], d["severity"]);
         let region = &r["locations"][0]["physicalLocation"]["region"];
         assert_eq!(region["startLine"], d["span"]["line"]);

@@ -408,7 +408,7 @@ async fn a_missing_hub_is_a_clear_plan_error() {
         .unwrap_err();
     let text = e.to_string();
     assert!(
-        text.starts_with("error[hub-not-found]: hub network \"hub\" not found in resource group \"net-rg\"")
+        text.starts_with("error[HK930 hub-not-found]: hub network \"hub\" not found in resource group \"net-rg\"")
             && text.contains("hint: check the name and resource group"),
         "{text}"
     );

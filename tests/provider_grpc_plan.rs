@@ -310,7 +310,7 @@ async fn an_on_prem_endpoint_without_gateway_peering_fails_on_the_later_of_servi
     clean(&ds);
     let (summary, path) = one_error(&dp);
     assert!(
-        summary.starts_with("hybridk8s_external_service \"random-api\": endpoint 10.1.8.4 is on premises (hybridk8s_onprem_network \"corp\")"),
+        summary.starts_with("HK532: hybridk8s_external_service \"random-api\": endpoint 10.1.8.4 is on premises (hybridk8s_onprem_network \"corp\")"),
         "{summary}"
     );
     assert_eq!(path, ["use_remote_gateways"]);

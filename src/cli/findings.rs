@@ -8,7 +8,7 @@
 //! ```json
 //! { "valid": false, "error_count": 2, "warning_count": 0,
 //!   "diagnostics": [
-//!     { "severity": "error", "code": "subnet-too-small",
+//!     { "severity": "error", "id": "HK201", "code": "subnet-too-small",
 //!       "message": "needs 1586 addresses (/21); 10.40.0.0/22 holds 1019",
 //!       "label": "cluster_network.aks.node_subnet_cidr",
 //!       "help": "use a /21 or lower max_nodes/max_pods",
@@ -18,7 +18,8 @@
 //!       "related": [ { "message": "…", "span": { … } } ] } ] }
 //! ```
 //!
-//! `address` and `attribute` are `null` for problems found before the
+//! `id` is the rule's catalogue ID (`docs/rules/<id>.md`), `null` for a
+//! code the catalogue lacks. `address` and `attribute` are `null` for problems found before the
 //! program became a graph (syntax, unknown names), `span` for problems
 //! without a place in a file, `attribute` for the resource as a whole.
 //! Lines and columns count from 1, columns in characters; `offset` and
@@ -26,6 +27,7 @@
 
 use crate::dsl::ast::Span;
 use crate::dsl::{LoadError, Problem, Program, Sources};
+use crate::graph::catalogue;
 use crate::graph::{Diagnostics, Severity};
 use serde_json::{json, Value as J};
 use std::collections::BTreeSet;
@@ -154,6 +156,7 @@ impl Finding {
     fn to_json(&self) -> J {
         json!({
             "severity": match self.severity { Severity::Error => "error", Severity::Warning => "warning" },
+            "id": catalogue::by_code(&self.code).map(|r| r.id),
             "code": self.code,
             "message": self.message,
             "label": self.label,
@@ -239,23 +242,16 @@ impl Findings {
     }
 
     /// The findings as a SARIF 2.1.0 log: one run of the tool `hybridk8s`,
-    /// one rule per code, one result per problem at its region (columns in
+    /// one rule per code (its catalogue ID, the code as its name, the
+    /// summary, the why and the page), one result per problem at its region (columns in
     /// Unicode code points, as `--json` counts them), related places as
     /// related locations, and the resource address as a logical location.
     pub fn to_sarif(&self) -> J {
         let mut codes: Vec<&str> = self.items.iter().map(|f| f.code.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
-        let rules: Vec<J> = codes
-            .iter()
-            .map(|c| {
-                json!({
-                    "id": c,
-                    "name": c.trim_start_matches("dsl::").replace('-', " "),
-                    "shortDescription": { "text": format!("hybridk8s rule {c}") },
-                })
-            })
-            .collect();
+        let rules: Vec<J> = codes.iter().map(|c| sarif_rule(c)).collect();
+        let rule_id = |c: &str| catalogue::by_code(c).map_or(c.to_string(), |r| r.id.to_string());
         let region = |p: &Place| {
             json!({
                 "startLine": p.line, "startColumn": p.column,
@@ -295,7 +291,7 @@ impl Findings {
                     })
                     .collect();
                 let mut r = json!({
-                    "ruleId": f.code,
+                    "ruleId": rule_id(&f.code),
                     "ruleIndex": codes.binary_search(&f.code.as_str()).unwrap_or_default(),
                     "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
                     "message": { "text": text },
@@ -346,6 +342,34 @@ impl Findings {
         let errors: Vec<&Finding> = self.items.iter().filter(|f| f.severity == Severity::Error).collect();
         summary_line(errors.iter().map(|f| f.address.as_deref()))
     }
+}
+
+/// The SARIF `reportingDescriptor` of a code: the catalogue's row (ID,
+/// code as the name, summary, why, the page), or for a code the catalogue
+/// lacks, the code alone.
+fn sarif_rule(code: &str) -> J {
+    let Some(r) = catalogue::by_code(code) else {
+        return json!({
+            "id": code,
+            "name": code,
+            "shortDescription": { "text": format!("hybridk8s rule {code}") },
+        });
+    };
+    let text = |md: &str| md.replace('`', "").replace("\n", " ");
+    json!({
+        "id": r.id,
+        "name": r.code,
+        "shortDescription": { "text": r.summary, "markdown": r.summary },
+        "fullDescription": { "text": text(r.why), "markdown": r.why },
+        // Not `helpUri`: SARIF wants an absolute URI there (the Multitool
+        // refuses a relative one, SARIF1005), and the page is a path in
+        // the repository. `help` links it; `properties.page` names it.
+        "properties": { "page": r.page_path(), "tags": [r.family.title()] },
+        "help": {
+            "text": format!("{} See {}.", text(r.why), r.page_path()),
+            "markdown": format!("{}\n\nSee [{} {}]({}).", r.why, r.id, r.code, r.page_path()),
+        },
+    })
 }
 
 /// The closing line of a failure: `n` problems, each in the resource it

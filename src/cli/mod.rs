@@ -3,6 +3,7 @@
 
 mod backend;
 mod compile;
+pub mod explain;
 mod fabric;
 mod findings;
 mod flows;
@@ -83,6 +84,12 @@ pub enum Command {
     Flows {
         #[command(flatten)]
         program: ProgramArgs,
+    },
+    /// Explain a rule: its page (why, a bad and a good example) from `docs/rules/`.
+    #[command(after_help = "Examples:\n  hybridk8s explain HK201\n  hybridk8s explain subnet-too-small")]
+    Explain {
+        /// A rule ID (`HK201`) or a diagnostic code (`subnet-too-small`).
+        rule: String,
     },
     /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
     #[command(
@@ -306,6 +313,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             compile::check(&program, format)
         }
         Command::Flows { program } => flows::run(&program),
+        Command::Explain { rule } => explain::explain(&rule),
         Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
         Command::Plan {

@@ -88,7 +88,8 @@ impl Report {
         };
         let mut report = Report {
             message: p.message.clone(),
-            code: p.code.clone(),
+            // The catalogue ID with the code: `HK201 subnet-too-small`.
+            code: crate::graph::catalogue::label(&p.code),
             severity,
             help: p.help.clone(),
             source: None,

@@ -80,6 +80,12 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// The stable catalogue ID of the code (`HK201`), `HK000` for a code the
+    /// catalogue lacks (its test keeps that from happening).
+    pub fn rule_id(&self) -> &'static str {
+        super::catalogue::id_of(self.code)
+    }
 }
 
 impl fmt::Display for Diagnostic {
@@ -88,7 +94,7 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{sev}[{}]: {}", self.code, self.summary)?;
+        write!(f, "{sev}[{} {}]: {}", self.rule_id(), self.code, self.summary)?;
         if let Some(a) = &self.address {
             if self.path.is_root() {
                 write!(f, " (at {a})")?;

@@ -67,8 +67,10 @@ pub fn mirrored(kind: Kind, v: &Value) -> Value {
     }
 }
 
-/// A graph diagnostic as a tfplugin5 diagnostic: the summary, then the hint
-/// and related objects as detail, with the attribute path.
+/// A graph diagnostic as a tfplugin5 diagnostic: the summary after the
+/// rule's catalogue ID (`HK201: needs 1586 addresses…`; see
+/// `docs/rules/HK201.md`), then the hint and related objects as detail, with
+/// the attribute path.
 pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
     let mut detail: Vec<String> = d
         .related
@@ -92,7 +94,10 @@ pub fn diagnostic(d: &Diagnostic) -> pb::Diagnostic {
         }
         None => {}
     }
-    let summary = terraform_names(&summary);
+    let summary = match crate::graph::catalogue::by_code(d.code) {
+        Some(r) => format!("{}: {}", r.id, terraform_names(&summary)),
+        None => terraform_names(&summary),
+    };
     let detail = terraform_names(&detail.join("\n"));
     pb::Diagnostic {
         severity: match d.severity {
@@ -210,7 +215,8 @@ mod tests {
         )
         .at(&a, AttrPath::attr("nameservers"));
         let p = diagnostic(&w);
-        assert_eq!(p.summary, "the servers are the VNET's");
+        let id = crate::graph::catalogue::id_of("vnet-dns-change");
+        assert_eq!(p.summary, format!("{id}: the servers are the VNET's"));
         assert_eq!(p.detail, "Nodes see them after a renew");
         let hinted = Diagnostic::warning("x", "a: b").hint("do c");
         assert_eq!(

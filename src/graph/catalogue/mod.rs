@@ -12,6 +12,8 @@
 
 mod config;
 mod dns;
+mod dsl;
+mod dsl_values;
 mod modes;
 mod operation;
 mod peering;
@@ -89,6 +91,8 @@ pub struct Rule {
 /// Every family's rows.
 const TABLES: &[&[Rule]] = &[
     config::RULES,
+    dsl::RULES,
+    dsl_values::RULES,
     ranges::RULES,
     sizing::RULES,
     modes::RULES,
@@ -120,6 +124,27 @@ pub fn by_id(id: &str) -> Option<&'static Rule> {
 /// catalogue test keeps that from happening).
 pub fn id_of(code: &str) -> &'static str {
     by_code(code).map_or("HK000", |r| r.id)
+}
+
+/// How people see a code: `HK201 subnet-too-small`, or the bare code when
+/// the catalogue lacks it.
+pub fn label(code: &str) -> String {
+    match by_code(code) {
+        Some(r) => format!("{} {code}", r.id),
+        None => code.to_string(),
+    }
+}
+
+impl Rule {
+    /// The rule's page, relative to the repository root.
+    pub fn page_path(&self) -> String {
+        format!("docs/rules/{}.md", self.id)
+    }
+
+    /// Whether the rule has examples (every family but `Operation`).
+    pub fn has_examples(&self) -> bool {
+        self.family != Family::Operation
+    }
 }
 
 #[cfg(test)]
