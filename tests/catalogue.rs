@@ -59,8 +59,8 @@ fn without_tests(text: &str) -> String {
 
 /// Every diagnostic code `src/` emits outside its tests, with a place it
 /// is emitted: the literal after `Diagnostic::error(`/`warning(` and
-/// `Problem::error(`/`warning(`, and every `"dsl::…"` literal (the DSL
-/// passes some codes through helpers).
+/// `Problem::error(`/`warning(`, every `"dsl::…"` literal (the DSL
+/// passes some codes through helpers), and `const CODE_…` values.
 fn emitted() -> BTreeMap<String, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
@@ -79,6 +79,15 @@ fn emitted() -> BTreeMap<String, String> {
         ] {
             for (i, _) in code.match_indices(ctor) {
                 if let Some(c) = literal(&code[i + ctor.len()..]) {
+                    out.entry(c.to_string()).or_insert_with(|| at.clone());
+                }
+            }
+        }
+        // Codes named once as constants (`pub const CODE_BLOCKED: &str = "…"`).
+        for (i, _) in code.match_indices("const CODE_") {
+            let rest = &code[i..];
+            if let Some(eq) = rest.find("= ").filter(|&e| e < 60) {
+                if let Some(c) = literal(&rest[eq + 2..]) {
                     out.entry(c.to_string()).or_insert_with(|| at.clone());
                 }
             }

@@ -46,7 +46,8 @@ async fn remote_gateways_of_a_hub_without_gateway_fail_at_plan_on_the_attribute(
     let errs = errors(&a.diagnostics);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(
-        errs[0].0.starts_with("creating Virtual Network Peering") && errs[0].0.contains("RemoteVnetHasNoGateways"),
+        errs[0].0.starts_with("HK901: creating Virtual Network Peering")
+            && errs[0].0.contains("RemoteVnetHasNoGateways"),
         "{errs:?}"
     );
     assert_eq!(

@@ -128,13 +128,20 @@ pub fn terraform_names(text: &str) -> String {
                 let Some(after) = rest.strip_prefix(kind.keyword()).and_then(|r| r.strip_prefix('.')) else {
                     continue;
                 };
+                // An object known by its Azure ID (from the backend, not
+                // this plan) goes by the ID's last segment, its name.
+                let by_id = after.starts_with('/');
                 let len = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                    .find(|c: char| {
+                        !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || (by_id && (c == '/' || c == '.')))
+                    })
                     .unwrap_or(after.len());
-                if len == 0 {
+                // A sentence's full stop after an ID is not part of it.
+                let len = after[..len].trim_end_matches('.').len();
+                let name = after[..len].rsplit('/').next().unwrap_or_default();
+                if name.is_empty() {
                     continue;
                 }
-                let name = &after[..len];
                 if name == "this" {
                     out.push_str(&format!("this {}", kind.terraform_type()));
                 } else {
@@ -204,6 +211,11 @@ mod tests {
         // IDs and host names are left alone.
         let id = "/x/virtualNetworks/hub.hub and db.hub.local and myhub.hub";
         assert_eq!(terraform_names(id), id);
+        // An object known by its ID goes by the ID's last segment.
+        assert_eq!(
+            terraform_names("dns_upstream./subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/namespaces/kube-system/configmaps/coredns-custom: nameserver"),
+            "hybridk8s_dns_upstream \"coredns-custom\": nameserver"
+        );
     }
 
     #[test]

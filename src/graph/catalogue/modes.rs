@@ -137,13 +137,4 @@ pub(super) const RULES: &[Rule] = &[
         bad: cluster!("address_space = [10.40.0.0/16]", "plugin = azure_cni_pod_subnet", "pod_ip_allocation = static_block", "max_pods = 110", "max_nodes = 50"),
         good: cluster!("address_space = [10.40.0.0/16]", "plugin = azure_cni_pod_subnet", "pod_ip_allocation = static_block", "max_pods = 111", "max_nodes = 50"),
     },
-    Rule {
-        id: "HK270",
-        code: "mode-change",
-        family: Family::Sizing,
-        summary: "an existing cluster's plugin, dataplane or network policy changes",
-        why: "AKS changes some modes in place (kubenet or Azure CNI node subnet to overlay, the Azure dataplane to Cilium, the policy engine) and others only in a new cluster (overlay to kubenet, leaving Cilium). Reported at plan against the existing object, so `check` alone never shows it; a plugin the configuration does not set stays what the cluster has.",
-        bad: "",
-        good: "",
-    },
 ];

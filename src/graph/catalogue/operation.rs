@@ -168,4 +168,10 @@ pub(super) const RULES: &[Rule] = &[
         "A hub gateway switch while peerings use it (`use_remote_gateways`)",
         "Azure refuses to delete a gateway that peerings use through gateway transit, and the hub is changed before its peerings (domain rules §4, §9)."
     ),
+    op!(
+        "HK943",
+        "mode-change",
+        "A change of an existing cluster's plugin, dataplane or network policy",
+        "AKS changes some modes in place (kubenet or Azure CNI node subnet to overlay, the Azure dataplane to Cilium, the policy engine) and others only in a new cluster (overlay to kubenet, leaving Cilium). Reported at plan against the existing object, so `check` alone never shows it; a plugin the configuration does not set stays what the cluster has."
+    ),
 ];

@@ -202,33 +202,23 @@ pub fn node_rules(r: &Resource, plugin: Option<Plugin>, plan: Option<Plan>, pod:
         {
             let nodes = p.max_nodes.saturating_add(p.surge_nodes);
             if nodes > pl.node_cap() {
-                let (code, limit, hint) = if pl.is_kubenet() {
-                    (
-                        "kubenet-node-cap",
-                        "the 400-node route-table limit",
-                        "use azure_cni_overlay (up to 5,000 nodes) or split the cluster",
-                    )
-                } else {
-                    (
-                        "cluster-node-cap",
-                        "the 5,000-node limit of an AKS cluster",
-                        "lower max_nodes or surge_nodes, or split the cluster",
+                let what = |limit: &str| {
+                    format!(
+                        "{} nodes ({} + {} surge) exceed {limit} of {}",
+                        thousands(nodes),
+                        p.max_nodes,
+                        p.surge_nodes,
+                        r.get("plugin")
                     )
                 };
-                d.push(
-                    Diagnostic::error(
-                        code,
-                        format!(
-                            "{} nodes ({} + {} surge) exceed {limit} of {}",
-                            thousands(nodes),
-                            p.max_nodes,
-                            p.surge_nodes,
-                            r.get("plugin")
-                        ),
-                    )
-                    .at(&r.address, AttrPath::attr("max_nodes"))
-                    .hint(hint),
-                );
+                let diag = if pl.is_kubenet() {
+                    Diagnostic::error("kubenet-node-cap", what("the 400-node route-table limit"))
+                        .hint("use azure_cni_overlay (up to 5,000 nodes) or split the cluster")
+                } else {
+                    Diagnostic::error("cluster-node-cap", what("the 5,000-node limit of an AKS cluster"))
+                        .hint("lower max_nodes or surge_nodes, or split the cluster")
+                };
+                d.push(diag.at(&r.address, AttrPath::attr("max_nodes")));
             }
             if let Some(pc) = pod.filter(|_| pl.uses_pod_cidr()) {
                 let slots = sizing::pod_slots(&pc);
