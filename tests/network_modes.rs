@@ -196,18 +196,84 @@ fn defaults_and_sizes_per_mode() {
     );
 }
 
+/// The acceptance program of issue 10: a private overlay + Cilium cluster
+/// beside on-premises checks (one warning: the VNET's custom DNS), answers
+/// its flows, plans, applies on the local fabric with the sizes below, and
+/// plans no changes after.
 #[test]
-fn the_overlay_cilium_example_checks_clean() {
-    let p = dsl::load(Path::new("examples/overlay-cilium.hk"), &Options::default()).unwrap();
+fn the_private_overlay_cilium_example_checks_plans_and_applies_with_its_sizes() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/overlay-cilium.hk");
+    let p = dsl::load(&example, &Options::default()).unwrap();
     let d = graph::check(&p.graph);
-    assert!(d.is_empty(), "{}", p.render_plain(&d));
+    assert!(!d.has_errors(), "{}", p.render_plain(&d));
+    assert_eq!(codes(&d), ["vnet-dns-change"], "{}", p.render_plain(&d));
     let aks = p.graph.get(&"cluster_network.aks".parse().unwrap()).unwrap();
     // 50 nodes + 2 surge + 1 internal LB + 5 reserved = 58: a /26.
     assert_eq!(aks.get("required_ip_count"), &Value::Number(58));
     assert_eq!(aks.get("node_subnet_cidr"), &Value::str("10.40.0.0/26"));
     assert_eq!(aks.get("max_pods"), &Value::Number(250));
+    assert_eq!(aks.get("pod_cidr"), &Value::str("10.244.0.0/16"));
+    assert_eq!(aks.get("private_cluster"), &Value::Bool(true));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&example, dir.path().join("main.hk")).unwrap();
+    let hk = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hybridk8s"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("HYBRIDK8S_STATE")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}:\n{text}");
+        text
+    };
+    hk(&["check", "main.hk"]);
+    let flows = hk(&["flows", "main.hk"]);
+    assert!(flows.contains("3 flows: 3 as expected, 0 not"), "{flows}");
+    assert!(flows.contains("rule `no-ssh-from-corp` (priority 200)"), "{flows}");
+    let plan = hk(&["plan", "main.hk"]);
+    assert!(plan.contains("network_security_group.nodes"), "{plan}");
+    let applied = hk(&["apply", "main.hk", "--auto-approve"]);
+    assert!(
+        applied.contains("Resources: 7 added, 0 changed, 0 destroyed"),
+        "{applied}"
+    );
+    assert!(hk(&["plan", "main.hk"]).contains("No changes"));
+
+    let dump: serde_json::Value = serde_json::from_str(&hk(&["fabric", "dump", "--json"])).unwrap();
+    let vnet = dump["vnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "k8s-dev-vnet")
+        .expect("the cluster VNET")
+        .clone();
+    // Only the nodes are on the subnet: no pod subnet, no /21 for pods.
+    assert_eq!(
+        vnet["subnets"],
+        serde_json::json!([{"cidr": "10.40.0.0/26", "name": "nodes"}])
+    );
+    assert_eq!(vnet["dns_servers"], serde_json::json!(["10.1.0.4", "10.1.0.5"]));
+    let nsg = &dump["network_security_groups"][0];
+    assert_eq!(nsg["subnet_name"], "nodes");
+    assert_eq!(nsg["cluster_network_id"], vnet["id"]);
+    assert!(dump["peerings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["peering_state"] == "Connected" && p["peering_sync_level"] == "FullyInSync"));
+    let need = hk(&["output", "main.hk", "cluster_network.aks.required_ip_count"]);
+    assert_eq!(need.trim(), "58");
+
     // The same program without the Cilium dataplane is refused.
-    let text = std::fs::read_to_string("examples/overlay-cilium.hk").unwrap();
+    let text = std::fs::read_to_string(&example).unwrap();
     let broken = text.replace(
         "  dataplane           = cilium            # Azure CNI Powered by Cilium\n",
         "",
@@ -215,8 +281,8 @@ fn the_overlay_cilium_example_checks_clean() {
     assert_ne!(broken, text);
     let p = load(&broken);
     let d = graph::check(&p.graph);
-    assert_eq!(codes(&d), ["cilium-policy-needs-dataplane"], "{}", p.render_plain(&d));
-    snap("modes_overlay_cilium_without_dataplane", p.render_plain(&d));
+    let errors: Vec<&str> = d.errors().map(|d| d.code).collect();
+    assert_eq!(errors, ["cilium-policy-needs-dataplane"], "{}", p.render_plain(&d));
 }
 
 #[test]
