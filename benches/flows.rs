@@ -1,5 +1,5 @@
 //! Declared flows answered over a realistic graph: on-premises, a hub with
-//! a gateway, a hub without one, 40 clusters in every network mode (some
+//! a gateway, a hub without one, 40 clusters in every network mode (half with an NSG on the node subnet) (some
 //! peered with gateway transit, some not), external and load-balanced
 //! Services, and 1,000 / 5,000 flows of every shape. Reports the time to
 //! answer them all (one index of the graph, then one walk per flow) and the
@@ -20,7 +20,7 @@ fn program(flows: usize) -> String {
          hub hub {\n  resource_group_name = \"net-rg\"\n  location = \"westeurope\"\n  address_space = [10.20.0.0/22]\n  gateway = expressroute\n}\n\
          hub bare {\n  resource_group_name = \"net-rg\"\n  location = \"westeurope\"\n  address_space = [10.21.0.0/22]\n}\n",
     );
-    let plugins = ["azure_cni", "kubenet", "calico"];
+    let plugins = ["azure_cni_overlay", "azure_cni", "azure_cni_pod_subnet", "kubenet"];
     for i in 0..CLUSTERS {
         // A /22 per cluster from 100.64.0.0/10.
         let base = (100u32 << 24) | (64 << 16) | ((i as u32) << 10);
@@ -44,6 +44,15 @@ fn program(flows: usize) -> String {
             s,
             "external_service e{i} {{ cluster = c{i}  name = \"ext\"  ports = [{{ port = 80, target_port = 8080 }}]  endpoints = [10.1.{i}.4, 10.1.{i}.5] }}"
         );
+        if i % 2 == 0 {
+            // Half the node subnets carry an NSG the subnet step evaluates.
+            let _ = writeln!(
+                s,
+                "network_security_group n{i} {{ name = \"nsg{i}\"  resource_group_name = \"rg\"  location = \"westeurope\"  cluster = c{i}  rule = [\
+                 {{ name = \"no-ssh\", priority = 100, direction = \"inbound\", access = \"deny\", protocol = \"tcp\", destination_port_ranges = [\"22\"] }},\
+                 {{ name = \"no-db\", priority = 110, direction = \"outbound\", access = \"deny\", protocol = \"tcp\", destination_port_ranges = [\"5432\"], destination_address_prefixes = [\"10.1.0.0/24\"] }}] }}"
+            );
+        }
         let _ = writeln!(
             s,
             "lb_service ilb{i} {{ cluster = c{i}  name = \"api\"  selector = {{ app = \"api\" }}  ports = [{{ port = 443 }}]  internal = true }}"
