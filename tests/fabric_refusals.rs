@@ -349,3 +349,38 @@ async fn a_refused_peering_update_changes_neither_side() {
     assert_eq!(code_, ErrorCode::RemoteVnetHasNoGateways, "{msg}");
     assert_eq!(f.dump().await.unwrap(), before, "neither side changed");
 }
+
+/// Azure allows 500 peerings per virtual network: the hub's 501st is
+/// refused with the quota code, and nothing of it is left behind.
+#[tokio::test]
+async fn a_hub_takes_at_most_500_peerings() {
+    let (_d, f) = fabric();
+    let h = sample::hub("hub", "net-rg", "10.20.0.0/22", "vpn");
+    create(&f, &h).await.unwrap();
+    for i in 0..=500usize {
+        let c = sample::cluster(
+            &format!("spoke{i}"),
+            "k8s-rg",
+            &format!("10.{}.{}.0/20", 64 + i / 16, (i % 16) * 16),
+        );
+        create(&f, &c).await.unwrap();
+        let p = sample::peering(&format!("p{i}"), &c, &h, false);
+        if i < 500 {
+            create(&f, &p).await.unwrap();
+            continue;
+        }
+        let (c_, msg) = code(create(&f, &p).await);
+        assert_eq!(c_, ErrorCode::QuotaExceeded, "{msg}");
+        assert!(
+            msg.contains("already has 500 peerings") && msg.contains("500 per virtual network"),
+            "{msg}"
+        );
+    }
+    let dump = f.dump().await.unwrap();
+    let sides = dump["peerings"].as_array().unwrap();
+    assert_eq!(
+        sides.len(),
+        1000,
+        "500 peerings, both sides each; the refused one left nothing"
+    );
+}

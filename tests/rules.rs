@@ -583,3 +583,41 @@ fn dependency_cycles_are_named() {
     assert_eq!(e.code, "dependency-cycle");
     assert!(e.summary.contains("onprem.a -> onprem.b -> onprem.a"), "{}", e.summary);
 }
+
+/// A hub holds at most 500 peerings (Azure's limit per virtual network):
+/// 500 spokes check clean, the 501st is refused once, at its peering.
+#[test]
+fn a_hub_holds_at_most_500_peerings() {
+    let spokes = |n: usize| {
+        let mut g = Graph::new();
+        g.add(hub("vpn")).unwrap();
+        let h = id_of(&g, Kind::Hub, "hub");
+        for i in 0..n {
+            let name = format!("spoke{i:03}");
+            let cidr = format!("10.{}.{}.0/24", 64 + i / 256, i % 256);
+            g.add(res(
+                Kind::ClusterNetwork,
+                &name,
+                json!({"resource_group_name": "k8s-rg", "location": "westeurope", "address_space": [cidr],
+                "plugin": "azure_cni_overlay", "max_nodes": 3, "service_cidr": "172.16.0.0/16"}),
+            ))
+            .unwrap();
+            let c = id_of(&g, Kind::ClusterNetwork, &name);
+            g.add(res(Kind::Peering, &name, json!({"cluster_network_id": c, "hub_id": h})))
+                .unwrap();
+        }
+        g
+    };
+    let d = graph::check(&spokes(500));
+    assert!(!d.errors().any(|x| x.code == "hub-peering-limit"), "{:#?}", errors(&d));
+    let hit = expect_error(
+        &spokes(501),
+        "hub-peering-limit",
+        &["hub.hub", "501 peerings", "at most 500"],
+    );
+    assert_eq!(
+        hit.address,
+        Some(Address::new(Kind::Peering, "spoke500")),
+        "reported at the first peering over the limit"
+    );
+}

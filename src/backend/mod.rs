@@ -113,6 +113,9 @@ pub enum ErrorCode {
     /// A write referenced a VNET that another write is updating (400,
     /// azurerm#2605).
     ReferencedResourceNotProvisioned,
+    /// A limit of the subscription's networking quotas is reached (a VNET
+    /// with 500 peerings); match on the message.
+    QuotaExceeded,
 }
 
 impl ErrorCode {
@@ -135,6 +138,7 @@ impl ErrorCode {
             ErrorCode::InvalidRequest => "InvalidRequest",
             ErrorCode::AnotherOperationInProgress => "AnotherOperationInProgress",
             ErrorCode::ReferencedResourceNotProvisioned => "ReferencedResourceNotProvisioned",
+            ErrorCode::QuotaExceeded => "QuotaExceeded",
         }
     }
 }
@@ -290,6 +294,7 @@ impl ErrorCode {
             ResourceNotFound,
             AlreadyExists,
             InvalidRequest,
+            QuotaExceeded,
         ]
         .into_iter()
         .find(|c| c.as_str().eq_ignore_ascii_case(code))

@@ -130,6 +130,24 @@ fn check_side(tx: &Transaction, side: &Side, existing: bool) -> Result<(), Fail>
         }
         _ => {}
     }
+    if !existing {
+        let count: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM peerings WHERE vnet_id = ?1",
+            [&side.vnet_id],
+            |r| r.get(0),
+        )?;
+        let limit = crate::graph::rules::MAX_PEERINGS_PER_VNET;
+        if count as usize >= limit {
+            return Err(refused(
+                ErrorCode::QuotaExceeded,
+                side,
+                format!(
+                    "virtual network {} already has {count} peerings; the limit is {limit} per virtual network",
+                    local.name
+                ),
+            ));
+        }
+    }
     if let Some((a, b)) = first_overlap(&local.address_space, &remote.address_space) {
         return Err(refused(
             ErrorCode::VnetAddressSpacesOverlap,

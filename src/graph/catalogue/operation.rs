@@ -174,4 +174,10 @@ pub(super) const RULES: &[Rule] = &[
         "A change of an existing cluster's plugin, dataplane or network policy",
         "AKS changes some modes in place (kubenet or Azure CNI node subnet to overlay, the Azure dataplane to Cilium, the policy engine) and others only in a new cluster (overlay to kubenet, leaving Cilium). Reported at plan against the existing object, so `check` alone never shows it; a plugin the configuration does not set stays what the cluster has."
     ),
+    op!(
+        "HK944",
+        "hub-peering-limit",
+        "More peerings of one hub than Azure allows (500 per virtual network)",
+        "Azure allows 500 peerings per virtual network (networking limits). A hub holds one per spoke, two per environment while a blue/green switch-over runs (domain rules §7); a Terraform plan counts the spokes other stacks peered already, and the local fabric refuses the 501st."
+    ),
 ];

@@ -20,6 +20,7 @@ use super::net::{self, RangeIndex};
 use super::{Address, Graph, Kind, Resource};
 pub use completeness::{holds_on_part, needs, Needs};
 use ipnet::Ipv4Net;
+pub use peering::MAX_PEERINGS_PER_VNET;
 use std::collections::HashMap;
 
 /// Who is connected to whom, resolved once per check.

@@ -1,6 +1,7 @@
 //! Peering rules: no overlap between the two sides, gateway transit, at
 //! most one remote-gateway peering per cluster, no two spokes of one hub
-//! overlapping each other.
+//! overlapping each other, at most [`MAX_PEERINGS_PER_VNET`] peerings of
+//! one hub.
 
 use super::{overlaps_any, space, Needs, Topology};
 use crate::graph::diag::{Diagnostic, Diagnostics};
@@ -16,7 +17,13 @@ pub(super) const RULES: &[(&str, Needs)] = &[
     ("no-remote-gateway", Needs::Named),
     ("second-remote-gateway", Needs::Named),
     ("spoke-overlap", Needs::Named),
+    ("hub-peering-limit", Needs::Named),
 ];
+
+/// Azure's limit of peerings per virtual network (networking limits of a
+/// subscription; a blue/green switch-over holds two spokes per environment
+/// for a while).
+pub const MAX_PEERINGS_PER_VNET: usize = 500;
 
 pub fn check(t: &Topology, d: &mut Diagnostics) {
     let mut remote_gw: HashMap<&str, &Resource> = HashMap::new();
@@ -104,6 +111,7 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
     }
     // Spokes of one hub must not overlap each other: the hub (and on-premises
     // through it) could not route to both.
+    peering_limit(t, d);
     let mut hub_ids: Vec<&&str> = spokes.keys().collect();
     hub_ids.sort();
     for hid in hub_ids {
@@ -130,5 +138,40 @@ pub fn check(t: &Topology, d: &mut Diagnostics) {
                 .hint("give the next (blue/green) cluster a fresh, non-overlapping range"),
             );
         }
+    }
+}
+
+/// More peerings of one hub than Azure allows: the program's own and, in a
+/// Terraform plan, the spokes other stacks already peered (the cross-resource
+/// graph holds them). Reported once per hub, at the first peering over the limit.
+fn peering_limit(t: &Topology, d: &mut Diagnostics) {
+    let mut by_hub: HashMap<String, Vec<&Resource>> = HashMap::new();
+    for p in t.graph.sorted().into_iter().filter(|r| r.kind() == Kind::Peering) {
+        if let Some(hid) = p.str("hub_id") {
+            by_hub.entry(hid.to_ascii_lowercase()).or_default().push(p);
+        }
+    }
+    let mut hubs: Vec<(&String, &Vec<&Resource>)> = by_hub.iter().collect();
+    hubs.sort_by(|a, b| a.0.cmp(b.0));
+    for (hid, list) in hubs {
+        if list.len() <= MAX_PEERINGS_PER_VNET {
+            continue;
+        }
+        let over = list[MAX_PEERINGS_PER_VNET];
+        let hub = t.hubs.iter().find(|(id, _)| id.eq_ignore_ascii_case(hid)).map_or_else(
+            || hid.rsplit('/').next().unwrap_or(hid).to_string(),
+            |(_, h)| h.address.to_string(),
+        );
+        d.push(
+            Diagnostic::error(
+                "hub-peering-limit",
+                format!(
+                    "{hub} would have {} peerings; Azure allows at most {MAX_PEERINGS_PER_VNET} per virtual network",
+                    list.len()
+                ),
+            )
+            .at(&over.address, AttrPath::attr("hub_id"))
+            .hint("retire the blue slot of an environment before adding its green one, or spread the spokes over a second hub"),
+        );
     }
 }
