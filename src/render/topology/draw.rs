@@ -99,7 +99,7 @@ fn open_box(out: &mut String, indent: &str, sub_id: &str, title: &str, subtitle:
 
 /// The topology picture as DOT, deterministic (the model is sorted).
 pub fn dot(pic: &Picture) -> String {
-    let mut out = String::from("digraph topology {\n");
+    let mut out = String::from("digraph hybridk8s {\n");
     out.push_str("  graph [rankdir=LR compound=true newrank=true fontname=\"Helvetica\" fontsize=12 labeljust=l nodesep=0.3 ranksep=0.9];\n");
     out.push_str("  node [shape=plain fontname=\"Helvetica\" fontsize=10];\n");
     out.push_str("  edge [fontname=\"Helvetica\" fontsize=9];\n");
@@ -294,4 +294,32 @@ fn link(out: &mut String, l: &Link) {
         esc(&label)
     };
     let _ = writeln!(out, "  {} -> {} [{style} label=<{label}>];", id(&l.from), id(&l.to));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_text_is_escaped_as_html_entities() {
+        assert_eq!(
+            esc("a&b <c> \"d\" 'e'\nf"),
+            "a&amp;b &lt;c&gt; &quot;d&quot; &#39;e&#39; f"
+        );
+        assert_eq!(id("x\"y\\z"), "\"x\\\"y\\\\z\"");
+        let rows = [row_of("<b>", "10.0.0.0/8", "a & b")];
+        let t = table(&[("T&T", &rows)], "");
+        assert!(
+            t.contains("<b>T&amp;T</b>") && t.contains("&lt;b&gt;") && t.contains("a &amp; b"),
+            "{t}"
+        );
+    }
+
+    fn row_of(label: &str, value: &str, note: &str) -> Row {
+        Row {
+            label: label.into(),
+            value: value.into(),
+            note: note.into(),
+        }
+    }
 }
