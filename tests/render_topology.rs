@@ -15,6 +15,69 @@ fn load(example: &str) -> Graph {
         .graph
 }
 
+/// A VPN hub with a further subnet, a cluster with pod and API server
+/// subnets and one of its own, a route table, a peering without gateway
+/// transit and an internal load balancer at a fixed address.
+const SUBNETS: &str = r#"
+onprem site {
+  address_space = [10.0.0.0/12]
+  dns_servers   = [10.1.0.4]
+}
+
+hub hub {
+  resource_group_name = "net-rg"
+  location            = "westeurope"
+  address_space       = [10.20.0.0/22]
+  gateway             = vpn
+  subnets             = [{ name = "firewall", cidr = 10.20.0.0/26 }]
+}
+
+cluster_network aks {
+  name                        = "k8s-vnet"
+  resource_group_name         = "k8s-rg"
+  location                    = "westeurope"
+  address_space               = [10.40.0.0/16]
+  plugin                      = azure_cni_pod_subnet
+  max_nodes                   = 10
+  api_server_vnet_integration = true
+  api_server_subnet_cidr      = 10.40.100.0/28
+  service_cidr                = 172.16.0.0/16
+  subnets                     = [{ name = "ingress", cidr = 10.40.200.0/24 }]
+}
+
+peering aks_hub {
+  cluster = aks
+  hub     = hub
+}
+
+route_table egress {
+  name                = "k8s-egress"
+  resource_group_name = "k8s-rg"
+  location            = "westeurope"
+  cluster             = aks
+  bgp_route_propagation_enabled = false
+  route = [{ name = "site", address_prefix = 10.0.0.0/12, next_hop_type = "VirtualNetworkGateway" }]
+}
+
+lb_service web {
+  cluster          = aks
+  name             = "web"
+  selector         = { app = "web" }
+  ports            = [{ port = 443 }]
+  internal         = true
+  load_balancer_ip = 10.40.0.20
+}
+"#;
+
+fn load_src(src: &str) -> Graph {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("main.hk");
+    std::fs::write(&path, src).unwrap();
+    hybridk8s::dsl::load(&path, &hybridk8s::dsl::Options::default())
+        .unwrap_or_else(|e| panic!("{}", e.render_plain()))
+        .graph
+}
+
 /// Graphviz's `dot`, or a failure saying how to get it.
 fn require_graphviz() {
     if let Err(e) = graphviz::binary() {
@@ -116,10 +179,40 @@ fn an_unknown_environment_names_the_programs_environments() {
 }
 
 #[test]
+fn subnets_attachments_and_a_peering_without_transit_are_drawn() {
+    let dot = topology::dot(&topology::whole(&load_src(SUBNETS)));
+    for want in [
+        "<b>VPN gateway</b>",
+        "<b>VPN</b>",
+        ">firewall<",
+        ">apiserver<",
+        ">pods<",
+        ">ingress<",
+        "route table k8s-egress (1 route), gateway routes off",
+        "10.40.0.20",
+        "no gateway transit",
+        "dir=none",
+    ] {
+        assert!(dot.contains(want), "{want} is not in\n{dot}");
+    }
+}
+
+#[test]
 fn svg_holds_every_networks_range() {
     require_graphviz();
-    for example in ["hybrid.hk", "environments.hk", "overlay-cilium.hk", "existing-hub.hk"] {
-        let g = load(example);
+    let examples = [
+        "hybrid.hk",
+        "environments.hk",
+        "overlay-cilium.hk",
+        "existing-hub.hk",
+        "subnets",
+    ];
+    for example in examples {
+        let g = if example == "subnets" {
+            load_src(SUBNETS)
+        } else {
+            load(example)
+        };
         let svg = graphviz::render(&topology::dot(&topology::whole(&g)), graphviz::Image::Svg)
             .unwrap_or_else(|e| panic!("{example}: {e}"));
         let svg = String::from_utf8(svg).unwrap();

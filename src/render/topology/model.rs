@@ -239,13 +239,14 @@ pub fn build(graph: &Graph, keep: impl Fn(&Address) -> bool) -> Picture {
         };
         match r.kind() {
             Kind::NetworkSecurityGroup | Kind::RouteTable => {
-                let (what, block, noun) = if r.kind() == Kind::NetworkSecurityGroup {
-                    ("NSG", "rule", "rules")
+                let (what, block) = if r.kind() == Kind::NetworkSecurityGroup {
+                    ("NSG", "rule")
                 } else {
-                    ("route table", "route", "routes")
+                    ("route table", "route")
                 };
                 let n = r.get(block).as_list().map_or(0, <[Value]>::len);
-                let mut note = format!("{what} {} ({n} {noun})", attr(r, "name").unwrap_or_default());
+                let plural = if n == 1 { "" } else { "s" };
+                let mut note = format!("{what} {} ({n} {block}{plural})", attr(r, "name").unwrap_or_default());
                 if r.bool("bgp_route_propagation_enabled") == Some(false) {
                     note.push_str(", gateway routes off");
                 }
