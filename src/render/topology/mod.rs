@@ -11,7 +11,9 @@
 
 mod draw;
 pub mod graphviz;
+mod links;
 mod model;
+mod read;
 
 pub use draw::dot;
 pub use model::{Cluster, Group, Hub, Link, LinkKind, Peering, Picture, Row, Site};
