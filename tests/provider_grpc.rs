@@ -38,6 +38,7 @@ async fn schema_lists_every_resource_and_data_source() {
     assert_eq!(
         ds,
         [
+            "hybridk8s_address_plan",
             "hybridk8s_flow_check",
             "hybridk8s_hub_network",
             "hybridk8s_onprem_network"

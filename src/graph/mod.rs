@@ -3,6 +3,7 @@
 //! hybrid-network rules. Knows no parser, protocol or backend.
 
 pub mod address;
+pub mod address_plan;
 pub mod catalogue;
 pub mod diag;
 pub mod flow;

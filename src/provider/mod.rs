@@ -6,6 +6,7 @@
 //! the plan in `plan_store`)
 //! and the [`Backend`](crate::backend::Backend) the CLI uses does the work.
 
+pub mod address_plan;
 mod convert;
 pub(crate) mod core;
 mod cross;

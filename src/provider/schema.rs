@@ -59,18 +59,20 @@ pub fn provider_schema() -> &'static Schema {
 
 /// The data source of a type name: the on-premises declaration or the hub look-up.
 pub fn data_source_schema(type_name: &str) -> Option<&'static Schema> {
-    static S: OnceLock<(Schema, Schema, Schema)> = OnceLock::new();
-    let (onprem, hub, flow) = S.get_or_init(|| {
+    static S: OnceLock<(Schema, Schema, Schema, Schema)> = OnceLock::new();
+    let (onprem, hub, flow, plan) = S.get_or_init(|| {
         (
             kinds::schema(Kind::Onprem).clone(),
             hub_lookup_schema(),
             super::flow_check::schema(),
+            super::address_plan::schema(),
         )
     });
     match type_name {
         ONPREM_DATA_SOURCE => Some(onprem),
         HUB_DATA_SOURCE => Some(hub),
         super::flow_check::FLOW_CHECK_DATA_SOURCE => Some(flow),
+        super::address_plan::ADDRESS_PLAN_DATA_SOURCE => Some(plan),
         _ => None,
     }
 }
@@ -129,6 +131,7 @@ pub fn get_schema() -> pb::get_provider_schema::Response {
             ONPREM_DATA_SOURCE,
             HUB_DATA_SOURCE,
             super::flow_check::FLOW_CHECK_DATA_SOURCE,
+            super::address_plan::ADDRESS_PLAN_DATA_SOURCE,
         ]
         .into_iter()
         .filter_map(|n| data_source_schema(n).map(|s| (n.to_string(), to_proto(s))))

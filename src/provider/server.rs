@@ -137,6 +137,9 @@ impl pb::provider_server::Provider for ProviderService {
             Ok(v) if req.type_name == sch::ONPREM_DATA_SOURCE => {
                 diagnostics(&core::validate(Kind::Onprem, &v, &self.ctx()))
             }
+            Ok(v) if req.type_name == super::address_plan::ADDRESS_PLAN_DATA_SOURCE => {
+                diagnostics(&super::address_plan::validate(&core::attrs_of(&v)))
+            }
             Ok(v) if req.type_name == super::flow_check::FLOW_CHECK_DATA_SOURCE => {
                 // Unknown inputs are answered when known (at apply).
                 let cfg = core::attrs_of(&v);
@@ -439,6 +442,13 @@ impl pb::provider_server::Provider for ProviderService {
                 return Ok(Response::new(out));
             }
         };
+        if req.type_name == super::address_plan::ADDRESS_PLAN_DATA_SOURCE {
+            // A function of the configuration alone: no backend is read.
+            let (state, diags) = super::address_plan::answer(&core::attrs_of(&config));
+            let state = crate::provider::cty::normalize(crate::graph::Value::Map(state), &ty);
+            finish(&mut out.state, &mut out.diagnostics, &state, &ty, &diags);
+            return Ok(Response::new(out));
+        }
         let c = self.configured();
         let ctx = c.as_ref().map_or_else(Ctx::default, |c| c.config.ctx());
         let b = c.as_ref().map(|c| c.backend.as_ref());

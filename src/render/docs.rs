@@ -18,8 +18,64 @@ pub fn pages() -> Vec<(String, String)> {
     ));
     out.push((format!("data-sources/{}.md", short(Kind::Hub)), page(Kind::Hub, true)));
     out.push(("data-sources/flow_check.md".to_string(), flow_check_page()));
+    out.push(("data-sources/address_plan.md".to_string(), address_plan_page()));
     out
 }
+
+/// The `hybridk8s_address_plan` data source: its own schema, not a kind's.
+fn address_plan_page() -> String {
+    use crate::provider::address_plan::{schema, ADDRESS_PLAN_DATA_SOURCE};
+    let schema = schema();
+    let mut s = format!(
+        "---\npage_title: \"{t} Data Source - hybridk8s\"\nsubcategory: \"data-sources\"\ndescription: |-\n  {d}\n---\n\n# {t} (Data Source)\n\n{d}\n\n",
+        t = ADDRESS_PLAN_DATA_SOURCE,
+        d = schema.description,
+    );
+    let _ = write!(
+        s,
+        "The DSL's `address_plan` block is the same allocation (see `docs/address-plans.md`). The example instantiates one module per range: `examples/terraform/environments/` holds it whole.\n\n\
+         ## Example Usage\n\n```terraform\n{}\n```\n\n## Schema\n\n",
+        ADDRESS_PLAN_EXAMPLE
+    );
+    for a in &schema.attrs {
+        attr_line(&mut s, a, false);
+    }
+    for b in &schema.blocks {
+        let _ = writeln!(s, "\n### Nested block `{}`\n\n{}\n", b.name, b.description);
+        for a in &b.attrs {
+            attr_line(&mut s, a, false);
+        }
+    }
+    s
+}
+
+/// Passes `terraform fmt -check` and `terraform validate` with the other
+/// examples (tests/docs.rs).
+const ADDRESS_PLAN_EXAMPLE: &str = r#"data "hybridk8s_address_plan" "ranges" {
+  supernets = ["10.64.0.0/10"]
+  reserved  = data.hybridk8s_onprem_network.corp.address_space
+
+  environment {
+    name = "dev"
+    size = 16
+  }
+
+  environment {
+    name = "qa"
+    size = 16
+  }
+
+  environment {
+    name     = "prod"
+    size     = 16
+    slots    = ["blue", "green"]
+    headroom = 1
+  }
+}
+
+output "prod_green_cidr" {
+  value = data.hybridk8s_address_plan.ranges.allocations["prod.green"]
+}"#;
 
 /// The `hybridk8s_flow_check` data source: its own schema, not a kind's.
 fn flow_check_page() -> String {
@@ -100,6 +156,11 @@ fn index() -> String {
         s,
         "- `{}` (data source)",
         crate::provider::flow_check::FLOW_CHECK_DATA_SOURCE
+    );
+    let _ = writeln!(
+        s,
+        "- `{}` (data source)",
+        crate::provider::address_plan::ADDRESS_PLAN_DATA_SOURCE
     );
     s
 }

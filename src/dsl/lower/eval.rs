@@ -225,6 +225,14 @@ impl<'a> Eval<'a> {
         }
         match self.scope.names.get(&first.name) {
             Some(Named::Broken) => None,
+            Some(Named::Plan) => {
+                // A plan that failed is reported already.
+                let plan = self.scope.plans.get(&first.name)?;
+                match super::plan::read(plan, segs, e) {
+                    Ok(v) => Some(v),
+                    Err(p) => self.err(*p),
+                }
+            }
             Some(Named::Module) => self.err(
                 Problem::error(
                     "dsl::module-reference",

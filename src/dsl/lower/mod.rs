@@ -7,6 +7,7 @@ mod data;
 mod eval;
 mod flow;
 mod params;
+mod plan;
 mod scope;
 
 use super::ast::{Block, File, Item, Span};
@@ -200,10 +201,11 @@ impl Loader<'_> {
                 }
                 Item::Param(p) => (&p.name, Named::Broken),
                 Item::Module(m) => (&m.name, Named::Module),
+                Item::Block(b) if b.kind.name == plan::KEYWORD => (&b.label, Named::Plan),
                 Item::Block(b) => match b.kind.name.parse::<Kind>() {
                     Ok(k) => (&b.label, Named::Resource(crate::graph::Address::new(k, &b.label.name))),
                     Err(_) => {
-                        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.keyword()).collect();
+                        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.keyword()).chain([plan::KEYWORD]).collect();
                         let msg = format!("unknown block type `{}`", b.kind.name);
                         let mut p = eval::unknown_name("dsl::unknown-block", msg, &b.kind.name, b.kind.span, &kinds);
                         if p.help.is_none() {
@@ -245,6 +247,14 @@ impl Loader<'_> {
         for idx in order(&nodes, &scope, &mut self.problems) {
             if self.over_limit {
                 return;
+            }
+            if let Item::Block(b) = nodes[idx] {
+                if b.kind.name == plan::KEYWORD {
+                    if let Some(p) = self.lower_plan(&scope, b) {
+                        scope.plans.insert(b.label.name.clone(), p);
+                    }
+                    continue;
+                }
             }
             if let Item::Block(Block { label, .. }) | Item::Data(Block { label, .. }) = nodes[idx] {
                 self.resources += 1;

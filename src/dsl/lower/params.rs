@@ -118,6 +118,7 @@ impl Loader<'_> {
         let names: Vec<&str> = decls.iter().map(|p| p.name.name.as_str()).collect();
         let errors_before = self.problems.len();
         let mut given = Given::new();
+        let mut failed = false;
         let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut ev = Eval::new(parent, &self.graph, &mut self.problems);
         for a in &m.args {
@@ -137,9 +138,10 @@ impl Loader<'_> {
             };
             let v = ev.eval(&a.value, Some(&param_type(&p.ty)), &AttrPath::root());
             let deps = std::mem::take(&mut ev.deps);
-            if let Some(v) = v {
-                given.insert(a.key.name.clone(), (v, deps));
-            }
+            // An argument that failed (reported, or behind a block that
+            // failed) is not also missing; the instance is not lowered.
+            failed |= v.is_none();
+            given.insert(a.key.name.clone(), (v.unwrap_or(Value::Unknown), deps));
         }
         let instance = m.name.clone();
         let params = self.bind(&decls, given, |p| {
@@ -151,7 +153,7 @@ impl Loader<'_> {
             .related(p.name.span, "declared here without a default")
             .help(format!("add `{} = …` to the module block", p.name.name))
         });
-        (self.problems[errors_before..].iter().all(|p| !p.is_error())).then_some(params)
+        (!failed && self.problems[errors_before..].iter().all(|p| !p.is_error())).then_some(params)
     }
 
     /// Binds params in declaration order: given value, else default (which

@@ -20,6 +20,9 @@ pub struct ParamVal {
 pub enum Named {
     Resource(Address),
     Module,
+    /// An `address_plan` block (its allocation is in [`Scope::plans`]
+    /// once lowered, unless it failed).
+    Plan,
     /// A block that could not be lowered (already reported).
     Broken,
 }
@@ -34,6 +37,8 @@ pub struct Scope {
     /// (`cluster = LABEL`, `internal = true`): the default of that
     /// cluster's `internal_lb_ips`.
     pub internal_lbs: HashMap<String, i64>,
+    /// The allocated `address_plan` blocks of this file, by label.
+    pub plans: HashMap<String, crate::graph::address_plan::Plan>,
 }
 
 /// The graph type of a param type.

@@ -1,7 +1,7 @@
 //! Catalogue rows of the address-range family (`HK1xx`): VNET address
 //! spaces (HK101–109), subnets (HK110–119), a cluster's own service, DNS,
-//! pod and bridge ranges (HK120–139), and ranges against other networks
-//! (HK140–159).
+//! pod and bridge ranges (HK120–139), ranges against other networks
+//! (HK140–159), and address plans (HK160–169).
 
 use super::config::cluster;
 use super::{Family, Rule};
@@ -229,5 +229,52 @@ pub(super) const RULES: &[Rule] = &[
             "  service_cidr        = 172.16.0.0/16\n}\n\n",
             "peering aks_hub {\n  cluster             = aks\n  hub                 = hub\n  use_remote_gateways = true\n}\n"
         ),
+    },
+    // Address plans.
+    Rule {
+        id: "HK160",
+        code: "address-plan-exhausted",
+        family: Ranges,
+        summary: "An address plan whose supernets have no free block large enough for an environment",
+        why: "Environments are allocated in declaration order from what the reserved ranges and the environments before them leave; when no free aligned block is as large as an environment needs (its size, grown by its headroom and its slots), the message names the largest free block and the hint what is still free. Widen or add a supernet, or ask for less.",
+        bad: r#"address_plan ranges {
+  supernets    = [10.64.0.0/15]
+  environments = {
+    dev  = { size = 16 }
+    prod = { size = 16, slots = ["blue", "green"] }
+  }
+}
+"#,
+        good: r#"address_plan ranges {
+  supernets    = [10.64.0.0/14]
+  environments = {
+    dev  = { size = 16 }
+    prod = { size = 16, slots = ["blue", "green"] }
+  }
+}
+"#,
+    },
+    Rule {
+        id: "HK161",
+        code: "invalid-address-plan",
+        family: Ranges,
+        summary: "An address plan that cannot be allocated as written: overlapping supernets, a bad size, name or slot, a pinned range that is taken",
+        why: "An allocation is a pure function of the plan, so a plan that is ambiguous (overlapping supernets), impossible (a size that is not a prefix length, more headroom than the address space) or contradicts itself (a pinned `cidr` that overlaps a reserved range or an earlier environment) is refused rather than guessed at.",
+        bad: r#"address_plan ranges {
+  supernets    = [10.64.0.0/10]
+  reserved     = [10.64.0.0/16]
+  environments = {
+    dev = { cidr = 10.64.0.0/16 }
+  }
+}
+"#,
+        good: r#"address_plan ranges {
+  supernets    = [10.64.0.0/10]
+  reserved     = [10.64.0.0/16]
+  environments = {
+    dev = { cidr = 10.65.0.0/16 }
+  }
+}
+"#,
     },
 ];
