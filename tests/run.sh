@@ -72,6 +72,17 @@ export HYBRIDK8S_SARIF_SCHEMA="$SARIF_DIR/node_modules/@microsoft/sarif-multitoo
   || "$VENV/bin/python" -m pip install -q --disable-pip-version-check jsonschema >&2
 export HYBRIDK8S_PYTHON="$VENV/bin/python"
 
+# Azurite (npm `azurite`): the Azure Blob Storage emulator the blob stack
+# state (`--state azblob://…`) is tested against; the tests start it on loopback.
+AZURITE_DIR="$TOOLS/azurite"
+AZURITE="$AZURITE_DIR/node_modules/.bin/azurite-blob"
+if [ ! -x "$AZURITE" ]; then
+  echo "installing azurite (npm) into $AZURITE_DIR" >&2
+  mkdir -p "$AZURITE_DIR"
+  npm install --prefix "$AZURITE_DIR" --no-audit --no-fund --no-save --loglevel=error azurite@3.37.0 >&2
+fi
+export HYBRIDK8S_AZURITE="$AZURITE"
+
 status=0
 cargo test --locked "$@" || status=$?
 
