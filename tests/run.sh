@@ -112,6 +112,17 @@ EOF
 fi
 echo 'digraph { a -> b }' | "$HYBRIDK8S_DOT" -Tsvg >/dev/null
 
+# Azurite (npm `azurite`): the Azure Blob Storage emulator the blob stack
+# state (`--state azblob://…`) is tested against; the tests start it on loopback.
+AZURITE_DIR="$TOOLS/azurite"
+AZURITE="$AZURITE_DIR/node_modules/.bin/azurite-blob"
+if [ ! -x "$AZURITE" ]; then
+  echo "installing azurite (npm) into $AZURITE_DIR" >&2
+  mkdir -p "$AZURITE_DIR"
+  npm install --prefix "$AZURITE_DIR" --no-audit --no-fund --no-save --loglevel=error azurite@3.37.0 >&2
+fi
+export HYBRIDK8S_AZURITE="$AZURITE"
+
 status=0
 cargo test --locked "$@" || status=$?
 

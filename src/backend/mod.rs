@@ -27,6 +27,7 @@
 //! answer [`BackendError::DeclarationOnly`]. The engine never calls the
 //! backend for it and keeps it in the stack state only.
 
+pub mod azblob;
 pub mod azure;
 pub mod context;
 pub mod id;
@@ -36,6 +37,7 @@ pub mod locks;
 pub mod logged;
 pub mod objects;
 pub mod owner;
+pub mod stacks;
 pub mod vnet_dns;
 
 use crate::graph::{Attrs, Kind};

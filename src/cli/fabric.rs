@@ -10,11 +10,11 @@ use super::findings::Format;
 use super::lookup::Resolved;
 use super::saved;
 use super::show::{self, Style};
-use super::stacks::{self, legacy_message, open_read, open_write, program_stack};
+use super::stacks::{self, legacy_message, open_read, program_stack};
 use super::ProgramArgs;
-use crate::backend::local::LocalFabric;
+use crate::backend::stacks::{StackHold, StackStore};
 use crate::backend::Backend;
-use crate::engine::{self, ApplyOptions, Plan, Progress, StackState, StateEntry, StateSink};
+use crate::engine::{self, ApplyOptions, Plan, Progress, StackState, StateEntry};
 use crate::graph::Address;
 use anyhow::{bail, Context};
 use std::io::{BufRead, IsTerminal, Write};
@@ -23,12 +23,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Where the fabric lives.
+/// Where the fabric and the stacks live.
 #[derive(Debug, Clone, clap::Args)]
 pub struct FabricArgs {
-    /// The fabric database [default: .hybridk8s/fabric.db under the working directory].
-    #[arg(long = "state", env = "HYBRIDK8S_STATE", value_name = "PATH", global = true)]
+    /// The fabric database, which also holds the stacks [default:
+    /// .hybridk8s/fabric.db under the working directory]; or
+    /// `azblob://<account>/<container>/<key>`: the stack lives in that blob
+    /// of Azure Storage, shared by a team (ARM_ACCESS_KEY, ARM_SAS_TOKEN or
+    /// ARM_USE_AZUREAD), and the fabric is `--fabric`.
+    #[arg(long = "state", env = "HYBRIDK8S_STATE", value_name = "PATH|URL", global = true)]
     pub state: Option<PathBuf>,
+    /// The fabric database when the stacks live elsewhere (`--state
+    /// azblob://…`) [default: .hybridk8s/fabric.db under the working directory].
+    #[arg(long = "fabric", env = "HYBRIDK8S_FABRIC", value_name = "PATH", global = true)]
+    pub fabric: Option<PathBuf>,
 }
 
 /// Which stack (the standalone state of one program) to use.
@@ -62,14 +70,17 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// The stack for commands without a program: `--stack`, or the only one.
-async fn sole_stack(fabric: &LocalFabric, path: &Path, s: &StackArgs) -> anyhow::Result<String> {
+async fn sole_stack(store: &dyn StackStore, s: &StackArgs) -> anyhow::Result<String> {
+    if let Some(fixed) = store.fixed_stack() {
+        return stacks::stack_in(store, Path::new(""), Path::new(""), s).map(|_| fixed);
+    }
     if let Some(n) = &s.stack {
         return Ok(n.clone());
     }
-    let stacks = fabric.stacks().await?;
+    let stacks = store.stacks().await?;
     match stacks.as_slice() {
         [(only, _)] => Ok(only.clone()),
-        [] => bail!("the fabric {} has no stacks yet; apply a program first", path.display()),
+        [] => bail!("{} has no stacks yet; apply a program first", store.describe()),
         many => bail!(
             "the fabric holds several stacks ({}); pass --stack NAME",
             many.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
@@ -103,14 +114,14 @@ pub fn plan(
     }
     let opts = load_options(program)?;
     let opened = open_read(fabric)?;
-    let name = program_stack(&program.file, &opened.path, stack);
+    let name = stacks::stack_in(opened.store.as_ref(), &program.file, &opened.path, stack)?;
     let fabric_path = opened.path.clone();
     let planned = runtime()?.block_on(async {
-        let fabric = opened.fabric;
-        if let Some(legacy) = legacy_stack(&fabric, &program.file, &name, stack).await? {
+        let (fabric, store) = (opened.fabric, opened.store);
+        if let Some(legacy) = legacy_stack(store.as_ref(), &program.file, &name, stack).await? {
             eprintln!("warning: {}", legacy_message(&name, &legacy));
         }
-        let state = fabric.stack_state(&name).await?;
+        let state = store.stack_state(&name).await?;
         let backend = target.backend(fabric)?;
         let p = match super::lookup::resolve(&program.file, &opts, p, &backend, &name).await? {
             Resolved::Ok(p) => p,
@@ -139,7 +150,7 @@ pub fn plan(
                 .unwrap_or_else(|_| program.file.clone())
                 .display()
                 .to_string(),
-            fabric: fabric_identity(&fabric_path),
+            fabric: stacks::identity(fabric).unwrap_or_else(|| fabric_identity(&fabric_path)),
             backend: backend_name(backend).to_string(),
             fingerprint,
             plan: plan.clone(),
@@ -214,8 +225,8 @@ pub fn apply(
         return Ok(ExitCode::from(1));
     };
     let opened = open_read(fabric)?;
-    let name = program_stack(&program.file, &opened.path, stack);
-    let legacy = runtime()?.block_on(legacy_stack(&opened.fabric, &program.file, &name, stack))?;
+    let name = stacks::stack_in(opened.store.as_ref(), &program.file, &opened.path, stack)?;
+    let legacy = runtime()?.block_on(legacy_stack(opened.store.as_ref(), &program.file, &name, stack))?;
     drop(opened);
     if let Some(legacy) = legacy {
         // Starting empty would try to create what the old stack owns.
@@ -251,7 +262,7 @@ fn apply_saved(
         );
     }
     let saved = saved::read(file)?;
-    let here = fabric_identity(&stacks::db_path(fabric));
+    let here = stacks::identity(fabric).unwrap_or_else(|| fabric_identity(&stacks::db_path(fabric)));
     if saved.fabric != here {
         bail!(
             "{} was made against the fabric {}, not {here}; plan again against this one",
@@ -314,7 +325,12 @@ fn apply_saved(
 
 /// An old-style stack (named by the file stem) that may hold this
 /// program's resources, when the program's own stack does not exist.
-async fn legacy_stack(fabric: &LocalFabric, file: &Path, name: &str, s: &StackArgs) -> anyhow::Result<Option<String>> {
+async fn legacy_stack(
+    fabric: &dyn StackStore,
+    file: &Path,
+    name: &str,
+    s: &StackArgs,
+) -> anyhow::Result<Option<String>> {
     let Some(legacy) = stacks::legacy_name(file, name, s) else {
         return Ok(None);
     };
@@ -330,18 +346,20 @@ pub fn destroy(
 ) -> anyhow::Result<ExitCode> {
     let target = Target::resolve(backend)?;
     let opened = open_read(fabric)?;
-    let name = program_stack(file, &opened.path, stack);
+    let name = stacks::stack_in(opened.store.as_ref(), file, &opened.path, stack)?;
     let missing = runtime()?.block_on(async {
-        if opened.fabric.stack_exists(&name).await? {
+        if opened.store.stack_exists(&name).await? {
             return anyhow::Ok(None);
         }
-        let mut msg = format!("stack `{name}` does not exist in the fabric {}", opened.path.display());
-        if !opened.exists {
+        let mut msg = format!("stack `{name}` does not exist in {}", opened.store.describe());
+        if opened.store.fixed_stack().is_some() {
+            msg.push_str(": nothing to destroy");
+        } else if !opened.exists {
             msg.push_str(" (there is no fabric file): nothing to destroy");
-        } else if let Some(legacy) = legacy_stack(&opened.fabric, file, &name, stack).await? {
+        } else if let Some(legacy) = legacy_stack(opened.store.as_ref(), file, &name, stack).await? {
             msg = stacks::legacy_destroy_message(&name, &legacy);
         } else {
-            let names: Vec<String> = opened.fabric.stacks().await?.into_iter().map(|(n, _)| n).collect();
+            let names: Vec<String> = opened.store.stacks().await?.into_iter().map(|(n, _)| n).collect();
             msg.push_str(": nothing to destroy");
             if !names.is_empty() {
                 msg.push_str(&format!(
@@ -376,8 +394,8 @@ fn run_apply(
 ) -> anyhow::Result<ExitCode> {
     let st = Style::detect();
     runtime()?.block_on(async {
-        let fabric = open_write(fabric)?;
-        let lock = fabric.lock_stack(name, Duration::from_secs(how.lock_timeout)).await?;
+        let (fabric, store) = stacks::open_write_store(fabric)?;
+        let lock = store.lock_stack(name, Duration::from_secs(how.lock_timeout)).await?;
         let backend = target.backend(fabric.clone())?;
         let plan = planner(lock.state().await?, backend.clone()).await?;
         print!("{}", show::plan_text(&plan, st));
@@ -422,7 +440,7 @@ fn run_apply(
             progress: Some(progress),
             cancel: Some(cancel),
         };
-        let report = engine::apply(&plan, backend, &lock, &opts).await;
+        let report = engine::apply(&plan, backend, lock.as_ref(), &opts).await;
         watcher.abort();
         redraw.abort();
         ticker.finish();
@@ -462,18 +480,14 @@ async fn lock_existing(
     fabric: &FabricArgs,
     stack: &StackArgs,
     nothing: &str,
-) -> anyhow::Result<(
-    crate::backend::local::LocalFabric,
-    String,
-    crate::backend::local::StackLock,
-)> {
+) -> anyhow::Result<(crate::backend::local::LocalFabric, String, Box<dyn StackHold>)> {
     let path = stacks::db_path(fabric);
     if !path.is_file() {
         bail!("there is no fabric at {}: {nothing}", path.display());
     }
-    let fabric = open_write(fabric)?;
-    let name = sole_stack(&fabric, &path, stack).await?;
-    let lock = fabric
+    let (fabric, store) = stacks::open_write_store(fabric)?;
+    let name = sole_stack(store.as_ref(), stack).await?;
+    let lock = store
         .lock_stack(&name, crate::backend::local::stack::DEFAULT_LOCK_TIMEOUT)
         .await?;
     Ok((fabric, name, lock))
@@ -517,9 +531,9 @@ pub fn import(
 pub fn state_list(fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
     let opened = open_read(fabric)?;
     runtime()?.block_on(async {
-        let fabric = opened.fabric;
-        let name = sole_stack(&fabric, &opened.path, stack).await?;
-        for (addr, e) in fabric.stack_state(&name).await?.resources {
+        let store = opened.store;
+        let name = sole_stack(store.as_ref(), stack).await?;
+        for (addr, e) in store.stack_state(&name).await?.resources {
             let pending = e
                 .pending
                 .map(|p| format!("  (pending {})", p.as_str()))
@@ -533,9 +547,9 @@ pub fn state_list(fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<Exit
 pub fn state_unlock(id: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyhow::Result<ExitCode> {
     let opened = open_read(fabric)?;
     runtime()?.block_on(async {
-        let fabric = opened.fabric;
-        let name = sole_stack(&fabric, &opened.path, stack).await?;
-        if fabric.unlock_stack(&name, id).await? {
+        let store = opened.store;
+        let name = sole_stack(store.as_ref(), stack).await?;
+        if store.unlock_stack(&name, id).await? {
             println!("Lock {id} of stack `{name}` cleared.");
             Ok(ExitCode::SUCCESS)
         } else {
@@ -549,9 +563,9 @@ pub fn state_show(address: &str, fabric: &FabricArgs, stack: &StackArgs) -> anyh
     let address: Address = address.parse().map_err(|e: String| anyhow::anyhow!(e))?;
     let opened = open_read(fabric)?;
     runtime()?.block_on(async {
-        let fabric = opened.fabric;
-        let name = sole_stack(&fabric, &opened.path, stack).await?;
-        let state = fabric.stack_state(&name).await?;
+        let store = opened.store;
+        let name = sole_stack(store.as_ref(), stack).await?;
+        let state = store.stack_state(&name).await?;
         let Some(e) = state.resources.get(&address) else {
             bail!("stack `{name}` has no resource {address}; `state list` shows what it has");
         };

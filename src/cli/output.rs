@@ -3,7 +3,7 @@
 //! attribute), for people and for scripts.
 
 use super::fabric::{FabricArgs, StackArgs};
-use super::stacks::{open_read, program_stack};
+use super::stacks::{open_read, stack_in};
 use crate::engine::StackState;
 use crate::graph::schema::closest;
 use crate::graph::{kinds, Address, Attrs, Kind, Value};
@@ -28,16 +28,16 @@ pub fn output(
     stack: &StackArgs,
 ) -> anyhow::Result<ExitCode> {
     let opened = open_read(fabric)?;
-    let name = program_stack(file, &opened.path, stack);
+    let name = stack_in(opened.store.as_ref(), file, &opened.path, stack)?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let state = rt.block_on(async {
-        if !opened.fabric.stack_exists(&name).await? {
+        if !opened.store.stack_exists(&name).await? {
             bail!(
-                "stack `{name}` has never been applied in the fabric {}: nothing to output; apply the program first",
-                opened.path.display()
+                "stack `{name}` has never been applied in {}: nothing to output; apply the program first",
+                opened.store.describe()
             );
         }
-        Ok(opened.fabric.stack_state(&name).await?)
+        Ok(opened.store.stack_state(&name).await?)
     })?;
     let state = recorded(state);
     let selected = match selector {

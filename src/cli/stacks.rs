@@ -3,10 +3,19 @@
 //! `.hybridk8s/` (`envs/dev/main.hk`), so two programs never share a stack
 //! by accident; a program outside that directory is named by its canonical
 //! path. `--stack NAME` overrides both.
+//!
+//! The stacks live in the fabric file, or with `--state
+//! azblob://<account>/<container>/<key>` in that blob (one stack, named by
+//! the key); the fabric file then is `--fabric` (default
+//! `.hybridk8s/fabric.db`) and holds only what the backend keeps there.
 
 use super::fabric::{FabricArgs, StackArgs};
+use crate::backend::azblob::{BlobStore, Location};
 use crate::backend::local::{db, LocalFabric};
+use crate::backend::stacks::StackStore;
+use anyhow::bail;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// A fabric opened for a command: the file it names and, for read-only
 /// commands, whether the file existed (if not, `fabric` is an empty one in
@@ -15,12 +24,59 @@ pub struct Opened {
     pub path: PathBuf,
     pub fabric: LocalFabric,
     pub exists: bool,
+    /// Where its stacks live (the fabric itself, or a blob).
+    pub store: Arc<dyn StackStore>,
 }
 
-/// The fabric file: `--state` / `HYBRIDK8S_STATE`, else
-/// `.hybridk8s/fabric.db` under the working directory.
+/// The fabric file: `--fabric` / `HYBRIDK8S_FABRIC`, else `--state` /
+/// `HYBRIDK8S_STATE` when it is a file, else `.hybridk8s/fabric.db` under
+/// the working directory.
 pub fn db_path(f: &FabricArgs) -> PathBuf {
-    f.state.clone().unwrap_or_else(|| db::default_path(&cwd()))
+    f.fabric
+        .clone()
+        .or_else(|| f.state.clone().filter(|s| blob_state(s).is_none()))
+        .unwrap_or_else(|| db::default_path(&cwd()))
+}
+
+/// The `azblob://…` location `--state` names, if it names one.
+fn blob_state(state: &Path) -> Option<&str> {
+    state.to_str().filter(|s| Location::is_blob(s))
+}
+
+/// Where the stacks live: the blob `--state azblob://…` names, else the fabric file.
+pub fn store(f: &FabricArgs, fabric: &LocalFabric) -> anyhow::Result<Arc<dyn StackStore>> {
+    match f.state.as_deref().map(|s| (s, blob_state(s))) {
+        Some((_, Some(url))) => Ok(Arc::new(
+            BlobStore::open(url, &|k| std::env::var(k).ok()).map_err(anyhow::Error::msg)?,
+        )),
+        Some((file, None)) if f.fabric.is_some() => bail!(
+            "--state {} and --fabric both name the fabric file; --state names a file or an azblob:// location, --fabric the file",
+            file.display()
+        ),
+        _ => Ok(Arc::new(fabric.clone())),
+    }
+}
+
+/// What a saved plan records as its fabric: the blob of the stack state
+/// (plans made on one machine apply on another), else the fabric file.
+pub fn identity(f: &FabricArgs) -> Option<String> {
+    let url = blob_state(f.state.as_deref()?)?;
+    Location::parse(url, &|k| std::env::var(k).ok())
+        .ok()
+        .map(|l| l.to_string())
+}
+
+/// The stack of a program in `store`: the one a blob holds (`--stack`
+/// must name it if given), else [`program_stack`].
+pub fn stack_in(store: &dyn StackStore, file: &Path, db: &Path, s: &StackArgs) -> anyhow::Result<String> {
+    match (store.fixed_stack(), &s.stack) {
+        (Some(fixed), Some(n)) if *n != fixed => bail!(
+            "--stack {n}: {} holds one stack, `{fixed}` (named by its key); drop --stack or use another key",
+            store.describe().trim_start_matches("the ")
+        ),
+        (Some(fixed), _) => Ok(fixed),
+        (None, _) => Ok(program_stack(file, db, s)),
+    }
 }
 
 /// Opens the fabric to write, creating it when missing.
@@ -28,21 +84,27 @@ pub fn open_write(f: &FabricArgs) -> anyhow::Result<LocalFabric> {
     Ok(LocalFabric::open(db_path(f))?)
 }
 
+/// The fabric to write and where its stacks live.
+pub fn open_write_store(f: &FabricArgs) -> anyhow::Result<(LocalFabric, Arc<dyn StackStore>)> {
+    let fabric = open_write(f)?;
+    let store = store(f, &fabric)?;
+    Ok((fabric, store))
+}
+
 /// Opens the fabric to read without creating anything: a missing file reads
 /// as an empty fabric.
 pub fn open_read(f: &FabricArgs) -> anyhow::Result<Opened> {
     let path = db_path(f);
-    Ok(match LocalFabric::open_existing(&path)? {
-        Some(fabric) => Opened {
-            path,
-            fabric,
-            exists: true,
-        },
-        None => Opened {
-            path,
-            fabric: LocalFabric::empty_in_memory()?,
-            exists: false,
-        },
+    let (fabric, exists) = match LocalFabric::open_existing(&path)? {
+        Some(fabric) => (fabric, true),
+        None => (LocalFabric::empty_in_memory()?, false),
+    };
+    let store = store(f, &fabric)?;
+    Ok(Opened {
+        path,
+        fabric,
+        exists,
+        store,
     })
 }
 

@@ -208,6 +208,48 @@ fn method_secret(method: &str) -> &'static str {
     }
 }
 
+/// Microsoft Entra tokens for Azure Storage (`https://storage.azure.com/`),
+/// from the same `ARM_*` credential settings as the azure backend: the
+/// blob stack state with `ARM_USE_AZUREAD=true`.
+pub struct TokenSource {
+    #[cfg(feature = "azure")]
+    credential: std::sync::Arc<dyn azure_core::auth::TokenCredential>,
+}
+
+impl TokenSource {
+    /// The credential of `ARM_*` (as `AzureConfig::from_env`). No network.
+    pub fn storage() -> Result<TokenSource, String> {
+        #[cfg(feature = "azure")]
+        {
+            let config = AzureConfig::from_env().map_err(|e| format!("ARM_USE_AZUREAD: {e}"))?;
+            let http = azure_core::new_http_client();
+            let credential = super::credential::build(&config.credential, http, &config.authority_host)?;
+            Ok(TokenSource { credential })
+        }
+        #[cfg(not(feature = "azure"))]
+        {
+            Err("ARM_USE_AZUREAD: this build of hybridk8s lacks the cargo feature `azure`; use ARM_ACCESS_KEY or ARM_SAS_TOKEN".into())
+        }
+    }
+
+    /// A token (cached by the credential until it expires).
+    pub async fn token(&self) -> Result<Secret, String> {
+        #[cfg(feature = "azure")]
+        {
+            let t = self
+                .credential
+                .get_token(&["https://storage.azure.com/.default"])
+                .await
+                .map_err(|e| format!("getting a Microsoft Entra token for Azure Storage: {e}"))?;
+            Ok(Secret::new(t.token.secret()))
+        }
+        #[cfg(not(feature = "azure"))]
+        {
+            Err("this build of hybridk8s lacks the cargo feature `azure`".into())
+        }
+    }
+}
+
 /// The `azure` backend over `objects` (the local file that keeps the stack
 /// state, locks and records): what the provider and the CLI build. Without
 /// the `azure` feature it says so.

@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use records::{attrs_from_json, attrs_to_json};
 pub use stack::{host_name, StackError, StackLock};
 
 /// Environment variable of the test knob that slows every change down.
