@@ -137,9 +137,8 @@ impl Loader<'_> {
             };
             let v = ev.eval(&a.value, Some(&param_type(&p.ty)), &AttrPath::root());
             let deps = std::mem::take(&mut ev.deps);
-            if let Some(v) = v {
-                given.insert(a.key.name.clone(), (v, deps));
-            }
+            // A failed argument is reported; it is not "missing" on top.
+            given.insert(a.key.name.clone(), (v.unwrap_or(Value::Unknown), deps));
         }
         let instance = m.name.clone();
         let params = self.bind(&decls, given, |p| {
