@@ -164,6 +164,10 @@ pub fn human_report(file: &str, resources: Option<usize>, found: &Findings) -> S
 }
 
 pub fn compile(args: &ProgramArgs, to: Format, output: Option<&Path>) -> anyhow::Result<ExitCode> {
+    if to == Format::TerraformJson && output.is_none() {
+        eprintln!("error: `--to terraform-json` writes a directory: pass `-o DIR` (e.g. `-o terraform/`)");
+        return Ok(ExitCode::from(2));
+    }
     let Some((program, _)) = load_checked(args)? else {
         return Ok(ExitCode::from(1));
     };
@@ -171,10 +175,33 @@ pub fn compile(args: &ProgramArgs, to: Format, output: Option<&Path>) -> anyhow:
         Format::GraphJson => render::graph_json(&program.graph),
         Format::K8s => return k8s(&program.graph, output),
         Format::Dot => render::dot(&program.graph),
+        Format::TerraformJson => return terraform_json(args, output.unwrap_or(Path::new("terraform"))),
     };
     match output {
         Some(p) => crate::atomic::write(p, text).with_context(|| format!("writing {}", p.display()))?,
         None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--to terraform-json -o DIR`: `DIR/main.tf.json` and one
+/// `DIR/modules/<name>/main.tf.json` per module file (of a program that
+/// checked).
+fn terraform_json(args: &ProgramArgs, dir: &Path) -> anyhow::Result<ExitCode> {
+    let files = match dsl::terraform_json::compile(&args.file, &load_options(args)?) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        crate::atomic::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -91,9 +91,10 @@ pub enum Command {
         /// A rule ID (`HK201`) or a diagnostic code (`subnet-too-small`).
         rule: String,
     },
-    /// Compile a program to the resource graph, Kubernetes manifests or a DOT picture.
+    /// Compile a program to the resource graph, Kubernetes manifests, a DOT
+    /// picture or Terraform JSON.
     #[command(
-        after_help = "Examples:\n  hybridk8s compile examples/hybrid.hk --to dot\n  hybridk8s compile examples/hybrid.hk --to k8s"
+        after_help = "Examples:\n  hybridk8s compile examples/hybrid.hk --to dot\n  hybridk8s compile examples/hybrid.hk --to k8s\n  hybridk8s compile examples/environments.hk --to terraform-json -o terraform/\n\n`--to terraform-json -o DIR` writes DIR/main.tf.json and DIR/modules/<file>/main.tf.json per module file; references stay Terraform references, params become variables (defaulting to the --var values given here). Then: terraform -chdir=DIR init && terraform -chdir=DIR apply."
     )]
     Compile {
         #[command(flatten)]
@@ -101,7 +102,8 @@ pub enum Command {
         /// Output format.
         #[arg(long = "to", value_enum, default_value = "graph-json")]
         to: Format,
-        /// Write to this file instead of stdout.
+        /// Write to this file instead of stdout (`--to terraform-json`: the
+        /// directory to write, required).
         #[arg(short = 'o', long = "output", value_name = "PATH")]
         output: Option<PathBuf>,
     },
@@ -278,6 +280,9 @@ pub enum Format {
     K8s,
     /// Graphviz DOT.
     Dot,
+    /// Terraform JSON configuration for the hybridk8s provider, into the
+    /// directory `-o DIR`: `main.tf.json` and `modules/<file>/main.tf.json`.
+    TerraformJson,
 }
 
 /// The process arguments, Terraform's single-dash `-out FILE` / `-out=FILE`

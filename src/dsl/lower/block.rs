@@ -12,7 +12,7 @@ use crate::graph::{kinds, AttrPath, Attrs, Kind, Resource, Type, Value};
 use std::collections::HashMap;
 
 /// `cluster = aks` → `cluster_network_id = aks.id`; `hub = hub` → `hub_id = hub.id`.
-fn sugar(kind: Kind, key: &str) -> Option<(&'static str, Kind)> {
+pub(crate) fn sugar(kind: Kind, key: &str) -> Option<(&'static str, Kind)> {
     match (kind, key) {
         (
             Kind::Peering
@@ -132,7 +132,7 @@ impl Loader<'_> {
 /// `lb_service` blocks with `cluster = LABEL` and `internal = true`, as
 /// literals (a computed `internal` is not counted; write
 /// `internal_lb_ips` then).
-pub(super) fn internal_lbs(nodes: &[&super::super::ast::Item]) -> HashMap<String, i64> {
+pub(crate) fn internal_lbs(nodes: &[&super::super::ast::Item]) -> HashMap<String, i64> {
     let mut out: HashMap<String, i64> = HashMap::new();
     for item in nodes {
         let super::super::ast::Item::Block(b) = item else {

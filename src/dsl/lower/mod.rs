@@ -14,6 +14,9 @@ use super::error::{LoadError, Problem, Sources};
 use super::{parser, Files, Lookups, Options, Program, SpanMap};
 use crate::graph::{Graph, Kind};
 use scope::{for_each_ref, Named, Scope};
+
+pub(crate) use block::{internal_lbs, sugar};
+pub(crate) use scope::param_type;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -452,7 +455,7 @@ fn cycle_problem(nodes: &[&Item], deps: &[Vec<(usize, Span)>], indegree: &[usize
 }
 
 /// Removes `.` components and folds `x/..`, without touching the disk.
-fn normalize(p: &Path) -> PathBuf {
+pub(crate) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
