@@ -173,6 +173,10 @@ pub fn compile(
     if environment.is_some() && !picture {
         bail!("--environment draws one environment's picture: it goes with --to dot, svg or png");
     }
+    if to == Format::TerraformJson && output.is_none() {
+        eprintln!("error: `--to terraform-json` writes a directory: pass `-o DIR` (e.g. `-o terraform/`)");
+        return Ok(ExitCode::from(2));
+    }
     let Some((program, _)) = load_checked(args)? else {
         return Ok(ExitCode::from(1));
     };
@@ -182,10 +186,33 @@ pub fn compile(
         Format::Dot | Format::Svg | Format::Png => {
             return super::picture::write(&program.graph, to, output, environment)
         }
+        Format::TerraformJson => return terraform_json(args, output.unwrap_or(Path::new("terraform"))),
     };
     match output {
         Some(p) => crate::atomic::write(p, text).with_context(|| format!("writing {}", p.display()))?,
         None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--to terraform-json -o DIR`: `DIR/main.tf.json` and one
+/// `DIR/modules/<name>/main.tf.json` per module file (of a program that
+/// checked).
+fn terraform_json(args: &ProgramArgs, dir: &Path) -> anyhow::Result<ExitCode> {
+    let files = match dsl::terraform_json::compile(&args.file, &load_options(args)?) {
+        Ok(f) => f,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
+        crate::atomic::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -92,9 +92,10 @@ pub enum Command {
         /// A rule ID (`HK201`) or a diagnostic code (`subnet-too-small`).
         rule: String,
     },
-    /// Compile a program to the resource graph, Kubernetes manifests or a picture of the topology.
+    /// Compile a program to the resource graph, Kubernetes manifests,
+    /// Terraform JSON or a picture of the topology.
     #[command(
-        after_help = "Pictures (--to dot|svg|png): on-premises ranges and DNS, the gateway, the hub VNET and its subnets, each peering (gateway-transit direction, state), each cluster VNET with its subnets, pod and service ranges, Services and DNS forwarding, as nested boxes. svg and png run Graphviz's `dot` (HYBRIDK8S_DOT, else `dot` on PATH). One picture holds the whole program; --environment NAME draws one top-level module instance with the shared networks (on-premises, hubs) beside it; -o DIR/ (an existing directory, or a path ending in a slash) writes all.EXT and NAME.EXT for each environment into DIR.\n\nExamples:\n  hybridk8s compile examples/hybrid.hk --to svg -o hybrid.svg\n  hybridk8s compile examples/environments.hk --to png -o pictures/\n  hybridk8s compile examples/environments.hk --to dot --environment prod\n  hybridk8s compile examples/hybrid.hk --to k8s"
+        after_help = "Pictures (--to dot|svg|png): on-premises ranges and DNS, the gateway, the hub VNET and its subnets, each peering (gateway-transit direction, state), each cluster VNET with its subnets, pod and service ranges, Services and DNS forwarding, as nested boxes. svg and png run Graphviz's `dot` (HYBRIDK8S_DOT, else `dot` on PATH). One picture holds the whole program; --environment NAME draws one top-level module instance with the shared networks (on-premises, hubs) beside it; -o DIR/ (an existing directory, or a path ending in a slash) writes all.EXT and NAME.EXT for each environment into DIR.\n\n`--to terraform-json -o DIR` writes DIR/main.tf.json and DIR/modules/<file>/main.tf.json per module file; references stay Terraform references, params become variables (defaulting to the --var values given here). Then: terraform -chdir=DIR init && terraform -chdir=DIR apply.\n\nExamples:\n  hybridk8s compile examples/hybrid.hk --to svg -o hybrid.svg\n  hybridk8s compile examples/environments.hk --to png -o pictures/\n  hybridk8s compile examples/environments.hk --to dot --environment prod\n  hybridk8s compile examples/environments.hk --to terraform-json -o terraform/\n  hybridk8s compile examples/hybrid.hk --to k8s"
     )]
     Compile {
         #[command(flatten)]
@@ -102,7 +103,8 @@ pub enum Command {
         /// Output format.
         #[arg(long = "to", value_enum, default_value = "graph-json")]
         to: Format,
-        /// Write to this file instead of stdout (pictures and k8s: a directory, with `-o DIR/`).
+        /// Write to this file instead of stdout (pictures and k8s: a directory, with `-o DIR/`;
+        /// `--to terraform-json`: the directory to write, required).
         #[arg(short = 'o', long = "output", value_name = "PATH")]
         output: Option<PathBuf>,
         /// Pictures only: draw this environment (a top-level module instance).
@@ -286,6 +288,9 @@ pub enum Format {
     Svg,
     /// The topology picture as PNG (runs Graphviz).
     Png,
+    /// Terraform JSON configuration for the hybridk8s provider, into the
+    /// directory `-o DIR`: `main.tf.json` and `modules/<file>/main.tf.json`.
+    TerraformJson,
 }
 
 /// The process arguments, Terraform's single-dash `-out FILE` / `-out=FILE`

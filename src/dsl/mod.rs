@@ -14,6 +14,7 @@ mod lower;
 mod parser;
 mod render;
 pub mod spans;
+pub mod terraform_json;
 
 pub use error::{LoadError, Problem, SourceFile, Sources};
 pub use spans::SpanMap;

@@ -12,7 +12,7 @@ use crate::graph::{kinds, AttrPath, Attrs, Kind, Resource, Type, Value};
 use std::collections::HashMap;
 
 /// `cluster = aks` → `cluster_network_id = aks.id`; `hub = hub` → `hub_id = hub.id`.
-fn sugar(kind: Kind, key: &str) -> Option<(&'static str, Kind)> {
+pub(crate) fn sugar(kind: Kind, key: &str) -> Option<(&'static str, Kind)> {
     match (kind, key) {
         (
             Kind::Peering
@@ -132,7 +132,7 @@ impl Loader<'_> {
 /// `lb_service` blocks with `cluster = LABEL` and `internal = true`, as
 /// literals (a computed `internal` is not counted; write
 /// `internal_lb_ips` then).
-pub(super) fn internal_lbs(nodes: &[&super::super::ast::Item]) -> HashMap<String, i64> {
+pub(crate) fn internal_lbs(nodes: &[&super::super::ast::Item]) -> HashMap<String, i64> {
     let mut out: HashMap<String, i64> = HashMap::new();
     for item in nodes {
         let super::super::ast::Item::Block(b) = item else {
@@ -203,11 +203,21 @@ fn sugar_value(
         );
         return None;
     };
-    if segs.len() > 1 || ev.scope.params.contains_key(&segs[0].name) {
+    // `cluster = prod.aks`: a block inside a module instance.
+    let inside = match ev.scope.names.get(&segs[0].name) {
+        Some(Named::Module(Some(names))) if segs.len() > 1 && !ev.scope.params.contains_key(&segs[0].name) => {
+            let names = names.clone();
+            let (addr, at) = ev.through_module(e, segs, &names)?;
+            (at + 1 == segs.len()).then_some(Named::Resource(addr))
+        }
+        _ => None,
+    };
+    if inside.is_none() && (segs.len() > 1 || ev.scope.params.contains_key(&segs[0].name)) {
         let v = ev.reference(e, segs, Some(&Type::String))?;
         return ev.conform(v, Some(&Type::String), e.span).map(|v| (v, None));
     }
-    match ev.scope.names.get(&segs[0].name) {
+    let named = segs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
+    match inside.as_ref().or_else(|| ev.scope.names.get(&segs[0].name)) {
         Some(Named::Resource(addr)) if addr.kind == want => {
             ev.deps.insert(addr.clone());
             let id = ev.graph.get(addr).map_or(Value::Null, |r| r.get("id").clone());
@@ -216,7 +226,7 @@ fn sugar_value(
         Some(Named::Resource(addr)) => {
             let p = Problem::error(
                 "dsl::wrong-kind",
-                format!("`{}` is {}, not a {want}", segs[0].name, super::eval::a_kind(addr.kind)),
+                format!("`{named}` is {}, not a {want}", super::eval::a_kind(addr.kind)),
             )
             .at(e.span, format!("expected a {want}"))
             .help(format!("`{}` takes the name of a {want} block", want_key(want)));

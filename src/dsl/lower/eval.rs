@@ -6,7 +6,7 @@ use crate::dsl::ast::{Expr, ExprKind, Ident, Span, StrPart};
 use crate::dsl::error::Problem;
 use crate::graph::schema::closest;
 use crate::graph::{kinds, net, Address, AttrPath, Graph, Kind, Type, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Evaluates expressions of one scope against the graph built so far.
 pub struct Eval<'a> {
@@ -233,66 +233,14 @@ impl<'a> Eval<'a> {
                     Err(p) => self.err(*p),
                 }
             }
-            Some(Named::Module) => self.err(
-                Problem::error(
-                    "dsl::module-reference",
-                    format!("`{}` is a module instance", first.name),
-                )
-                .at(e.span, "modules have no attributes")
-                .help("pass values into a module through its params; modules have no outputs"),
-            ),
+            Some(Named::Module(names)) => {
+                let names = names.clone()?;
+                let (addr, at) = self.through_module(e, segs, &names)?;
+                self.resource_attr(e, &addr, &segs[..=at], &segs[at + 1..])
+            }
             Some(Named::Resource(addr)) => {
                 let addr = addr.clone();
-                if segs.len() == 1 {
-                    let example = if matches!(addr.kind, Kind::Onprem | Kind::Hub | Kind::ClusterNetwork) {
-                        format!("`{0}.address_space` or `{0}.id`", first.name)
-                    } else {
-                        format!("`{}.id`", first.name)
-                    };
-                    return self.err(
-                        Problem::error(
-                            "dsl::bare-resource",
-                            format!("`{}` is {} block, not a value", first.name, a_kind(addr.kind)),
-                        )
-                        .at(e.span, "a resource, not a value")
-                        .help(format!("read one of its attributes, e.g. {example}")),
-                    );
-                }
-                self.deps.insert(addr.clone());
-                let r = self.graph.get(&addr)?;
-                let schema = kinds::schema(addr.kind);
-                let attr = &segs[1];
-                // A former name reads the attribute it became.
-                let attr_name = schema.alias(&attr.name).map_or(attr.name.as_str(), |a| a.name);
-                if schema.attribute(attr_name).is_none() && schema.block(attr_name).is_none() {
-                    let names: Vec<&str> = schema
-                        .attrs
-                        .iter()
-                        .map(|a| a.name)
-                        .chain(schema.blocks.iter().map(|b| b.name))
-                        .collect();
-                    let p = unknown_name(
-                        "dsl::unknown-attribute",
-                        format!("{} has no attribute `{}`", addr.kind, attr.name),
-                        &attr.name,
-                        attr.span,
-                        &names,
-                    );
-                    return self.err(p);
-                }
-                let mut v = r.get(attr_name).clone();
-                for s in &segs[2..] {
-                    v = match v.as_map().and_then(|m| m.get(&s.name)) {
-                        Some(x) => x.clone(),
-                        None => {
-                            return self.err(
-                                Problem::error("dsl::unknown-key", format!("no key `{}` here", s.name))
-                                    .at(s.span, "not found"),
-                            )
-                        }
-                    };
-                }
-                Some(v)
+                self.resource_attr(e, &addr, &segs[..1], &segs[1..])
             }
             None if segs.len() == 1 && matches!(ty, None | Some(Type::String)) => Some(Value::str(&first.name)),
             None => {
@@ -311,6 +259,118 @@ impl<'a> Eval<'a> {
                 self.err(p)
             }
         }
+    }
+
+    /// Follows `prod.aks` (or `a.b.aks`) through module instances to the
+    /// block it names: its address and the index of its label in `segs`.
+    pub fn through_module(
+        &mut self,
+        e: &Expr,
+        segs: &[Ident],
+        names: &HashMap<String, Named>,
+    ) -> Option<(Address, usize)> {
+        let mut names = names;
+        for (i, seg) in segs.iter().enumerate().skip(1) {
+            let instance = segs[..i].iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
+            match names.get(&seg.name) {
+                Some(Named::Resource(addr)) => return Some((addr.clone(), i)),
+                Some(Named::Module(Some(inner))) => names = inner,
+                Some(Named::Module(None) | Named::Broken) => return None,
+                None => {
+                    let mut labels: Vec<&str> = names.keys().map(String::as_str).collect();
+                    labels.sort_unstable();
+                    let msg = format!("module instance `{instance}` declares no block `{}`", seg.name);
+                    let p = unknown_name("dsl::unknown-reference", msg, &seg.name, seg.span, &labels);
+                    let help = if labels.is_empty() {
+                        format!("`{instance}` declares no blocks")
+                    } else {
+                        format!(
+                            "`{instance}` declares {}",
+                            labels.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")
+                        )
+                    };
+                    self.problems.push(if p.help.is_none() { p.help(help) } else { p });
+                    return None;
+                }
+            }
+        }
+        let instance = segs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
+        let mut labels: Vec<&String> = names
+            .iter()
+            .filter(|(_, n)| matches!(n, Named::Resource(_)))
+            .map(|(k, _)| k)
+            .collect();
+        labels.sort_unstable();
+        let help = match labels.first() {
+            Some(l) => format!("read an attribute of a block inside it, e.g. `{instance}.{l}.id`"),
+            None => "read an attribute of a block inside it, e.g. `prod.aks.id`".to_string(),
+        };
+        self.problems.push(
+            Problem::error(
+                "dsl::module-reference",
+                format!("`{instance}` is a module instance, not a value"),
+            )
+            .at(e.span, "a module instance, not a value")
+            .help(help),
+        );
+        None
+    }
+
+    /// An attribute of the resource `addr`, named by `named` (its label,
+    /// behind any module instances) and read by `attr` (empty: the bare
+    /// block, an error).
+    fn resource_attr(&mut self, e: &Expr, addr: &Address, named: &[Ident], attr: &[Ident]) -> Option<Value> {
+        let name = named.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
+        let Some(first_attr) = attr.first() else {
+            let example = if matches!(addr.kind, Kind::Onprem | Kind::Hub | Kind::ClusterNetwork) {
+                format!("`{name}.address_space` or `{name}.id`")
+            } else {
+                format!("`{name}.id`")
+            };
+            return self.err(
+                Problem::error(
+                    "dsl::bare-resource",
+                    format!("`{name}` is {} block, not a value", a_kind(addr.kind)),
+                )
+                .at(e.span, "a resource, not a value")
+                .help(format!("read one of its attributes, e.g. {example}")),
+            );
+        };
+        self.deps.insert(addr.clone());
+        let r = self.graph.get(addr)?;
+        let schema = kinds::schema(addr.kind);
+        // A former name reads the attribute it became.
+        let attr_name = schema
+            .alias(&first_attr.name)
+            .map_or(first_attr.name.as_str(), |a| a.name);
+        if schema.attribute(attr_name).is_none() && schema.block(attr_name).is_none() {
+            let names: Vec<&str> = schema
+                .attrs
+                .iter()
+                .map(|a| a.name)
+                .chain(schema.blocks.iter().map(|b| b.name))
+                .collect();
+            let p = unknown_name(
+                "dsl::unknown-attribute",
+                format!("{} has no attribute `{}`", addr.kind, first_attr.name),
+                &first_attr.name,
+                first_attr.span,
+                &names,
+            );
+            return self.err(p);
+        }
+        let mut v = r.get(attr_name).clone();
+        for s in &attr[1..] {
+            v = match v.as_map().and_then(|m| m.get(&s.name)) {
+                Some(x) => x.clone(),
+                None => {
+                    return self.err(
+                        Problem::error("dsl::unknown-key", format!("no key `{}` here", s.name)).at(s.span, "not found"),
+                    )
+                }
+            };
+        }
+        Some(v)
     }
 
     /// Checks a value that came from a param or another resource.

@@ -105,24 +105,36 @@ impl Loader<'_> {
 /// `aks.pods`, `corp`, `web`, or an address / range.
 fn end(ev: &mut Eval<'_>, e: &Expr, key: &'static str) -> Option<End> {
     if let ExprKind::Ref(segs) = &e.kind {
-        if let Some(Named::Resource(addr)) = ev.scope.names.get(&segs[0].name) {
-            if segs.len() > 2 {
+        // `prod.aks.pods`: a block inside a module instance.
+        let found = match ev.scope.names.get(&segs[0].name) {
+            Some(Named::Resource(addr)) => Some((addr.clone(), 0)),
+            Some(Named::Module(Some(names))) if !ev.scope.params.contains_key(&segs[0].name) => {
+                let names = names.clone();
+                Some(ev.through_module(e, segs, &names)?)
+            }
+            Some(Named::Module(None)) => return None,
+            _ => None,
+        };
+        if let Some((addr, at)) = found {
+            let named = segs[..=at]
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(".");
+            if segs.len() > at + 2 {
                 ev.problems.push(
                     Problem::error(
                         crate::graph::flow::CODE_INVALID,
                         format!("`{key}` names a block or one side of a cluster"),
                     )
                     .at(e.span, "too many parts")
-                    .help(format!(
-                        "write `{key} = {}.pods` or `{key} = {}`",
-                        segs[0].name, segs[0].name
-                    )),
+                    .help(format!("write `{key} = {named}.pods` or `{key} = {named}`")),
                 );
                 return None;
             }
             ev.deps.insert(addr.clone());
-            let side = segs.get(1).map(|s| (s.name.clone(), s.span));
-            return Some(End::Block(addr.clone(), side));
+            let side = segs.get(at + 1).map(|s| (s.name.clone(), s.span));
+            return Some(End::Block(addr, side));
         }
         if !ev.scope.params.contains_key(&segs[0].name) {
             let mut names: Vec<&str> = ev

@@ -15,6 +15,9 @@ use super::error::{LoadError, Problem, Sources};
 use super::{parser, Files, Lookups, Options, Program, SpanMap};
 use crate::graph::{Graph, Kind};
 use scope::{for_each_ref, Named, Scope};
+
+pub(crate) use block::{internal_lbs, sugar};
+pub(crate) use scope::param_type;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -177,8 +180,9 @@ impl Loader<'_> {
     }
 
     /// Lowers every block and module instance of one file instance, in
-    /// dependency order.
-    fn lower_scope(&mut self, file: &File, mut scope: Scope, path: &Path) {
+    /// dependency order; returns what its names stand for (the instance's
+    /// outputs).
+    fn lower_scope(&mut self, file: &File, mut scope: Scope, path: &Path) -> HashMap<String, Named> {
         // Names: one namespace for labels, instance names and params.
         let mut declared: HashMap<String, Span> = HashMap::new();
         let mut nodes: Vec<&Item> = Vec::new();
@@ -200,7 +204,7 @@ impl Loader<'_> {
                     continue;
                 }
                 Item::Param(p) => (&p.name, Named::Broken),
-                Item::Module(m) => (&m.name, Named::Module),
+                Item::Module(m) => (&m.name, Named::Module(None)),
                 Item::Block(b) if b.kind.name == plan::KEYWORD => (&b.label, Named::Plan),
                 Item::Block(b) => match b.kind.name.parse::<Kind>() {
                     Ok(k) => (&b.label, Named::Resource(crate::graph::Address::new(k, &b.label.name))),
@@ -246,7 +250,7 @@ impl Loader<'_> {
         scope.internal_lbs = block::internal_lbs(&nodes);
         for idx in order(&nodes, &scope, &mut self.problems) {
             if self.over_limit {
-                return;
+                return scope.names;
             }
             if let Item::Block(b) = nodes[idx] {
                 if b.kind.name == plan::KEYWORD {
@@ -263,23 +267,30 @@ impl Loader<'_> {
                         format!("the program expands to more than {MAX_RESOURCES} resources"),
                         label.span,
                     );
-                    return;
+                    return scope.names;
                 }
             }
             match nodes[idx] {
                 Item::Block(b) => self.lower_block(&scope, b),
                 Item::Data(b) => self.lower_data(&scope, b),
-                Item::Module(m) => self.instantiate(&scope, m, path),
+                Item::Module(m) => {
+                    let names = self.instantiate(&scope, m, path);
+                    if let Some(Named::Module(slot)) = scope.names.get_mut(&m.name.name) {
+                        *slot = names.map(Rc::new);
+                    }
+                }
                 Item::Param(_) | Item::Flow(_) => {}
             }
         }
         for f in flows {
             self.lower_flow(&scope, f);
         }
+        scope.names
     }
 
-    /// Lowers one `module "PATH" as NAME { … }`.
-    fn instantiate(&mut self, scope: &Scope, m: &super::ast::ModuleUse, from: &Path) {
+    /// Lowers one `module "PATH" as NAME { … }`; returns what the names of
+    /// the instance stand for (`None`: it could not be lowered, reported).
+    fn instantiate(&mut self, scope: &Scope, m: &super::ast::ModuleUse, from: &Path) -> Option<HashMap<String, Named>> {
         let path = normalize(&from.parent().unwrap_or(Path::new(".")).join(&m.path));
         let key = self.fs.canonical(&path);
         if let Some(i) = self.stack.iter().position(|p| *p == key) {
@@ -299,28 +310,28 @@ impl Loader<'_> {
                 .at(m.path_span, "includes a file that is already being included")
                 .help("a module cannot include itself, directly or through other modules"),
             );
-            return;
+            return None;
         }
         if let Err(p) = self.confined(&path, Include::Module) {
             self.problems.push(p.at(m.path_span, "included here"));
-            return;
+            return None;
         }
         self.instances += 1;
         if self.instances > MAX_MODULE_INSTANCES {
             let why = format!("the program expands to more than {MAX_MODULE_INSTANCES} module instances");
             self.limit(why, m.name.span);
-            return;
+            return None;
         }
         if self.stack.len() >= MAX_MODULE_DEPTH {
             let why = format!("modules nest deeper than {MAX_MODULE_DEPTH} levels");
             self.limit(why, m.name.span);
-            return;
+            return None;
         }
         let Some(file) = self.read(&path, Some(m.path_span)) else {
-            return;
+            return None;
         };
         let Some(params) = self.module_params(scope, &file, m) else {
-            return;
+            return None;
         };
         let mut module = scope.module.clone();
         module.push(m.name.name.clone());
@@ -330,8 +341,9 @@ impl Loader<'_> {
             ..Scope::default()
         };
         self.stack.push(key);
-        self.lower_scope(&file, inner, &path);
+        let names = self.lower_scope(&file, inner, &path);
         self.stack.pop();
+        Some(names)
     }
 }
 
@@ -453,7 +465,7 @@ fn cycle_problem(nodes: &[&Item], deps: &[Vec<(usize, Span)>], indegree: &[usize
 }
 
 /// Removes `.` components and folds `x/..`, without touching the disk.
-fn normalize(p: &Path) -> PathBuf {
+pub(crate) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

@@ -3,6 +3,7 @@
 use crate::dsl::ast::{Expr, ExprKind, StrPart, TypeExpr, TypeKind};
 use crate::graph::{Address, Type, Value};
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 /// A bound param: its value, declared type, and the resources its value
 /// was computed from (a module argument such as `hub_id = hub.id`, or a
@@ -19,7 +20,10 @@ pub struct ParamVal {
 #[derive(Debug, Clone)]
 pub enum Named {
     Resource(Address),
-    Module,
+    /// A module instance: what its own names stand for, once it is lowered
+    /// (`None` before, or when it could not be), so that `prod.aks.id`
+    /// reads a block inside it.
+    Module(Option<Rc<HashMap<String, Named>>>),
     /// An `address_plan` block (its allocation is in [`Scope::plans`]
     /// once lowered, unless it failed).
     Plan,

@@ -211,7 +211,7 @@ cluster_network aks {
         code: "dsl::module-reference",
         family: Config,
         summary: "A module instance used as a value",
-        why: "A module instance has no attributes of its own; refer to the blocks it declares, or pass values in through params.",
+        why: "A module instance is not a value itself: read an attribute of a block it declares (`prod.aks.id`, `prod.aks.node_subnet_cidr`), or pass values in through params.",
         bad: r#"hub hub {
   resource_group_name = "net-rg"
   location            = "westeurope"

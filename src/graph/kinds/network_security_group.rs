@@ -455,7 +455,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
         for k in ["source_port_ranges", "destination_port_ranges"] {
             let list = strings(m, k);
-            if list.is_empty() && m.get(k).is_some_and(|v| v.as_list().is_some()) {
+            // Unknown items (an address known after apply) are not missing.
+            if m.get(k).and_then(|v| v.as_list()).is_some_and(|l| l.is_empty()) {
                 d.push(
                     Diagnostic::error("nsg-invalid-port-range", format!("rule `{name}`: `{k}` is empty"))
                         .at(&r.address, base.clone().then(k))
@@ -474,7 +475,8 @@ pub fn rules(r: &Resource, d: &mut Diagnostics) {
         }
         for k in ["source_address_prefixes", "destination_address_prefixes"] {
             let list = strings(m, k);
-            if list.is_empty() && m.get(k).is_some_and(|v| v.as_list().is_some()) {
+            // Unknown items (an address known after apply) are not missing.
+            if m.get(k).and_then(|v| v.as_list()).is_some_and(|l| l.is_empty()) {
                 d.push(
                     Diagnostic::error("nsg-invalid-address-prefix", format!("rule `{name}`: `{k}` is empty"))
                         .at(&r.address, base.clone().then(k))
