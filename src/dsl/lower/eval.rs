@@ -276,6 +276,19 @@ impl<'a> Eval<'a> {
                 Some(Named::Resource(addr)) => return Some((addr.clone(), i)),
                 Some(Named::Module(Some(inner))) => names = inner,
                 Some(Named::Module(None) | Named::Broken) => return None,
+                Some(Named::Plan) => {
+                    self.problems.push(
+                        Problem::error(
+                            "dsl::module-reference",
+                            format!("`{}` is an address plan inside module instance `{instance}`", seg.name),
+                        )
+                        .at(seg.span, "read inside its module only")
+                        .help(format!(
+                            "declare the plan beside `{instance}` and pass its ranges in as params, or read a block built from it (e.g. `{instance}.aks.address_space`)"
+                        )),
+                    );
+                    return None;
+                }
                 None => {
                     let mut labels: Vec<&str> = names.keys().map(String::as_str).collect();
                     labels.sort_unstable();
