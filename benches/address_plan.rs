@@ -50,7 +50,12 @@ fn mixed(count: usize) -> PlanInput {
     }
     PlanInput {
         supernets: vec![n("10.0.0.0/8")],
-        reserved: vec![n("10.0.0.0/12"), n("10.20.0.0/22"), n("10.77.0.0/16"), n("10.200.3.0/24")],
+        reserved: vec![
+            n("10.0.0.0/12"),
+            n("10.20.0.0/22"),
+            n("10.77.0.0/16"),
+            n("10.200.3.0/24"),
+        ],
         environments,
     }
 }

@@ -8,17 +8,28 @@ use std::fmt::Write;
 use std::process::Command;
 use std::time::Instant;
 
+/// Hubs of the generated programs: a hub holds at most 500 peerings, and
+/// 20,000 resources have 1,999 clusters.
+const HUBS: usize = 4;
+
 /// A valid program of exactly `resources` resources: the on-prem network,
-/// the hub, and units of 10 (a cluster, its peering, DNS, five external
+/// the hubs, and units of 10 (a cluster, its peering, DNS, five external
 /// services, a public and an internal load balancer), topped up with
 /// external services of the first cluster.
 fn program(resources: usize) -> String {
-    let units = (resources - 2) / 10;
+    let units = (resources - 1 - HUBS) / 10;
     let mut s = String::from(
-        "onprem corp {\n  address_space = [10.0.0.0/12]\n  dns_servers = [10.1.0.4, 10.1.0.5]\n  domains = [\"corp.local\"]\n}\n\
-         hub hub {\n  resource_group_name = \"net-rg\"\n  location = \"westeurope\"\n  address_space = [10.20.0.0/22]\n  gateway = vpn\n}\n",
+        "onprem corp {\n  address_space = [10.0.0.0/12]\n  dns_servers = [10.1.0.4, 10.1.0.5]\n  domains = [\"corp.local\"]\n}\n",
     );
+    for h in 0..HUBS {
+        let _ = write!(
+            s,
+            "hub hub{h} {{\n  resource_group_name = \"net-rg\"\n  location = \"westeurope\"\n  address_space = [10.20.{}.0/22]\n  gateway = vpn\n}}\n",
+            4 * h
+        );
+    }
     for i in 0..units {
+        let hub = i % HUBS;
         // A /22 per cluster from 100.64.0.0/10.
         let base = (100u32 << 24) | (64 << 16) | ((i as u32) << 10);
         let net = std::net::Ipv4Addr::from(base);
@@ -26,7 +37,7 @@ fn program(resources: usize) -> String {
             s,
             "cluster_network c{i} {{\n  resource_group_name = \"rg\"\n  location = \"westeurope\"\n  address_space = [{net}/22]\n  \
              plugin = azure_cni\n  max_nodes = 3\n  internal_lb_ips = 1\n  service_cidr = 172.16.0.0/16\n  avoid = [corp]\n}}\n\
-             peering p{i} {{ cluster = c{i}  hub = hub  use_remote_gateways = true }}\n\
+             peering p{i} {{ cluster = c{i}  hub = hub{hub}  use_remote_gateways = true }}\n\
              dns_upstream d{i} {{ cluster = c{i}  stub_domains = {{ \"corp.local\" = corp.dns_servers }} }}\n"
         );
         for j in 0..5 {
@@ -43,7 +54,7 @@ fn program(resources: usize) -> String {
              lb_service int{i} {{ cluster = c{i}  name = \"api\"  selector = {{ app = \"api\" }}  ports = [{{ port = 443 }}]  internal = true }}\n"
         );
     }
-    for k in 0..(resources - 2 - units * 10) {
+    for k in 0..(resources - 1 - HUBS - units * 10) {
         let _ = writeln!(
             s,
             "external_service extra{k} {{ cluster = c0  name = \"extra-{k}\"  ports = [{{ port = 80 }}]  endpoints = [10.2.0.{}] }}",

@@ -22,9 +22,16 @@ fn example(name: &str) -> String {
 fn without(program: &str, slot: &str) -> String {
     let head = format!("module \"./slot.hk\" as {slot} {{");
     let lines: Vec<&str> = program.lines().collect();
-    let start = lines.iter().position(|l| *l == head).unwrap_or_else(|| panic!("no `{head}`"));
+    let start = lines
+        .iter()
+        .position(|l| *l == head)
+        .unwrap_or_else(|| panic!("no `{head}`"));
     let end = start + lines[start..].iter().position(|l| *l == "}").expect("the block's end");
-    let from = if lines[start - 1].starts_with('#') { start - 1 } else { start };
+    let from = if lines[start - 1].starts_with('#') {
+        start - 1
+    } else {
+        start
+    };
     let mut kept: Vec<&str> = lines[..from].to_vec();
     kept.extend(&lines[end + 1..]);
     let out = kept.join("\n") + "\n";
@@ -98,7 +105,12 @@ fn changes(plan: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["address"].as_str().unwrap().to_string(), r["action"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["action"].as_str().unwrap().to_string(),
+            )
+        })
         .filter(|(_, a)| a != "no-op" && a != "none")
         .collect()
 }
@@ -110,7 +122,9 @@ fn vnet<'a>(dump: &'a Value, name: &str) -> Option<&'a Value> {
 /// The VNET as it stands, without its peerings (which a new slot adds to
 /// the hub's list).
 fn vnet_itself(dump: &Value, name: &str) -> Value {
-    let mut v = vnet(dump, name).unwrap_or_else(|| panic!("no VNET {name}: {dump:#}")).clone();
+    let mut v = vnet(dump, name)
+        .unwrap_or_else(|| panic!("no VNET {name}: {dump:#}"))
+        .clone();
     if let Some(m) = v.as_object_mut() {
         m.remove("peerings");
     }
@@ -123,7 +137,12 @@ fn cluster_vnets(dump: &Value) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .filter(|v| v["name"].as_str().unwrap().starts_with("k8s-"))
-        .map(|v| (v["name"].as_str().unwrap().to_string(), v["address_space"][0].as_str().unwrap().to_string()))
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap().to_string(),
+                v["address_space"][0].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -163,7 +182,10 @@ fn green_added_both_live_blue_removed() {
     let out = w.apply();
     assert!(out.contains("0 changed, 0 destroyed."), "{out}");
     let one = w.dump();
-    assert_eq!(cluster_vnets(&one), [("k8s-prod-blue-vnet".to_string(), BLUE.to_string())]);
+    assert_eq!(
+        cluster_vnets(&one),
+        [("k8s-prod-blue-vnet".to_string(), BLUE.to_string())]
+    );
     peerings_of(&one, 1);
 
     // Step 2: green added. The plan only creates, and only green's objects.
@@ -173,10 +195,22 @@ fn green_added_both_live_blue_removed() {
     assert!(!step2.is_empty());
     for (address, action) in &step2 {
         assert_eq!(action, "create", "{address} in step 2: {plan:#}");
-        assert!(address.starts_with("module.green."), "step 2 touches {address}: {plan:#}");
+        assert!(
+            address.starts_with("module.green."),
+            "step 2 touches {address}: {plan:#}"
+        );
     }
-    for kind in ["cluster_network.aks", "peering.hub", "dns_upstream.onprem", "external_service.database", "lb_service.ingress"] {
-        assert!(step2.iter().any(|(a, _)| *a == format!("module.green.{kind}")), "no module.green.{kind}: {step2:?}");
+    for kind in [
+        "cluster_network.aks",
+        "peering.hub",
+        "dns_upstream.onprem",
+        "external_service.database",
+        "lb_service.ingress",
+    ] {
+        assert!(
+            step2.iter().any(|(a, _)| *a == format!("module.green.{kind}")),
+            "no module.green.{kind}: {step2:?}"
+        );
     }
     w.apply();
     let two = w.dump();
@@ -189,7 +223,11 @@ fn green_added_both_live_blue_removed() {
     );
     peerings_of(&two, 2);
     assert_eq!(vnet_itself(&one, "hub"), vnet_itself(&two, "hub"), "the hub changed");
-    assert_eq!(vnet(&one, "k8s-prod-blue-vnet"), vnet(&two, "k8s-prod-blue-vnet"), "blue changed");
+    assert_eq!(
+        vnet(&one, "k8s-prod-blue-vnet"),
+        vnet(&two, "k8s-prod-blue-vnet"),
+        "blue changed"
+    );
 
     // Step 3: blue removed. The plan only destroys, and only blue's objects.
     w.write(&without(&full, "blue"));
@@ -198,20 +236,34 @@ fn green_added_both_live_blue_removed() {
     assert_eq!(step3.len(), step2.len(), "{step3:?} vs {step2:?}");
     for (address, action) in &step3 {
         assert_eq!(action, "delete", "{address} in step 3: {plan:#}");
-        assert!(address.starts_with("module.blue."), "step 3 touches {address}: {plan:#}");
+        assert!(
+            address.starts_with("module.blue."),
+            "step 3 touches {address}: {plan:#}"
+        );
     }
     let out = w.apply();
     assert!(out.contains("0 added, 0 changed"), "{out}");
     let three = w.dump();
-    assert_eq!(cluster_vnets(&three), [("k8s-prod-green-vnet".to_string(), GREEN.to_string())]);
+    assert_eq!(
+        cluster_vnets(&three),
+        [("k8s-prod-green-vnet".to_string(), GREEN.to_string())]
+    );
     peerings_of(&three, 1);
     assert_eq!(vnet_itself(&two, "hub"), vnet_itself(&three, "hub"), "the hub changed");
-    assert_eq!(vnet(&two, "k8s-prod-green-vnet"), vnet(&three, "k8s-prod-green-vnet"), "green changed");
+    assert_eq!(
+        vnet(&two, "k8s-prod-green-vnet"),
+        vnet(&three, "k8s-prod-green-vnet"),
+        "green changed"
+    );
 
     // The next upgrade goes back to blue, in the range blue had.
     w.write(&full);
     let back = changes(&w.plan());
-    assert!(back.iter().all(|(a, act)| a.starts_with("module.blue.") && act == "create"), "{back:?}");
+    assert!(
+        back.iter()
+            .all(|(a, act)| a.starts_with("module.blue.") && act == "create"),
+        "{back:?}"
+    );
     w.apply();
     assert_eq!(vnet(&w.dump(), "k8s-prod-blue-vnet").unwrap()["address_space"][0], BLUE);
 }
@@ -235,6 +287,9 @@ fn a_second_gateway_peering_in_a_slot_is_refused_at_plan_time() {
     let out = w.hk(&["plan", PROGRAM]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("second-remote-gateway") || err.contains("duplicate-peering"), "{err}");
+    assert!(
+        err.contains("second-remote-gateway") || err.contains("duplicate-peering"),
+        "{err}"
+    );
     assert!(!w.dir.path().join(".hybridk8s/fabric.db").exists() || w.dump()["vnets"].as_array().unwrap().is_empty());
 }

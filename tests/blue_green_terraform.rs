@@ -22,7 +22,12 @@ fn live(slots: &str) -> String {
 }
 
 fn vnet(dump: &Value, name: &str) -> Option<Value> {
-    let mut v = dump["vnets"].as_array().unwrap().iter().find(|v| v["name"] == name)?.clone();
+    let mut v = dump["vnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)?
+        .clone();
     v.as_object_mut().unwrap().remove("peerings");
     Some(v)
 }
@@ -33,7 +38,12 @@ fn cluster_vnets(dump: &Value) -> Vec<(String, String)> {
         .unwrap()
         .iter()
         .filter(|v| v["name"].as_str().unwrap().starts_with("k8s-"))
-        .map(|v| (v["name"].as_str().unwrap().to_string(), v["address_space"][0].as_str().unwrap().to_string()))
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap().to_string(),
+                v["address_space"][0].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -43,7 +53,11 @@ fn connected(dump: &Value, live: usize) {
     let sides = dump["peerings"].as_array().unwrap();
     assert_eq!(sides.len(), 2 * live, "{dump:#}");
     assert!(sides.iter().all(|s| s["peering_state"] == "Connected"), "{dump:#}");
-    assert_eq!(sides.iter().filter(|s| s["use_remote_gateways"] == true).count(), live, "{dump:#}");
+    assert_eq!(
+        sides.iter().filter(|s| s["use_remote_gateways"] == true).count(),
+        live,
+        "{dump:#}"
+    );
 }
 
 /// What the plan does, one line per resource: `module.slot["green"].… will be created`.
@@ -71,14 +85,21 @@ fn blue_green(terraform: Terraform) {
     ws.write_main(&read("examples/terraform/blue-green/main.tf"));
     let module = ws.dir.parent().unwrap().join("modules/environment");
     std::fs::create_dir_all(&module).unwrap();
-    std::fs::write(module.join("main.tf"), read("examples/terraform/modules/environment/main.tf")).unwrap();
+    std::fs::write(
+        module.join("main.tf"),
+        read("examples/terraform/modules/environment/main.tf"),
+    )
+    .unwrap();
     ws.expect(&["get"], 0);
 
     // Step 1: blue live.
     let plan = step(&ws, r#"["blue"]"#);
     assert!(plan.contains("0 to change, 0 to destroy"), "{plan}");
     let one = ws.fabric_dump();
-    assert_eq!(cluster_vnets(&one), [("k8s-prod-blue-vnet".to_string(), BLUE.to_string())]);
+    assert_eq!(
+        cluster_vnets(&one),
+        [("k8s-prod-blue-vnet".to_string(), BLUE.to_string())]
+    );
     connected(&one, 1);
     let (slots, _) = ws.expect(&["output", "-json", "slots"], 0);
     let slots: Value = serde_json::from_str(&slots).unwrap();
@@ -90,7 +111,10 @@ fn blue_green(terraform: Terraform) {
     let did = actions(&plan);
     assert!(did.len() >= 5, "{plan}");
     for a in &did {
-        assert!(a.starts_with("module.slot[\"green\"].") && a.ends_with(" will be created"), "step 2: {a}\n{plan}");
+        assert!(
+            a.starts_with("module.slot[\"green\"].") && a.ends_with(" will be created"),
+            "step 2: {a}\n{plan}"
+        );
     }
     let two = ws.fabric_dump();
     assert_eq!(cluster_vnets(&two).len(), 2);
@@ -104,10 +128,16 @@ fn blue_green(terraform: Terraform) {
     let undone = actions(&plan);
     assert_eq!(undone.len(), did.len(), "{plan}");
     for a in &undone {
-        assert!(a.starts_with("module.slot[\"blue\"].") && a.ends_with(" will be destroyed"), "step 3: {a}\n{plan}");
+        assert!(
+            a.starts_with("module.slot[\"blue\"].") && a.ends_with(" will be destroyed"),
+            "step 3: {a}\n{plan}"
+        );
     }
     let three = ws.fabric_dump();
-    assert_eq!(cluster_vnets(&three), [("k8s-prod-green-vnet".to_string(), GREEN.to_string())]);
+    assert_eq!(
+        cluster_vnets(&three),
+        [("k8s-prod-green-vnet".to_string(), GREEN.to_string())]
+    );
     connected(&three, 1);
     assert_eq!(vnet(&two, "hub"), vnet(&three, "hub"));
     assert_eq!(vnet(&two, "k8s-prod-green-vnet"), vnet(&three, "k8s-prod-green-vnet"));

@@ -332,6 +332,15 @@ const NOT_REPO_FILES: &[(&str, &str)] = &[
         "DIR/",
         "an output directory the user names (the trailing slash marks it)",
     ),
+    ("DIR/main.tf.json", "written by `compile --to terraform-json -o DIR`"),
+    (
+        "DIR/modules/<file>/main.tf.json",
+        "written by `compile --to terraform-json -o DIR`, one per module file",
+    ),
+    (
+        "terraform/",
+        "the output directory the `compile --to terraform-json` example creates",
+    ),
     (
         "pictures/",
         "the output directory the `compile --to png` example creates",

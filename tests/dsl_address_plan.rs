@@ -90,7 +90,7 @@ fn dev_qa_prod_and_a_green_slot_with_no_range_by_hand() {
     module.dev.cluster_network.aks = ["10.21.0.0/16"]
     module.prod_blue.cluster_network.aks = ["10.16.0.0/16"]
     module.prod_green.cluster_network.aks = ["10.18.0.0/16"]
-    module.qa.cluster_network.aks = ["10.22.0.0/16"]
+    module.qa.cluster_network.aks = ["10.31.0.0/16"]
     "#);
     // None overlaps another, on-premises, the hub or the reserved range.
     let mut nets: Vec<Ipv4Net> = got

@@ -148,6 +148,20 @@ fn dot_of_the_environments() {
 }
 
 #[test]
+fn dot_of_blue_green_shows_both_slots_peered_to_the_hub() {
+    let dot = dot_of("blue-green.hk", None);
+    for want in [
+        "module.blue.cluster_network.aks",
+        "module.green.cluster_network.aks",
+        "10.16.0.0/16",
+        "10.18.0.0/16",
+    ] {
+        assert!(dot.contains(want), "{want} is not in\n{dot}");
+    }
+    insta::assert_snapshot!(dot);
+}
+
+#[test]
 fn dot_of_one_environment_keeps_its_cluster_and_the_shared_site() {
     let dot = dot_of("environments.hk", Some("prod"));
     assert!(
@@ -205,6 +219,8 @@ fn svg_holds_every_networks_range() {
         "environments.hk",
         "overlay-cilium.hk",
         "existing-hub.hk",
+        "address-plan.hk",
+        "blue-green.hk",
         "subnets",
     ];
     for example in examples {
