@@ -167,6 +167,26 @@ fn module_outputs_1_0_3() {
     parity("tests/fixtures/dsl/outputs/main.hk", harness::v1_0_3(), 3);
 }
 
+#[test]
+fn address_plan_newest() {
+    parity("examples/address-plan.hk", harness::newest(), 5);
+}
+
+#[test]
+fn address_plan_1_0_3() {
+    parity("examples/address-plan.hk", harness::v1_0_3(), 5);
+}
+
+#[test]
+fn blue_green_newest() {
+    parity("examples/blue-green.hk", harness::newest(), 3);
+}
+
+#[test]
+fn blue_green_1_0_3() {
+    parity("examples/blue-green.hk", harness::v1_0_3(), 3);
+}
+
 /// The generated files of the small program, one after the other.
 fn small_program(dir: &Path) -> String {
     let files = compile(&root().join("tests/fixtures/dsl/terraform/main.hk"), dir);

@@ -17,6 +17,7 @@ use crate::graph::{Graph, Kind};
 use scope::{for_each_ref, Named, Scope};
 
 pub(crate) use block::{internal_lbs, sugar};
+pub(crate) use plan::KEYWORD as ADDRESS_PLAN;
 pub(crate) use scope::param_type;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};

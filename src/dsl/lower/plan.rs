@@ -15,7 +15,7 @@ use ipnet::Ipv4Net;
 use std::collections::HashMap;
 
 /// The block keyword.
-pub(super) const KEYWORD: &str = "address_plan";
+pub(crate) const KEYWORD: &str = "address_plan";
 
 const ATTRS: [&str; 3] = ["supernets", "reserved", "environments"];
 const ENV_ATTRS: [&str; 4] = ["size", "slots", "headroom", "cidr"];

@@ -17,7 +17,12 @@ pub(super) enum Name {
     Module(usize),
     /// A param: `var.NAME`, or `local.NAME` when its default reads other params.
     Param { ty: Type, local: bool },
+    /// An `address_plan` block: the data source `hybridk8s_address_plan`.
+    Plan,
 }
+
+/// The Terraform type of the data source an `address_plan` block becomes.
+pub(super) const ADDRESS_PLAN_TYPE: &str = "hybridk8s_address_plan";
 
 /// The names of every file of the program, and which file is being written.
 pub(super) struct Ctx<'a> {
@@ -120,6 +125,17 @@ impl Ctx<'_> {
                     }
                 }
                 Resolved::Attr(path, None)
+            }
+            // `ranges.prod.blue`: the allocation keyed `prod.blue`.
+            Some(Name::Plan) => {
+                let key: Vec<&str> = segs[1..].iter().map(|s| s.name.as_str()).collect();
+                Resolved::Attr(
+                    format!(
+                        "data.{ADDRESS_PLAN_TYPE}.{first}.allocations[{}]",
+                        hcl_string(&key.join("."))
+                    ),
+                    Some(Type::Cidr),
+                )
             }
             None => Resolved::Word(first.clone()),
         }

@@ -14,12 +14,12 @@
 mod body;
 mod expr;
 
-use super::ast::{Expr, File, Item, ModuleUse, Param, TypeKind};
+use super::ast::{Block, Expr, ExprKind, File, Item, ModuleUse, Param, TypeKind};
 use super::error::{LoadError, Problem, Sources};
-use super::lower::{internal_lbs, normalize, param_type};
+use super::lower::{internal_lbs, normalize, param_type, ADDRESS_PLAN};
 use super::{parser, Files, Options};
 use crate::graph::{lookup, Kind, Type};
-use expr::{address, escape_template, Ctx, Name};
+use expr::{address, escape_template, Ctx, Name, ADDRESS_PLAN_TYPE};
 use serde_json::{Map, Value as J};
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -168,6 +168,9 @@ fn names_of(u: &Unit) -> HashMap<String, Name> {
                     },
                 );
             }
+            Item::Block(b) if b.kind.name == ADDRESS_PLAN => {
+                out.insert(b.label.name.clone(), Name::Plan);
+            }
             Item::Block(b) => {
                 if let Ok(kind) = b.kind.name.parse::<Kind>() {
                     out.insert(b.label.name.clone(), Name::Resource { kind, data: false });
@@ -290,6 +293,56 @@ fn insert(map: &mut Map<String, J>, section: &str, key: &str, value: J) {
     }
 }
 
+/// `data.TYPE.LABEL = body`.
+fn insert_data(doc: &mut Map<String, J>, ty: &str, label: &str, body: J) {
+    let s = doc.entry("data").or_insert_with(|| J::Object(Map::new()));
+    if let J::Object(s) = s {
+        insert(s, ty, label, body);
+    }
+}
+
+/// An `address_plan` block as the body of the data source: `supernets`,
+/// `reserved` (blocks read as their address spaces) and one `environment`
+/// block per environment, in the order written (the order they are
+/// allocated in).
+fn address_plan(ctx: &Ctx<'_>, b: &Block) -> Map<String, J> {
+    let cidrs = Type::list(Type::Cidr);
+    let mut out = Map::new();
+    for a in &b.attrs {
+        match a.key.name.as_str() {
+            key @ ("supernets" | "reserved") => {
+                out.insert(key.into(), ctx.value(&a.value, Some(&cidrs)));
+            }
+            "environments" => {
+                let ExprKind::Object(entries) = &a.value.kind else {
+                    continue; // refused by the loader
+                };
+                let envs = entries
+                    .iter()
+                    .map(|e| {
+                        let mut env = Map::new();
+                        env.insert("name".into(), J::String(escape_template(&e.key.name)));
+                        if let ExprKind::Object(fields) = &e.value.kind {
+                            for f in fields {
+                                let ty = match f.key.name.as_str() {
+                                    "size" | "headroom" => Type::Number,
+                                    "slots" => Type::list(Type::String),
+                                    _ => Type::Cidr,
+                                };
+                                env.insert(f.key.name.clone(), ctx.value(&f.value, Some(&ty)));
+                            }
+                        }
+                        J::Object(env)
+                    })
+                    .collect();
+                out.insert("environment".into(), J::Array(envs));
+            }
+            _ => {} // refused by the loader
+        }
+    }
+    out
+}
+
 /// One file as a Terraform JSON document.
 fn unit_json(ctx: &Ctx<'_>, u: &Unit, units: &[Unit], given: Option<&HashMap<String, J>>) -> Map<String, J> {
     let mut doc = Map::new();
@@ -354,6 +407,14 @@ fn unit_json(ctx: &Ctx<'_>, u: &Unit, units: &[Unit], given: Option<&HashMap<Str
     let mut outputs: Vec<(String, String)> = Vec::new();
     for item in &u.file.items {
         match item {
+            Item::Block(b) if b.kind.name == ADDRESS_PLAN => {
+                insert_data(
+                    &mut doc,
+                    ADDRESS_PLAN_TYPE,
+                    &b.label.name,
+                    J::Object(address_plan(ctx, b)),
+                );
+            }
             Item::Block(b) | Item::Data(b) => {
                 let data = matches!(item, Item::Data(_));
                 let Ok(kind) = b.kind.name.parse::<Kind>() else {
