@@ -431,3 +431,57 @@ fn a_sas_token_works_and_wrong_credentials_are_refused_without_showing_them() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_programs_state_block_names_the_blob_on_every_machine() {
+    let t = Team::new();
+    let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/hybrid.hk")).unwrap();
+    let program = format!("state {{\n  url = \"{STATE}\"\n}}\n\n{seed}");
+    for dir in [t.a.path(), t.b.path()] {
+        std::fs::write(dir.join("team.hk"), &program).unwrap();
+    }
+    // Neither --state nor HYBRIDK8S_STATE: the program says where its stack lives.
+    let bare = |dir: &Path, args: &[&str]| {
+        let mut c = t.cmd(dir, args);
+        c.env_remove("HYBRIDK8S_STATE");
+        c.output().unwrap()
+    };
+    let out = bare(t.a.path(), &["apply", "team.hk", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let st = t.state();
+    assert_eq!(st.serial, 1);
+    assert!(!st.resources.is_empty());
+    // The other machine plans no changes from the same block.
+    let plan = bare(t.b.path(), &["plan", "team.hk", "--detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "{}{}",
+        text(&plan.stdout),
+        text(&plan.stderr)
+    );
+    // --state wins over the block: another blob holds no stack yet.
+    let other = "azblob://devstoreaccount1/tfstate/other.hkstate";
+    let plan = bare(
+        t.b.path(),
+        &["plan", "team.hk", "--detailed-exitcode", "--state", other],
+    );
+    assert_eq!(
+        plan.status.code(),
+        Some(1),
+        "{}{}",
+        text(&plan.stdout),
+        text(&plan.stderr)
+    );
+    assert!(
+        text(&plan.stdout).contains("already exists") || text(&plan.stderr).contains("already exists"),
+        "{}{}",
+        text(&plan.stdout),
+        text(&plan.stderr)
+    );
+    // Destroy from the other machine, still from the block.
+    let out = bare(t.b.path(), &["destroy", "team.hk", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(t.state().serial, 2);
+    assert!(t.state().resources.is_empty());
+}

@@ -39,6 +39,18 @@ pub struct FabricArgs {
     pub fabric: Option<PathBuf>,
 }
 
+impl FabricArgs {
+    /// With the program's `state { url = … }` when neither `--state` nor
+    /// `HYBRIDK8S_STATE` names the state.
+    pub fn for_program(&self, file: &Path) -> FabricArgs {
+        let mut f = self.clone();
+        if f.state.is_none() {
+            f.state = crate::dsl::state_url(file).map(PathBuf::from);
+        }
+        f
+    }
+}
+
 /// Which stack (the standalone state of one program) to use.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StackArgs {

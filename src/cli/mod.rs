@@ -344,7 +344,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
         } => fabric::plan(
             &program,
-            &fabric,
+            &fabric.for_program(&program.file),
             &stack,
             &backend,
             findings::Format::json(json),
@@ -357,14 +357,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stack,
             backend,
             how,
-        } => fabric::apply(&program, &fabric, &stack, &backend, &how),
+        } => fabric::apply(&program, &fabric.for_program(&program.file), &stack, &backend, &how),
         Command::Destroy {
             file,
             fabric,
             stack,
             backend,
             how,
-        } => fabric::destroy(&file, &fabric, &stack, &backend, &how),
+        } => fabric::destroy(&file, &fabric.for_program(&file), &stack, &backend, &how),
         Command::State {
             command: StateCommand::List { stack },
             fabric,
@@ -399,7 +399,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             fabric,
             stack,
-        } => output::output(&file, address.as_deref(), json, &fabric, &stack),
+        } => output::output(&file, address.as_deref(), json, &fabric.for_program(&file), &stack),
         Command::Fabric {
             command:
                 FabricCommand::Dump {

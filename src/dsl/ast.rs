@@ -59,6 +59,8 @@ pub enum Item {
     Data(Block),
     /// `flow "NAME" { … }`: a reachability question (never realized).
     Flow(FlowBlock),
+    /// `state { url = … }`: where the program's stack lives.
+    State(StateBlock),
 }
 
 impl Item {
@@ -68,6 +70,7 @@ impl Item {
             Item::Module(m) => m.span,
             Item::Block(b) | Item::Data(b) => b.span,
             Item::Flow(f) => f.span,
+            Item::State(s) => s.span,
         }
     }
 }
@@ -124,6 +127,15 @@ pub struct FlowBlock {
     pub name: String,
     /// The quoted name.
     pub name_span: Span,
+    pub attrs: Vec<Attr>,
+    pub span: Span,
+}
+
+/// `state { url = "azblob://…" }`: where the stack of the program lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateBlock {
+    /// The `state` keyword.
+    pub keyword: Span,
     pub attrs: Vec<Attr>,
     pub span: Span,
 }
@@ -226,6 +238,11 @@ impl ClearSpans for Item {
                 f.span = Span::default();
                 f.name_span = Span::default();
                 f.attrs.iter_mut().for_each(ClearSpans::clear_spans);
+            }
+            Item::State(s) => {
+                s.span = Span::default();
+                s.keyword = Span::default();
+                s.attrs.iter_mut().for_each(ClearSpans::clear_spans);
             }
         }
     }

@@ -46,6 +46,7 @@ pub fn format_file(file: &File, src: &str) -> String {
                 let head = format!("flow {}", quote(&fl.name));
                 f.body(&head, &fl.attrs, fl.span.end);
             }
+            Item::State(st) => f.body("state", &st.attrs, st.span.end),
         }
         last = Some(f.trailing(item.span().end));
         f.out.push('\n');

@@ -204,3 +204,15 @@ pub fn parse(src: &str, name: &str) -> Result<ast::File, LoadError> {
     let id = sources.add(name, src);
     parser::parse_file(src, id).map_err(|p| LoadError::new(vec![p], sources))
 }
+
+/// The `url` of the `state { … }` block of the program at `path` (its root
+/// file only, parsed, not evaluated): where its stack lives when neither
+/// `--state` nor `HYBRIDK8S_STATE` says. `None` when it has none, or the
+/// file cannot be read or parsed (the load then says why).
+pub fn state_url(path: &Path) -> Option<String> {
+    let text = Files::Disk.read(path).ok()?;
+    let mut sources = error::Sources::default();
+    let id = sources.add(path.display().to_string(), text.clone());
+    let file = parser::parse_file(&text, id).ok()?;
+    lower::state_url_of(&file.items)
+}

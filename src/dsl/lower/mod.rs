@@ -9,6 +9,7 @@ mod flow;
 mod params;
 mod plan;
 mod scope;
+mod state;
 
 use super::ast::{Block, File, Item, Span};
 use super::error::{LoadError, Problem, Sources};
@@ -19,6 +20,7 @@ use scope::{for_each_ref, Named, Scope};
 pub(crate) use block::{internal_lbs, sugar};
 pub(crate) use plan::KEYWORD as ADDRESS_PLAN;
 pub(crate) use scope::param_type;
+pub use state::url_of as state_url_of;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -42,6 +44,7 @@ pub fn load(path: &Path, opts: &Options, fs: &Files, lookups: &Lookups) -> Resul
         resources: 0,
         over_limit: false,
         flows: Vec::new(),
+        state_block: None,
     };
     let path = normalize(path);
     l.root = fs.canonical(opts.root.as_deref().unwrap_or_else(|| {
@@ -96,6 +99,8 @@ pub(crate) struct Loader<'o> {
     over_limit: bool,
     /// The `flow` declarations of every file instance, in order.
     flows: Vec<crate::dsl::flows::DeclaredFlow>,
+    /// The root program's `state` block, once seen (its keyword).
+    state_block: Option<Span>,
 }
 
 /// A program expands to at most this many module instances: 24 small files
@@ -191,6 +196,10 @@ impl Loader<'_> {
         let mut flow_names: HashMap<&str, Span> = HashMap::new();
         for item in &file.items {
             let (name, named) = match item {
+                Item::State(st) => {
+                    self.lower_state(&scope, st);
+                    continue;
+                }
                 Item::Flow(f) => {
                     if let Some(prev) = flow_names.insert(&f.name, f.name_span) {
                         self.problems.push(
@@ -280,7 +289,7 @@ impl Loader<'_> {
                         *slot = names.map(Rc::new);
                     }
                 }
-                Item::Param(_) | Item::Flow(_) => {}
+                Item::Param(_) | Item::Flow(_) | Item::State(_) => {}
             }
         }
         for f in flows {
@@ -373,6 +382,7 @@ fn order(nodes: &[&Item], scope: &Scope, problems: &mut Vec<Problem>) -> Vec<usi
             Item::Module(m) => (m.name.name.as_str(), i),
             Item::Param(p) => (p.name.name.as_str(), i),
             Item::Flow(f) => (f.name.as_str(), i),
+            Item::State(_) => ("state", i),
         })
         .collect();
     let mut deps: Vec<Vec<(usize, Span)>> = vec![Vec::new(); nodes.len()];
@@ -380,7 +390,7 @@ fn order(nodes: &[&Item], scope: &Scope, problems: &mut Vec<Problem>) -> Vec<usi
         let attrs = match n {
             Item::Block(b) | Item::Data(b) => &b.attrs,
             Item::Module(m) => &m.args,
-            Item::Param(_) | Item::Flow(_) => continue,
+            Item::Param(_) | Item::Flow(_) | Item::State(_) => continue,
         };
         for a in attrs {
             for_each_ref(&a.value, &mut |id| {
@@ -446,6 +456,7 @@ fn cycle_problem(nodes: &[&Item], deps: &[Vec<(usize, Span)>], indegree: &[usize
         Item::Module(m) => format!("module.{}", m.name.name),
         Item::Param(p) => p.name.name.clone(),
         Item::Flow(f) => f.name.clone(),
+        Item::State(_) => "state".to_string(),
     };
     let names: Vec<String> = cycle.iter().map(|(i, _)| name(*i)).collect();
     let mut p = Problem::error(

@@ -90,6 +90,7 @@ fn rule_name(r: &Rule) -> String {
         Rule::param => "`param`",
         Rule::module => "`module`",
         Rule::flow | Rule::kw_flow => "`flow \"NAME\" { … }`",
+        Rule::state_block | Rule::kw_state => "`state { url = … }`",
         Rule::block => "a block (`KIND NAME { … }`)",
         Rule::attr | Rule::entry => "an attribute (`name = value`)",
         Rule::body | Rule::object => "`{`",

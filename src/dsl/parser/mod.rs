@@ -119,6 +119,13 @@ impl P {
             Rule::block => Item::Block(self.parse_block(p)),
             Rule::data => Item::Data(self.parse_block(p)),
             Rule::flow => Item::Flow(self.parse_flow(p)),
+            Rule::state_block => {
+                let span = self.span(&p);
+                let mut it = inner(p);
+                let keyword = self.span(&it.next().expect("state: keyword"));
+                let attrs = self.parse_body(it.next().expect("state: body"));
+                Item::State(StateBlock { keyword, attrs, span })
+            }
             r => unreachable!("item: unexpected rule {r:?}"),
         }
     }

@@ -186,7 +186,7 @@ fn names_of(u: &Unit) -> HashMap<String, Name> {
                     out.insert(m.name.name.clone(), Name::Module(f));
                 }
             }
-            Item::Flow(_) => {}
+            Item::Flow(_) | Item::State(_) => {}
         }
     }
     out
@@ -456,7 +456,7 @@ fn unit_json(ctx: &Ctx<'_>, u: &Unit, units: &[Unit], given: Option<&HashMap<Str
                 insert(&mut doc, "module", &m.name.name, J::Object(body));
                 outputs.push((m.name.name.clone(), format!("module.{}", m.name.name)));
             }
-            Item::Param(_) | Item::Flow(_) => {}
+            Item::Param(_) | Item::Flow(_) | Item::State(_) => {}
         }
     }
     if given.is_none() {

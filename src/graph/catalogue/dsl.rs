@@ -516,6 +516,68 @@ onprem corp {
 "#,
     },
     Rule {
+        id: "HK086",
+        code: "dsl::state-in-module",
+        family: Config,
+        summary: "A state block in a module",
+        why: "The stack is the program's, modules included: only the root program says where it lives, or one module instantiated twice would name two places.",
+        bad: r#"module "./env.hk" as prod {
+  env = "prod"
+}
+
+// file: env.hk
+param env: string
+
+state {
+  url = "azblob://mycompanystate/tfstate/dev.hkstate"
+}
+
+onprem corp {
+  name          = "corp-${env}"
+  address_space = [10.0.0.0/12]
+}
+"#,
+        good: r#"state {
+  url = "azblob://mycompanystate/tfstate/dev.hkstate"
+}
+
+module "./env.hk" as prod {
+  env = "prod"
+}
+
+// file: env.hk
+param env: string
+
+onprem corp {
+  name          = "corp-${env}"
+  address_space = [10.0.0.0/12]
+}
+"#,
+    },
+    Rule {
+        id: "HK087",
+        code: "dsl::state-url",
+        family: Config,
+        summary: "A state URL that is not a literal azblob:// location",
+        why: "The stack's location is read before the program is evaluated (as Terraform reads a backend block), and it names one blob: `azblob://ACCOUNT/CONTAINER/KEY` with Azure's account and container naming rules.",
+        bad: r#"state {
+  url = "azblob://My_Account/tfstate/dev.hkstate"
+}
+
+onprem corp {
+  address_space = [10.0.0.0/12]
+}
+"#,
+        good: r#"state {
+  url = "azblob://mycompanystate/tfstate/dev.hkstate"
+}
+
+onprem corp {
+  address_space = [10.0.0.0/12]
+}
+"#,
+    },
+    Rule {
         id: "HK085",
         code: "dsl::outside-root",
         family: Config,

@@ -85,6 +85,33 @@ hub hub {
 "#,
     },
     Rule {
+        id: "HK073",
+        code: "dsl::duplicate-state",
+        family: Config,
+        summary: "Two state blocks in one program",
+        why: "A program's stack lives in one place; two `state` blocks leave it open which one holds it.",
+        bad: r#"state {
+  url = "azblob://mycompanystate/tfstate/dev.hkstate"
+}
+
+state {
+  url = "azblob://mycompanystate/tfstate/prod.hkstate"
+}
+
+onprem corp {
+  address_space = [10.0.0.0/12]
+}
+"#,
+        good: r#"state {
+  url = "azblob://mycompanystate/tfstate/dev.hkstate"
+}
+
+onprem corp {
+  address_space = [10.0.0.0/12]
+}
+"#,
+    },
+    Rule {
         id: "HK075",
         code: "dsl::type-mismatch",
         family: Config,
