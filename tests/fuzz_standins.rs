@@ -3,7 +3,9 @@
 //! the same bodies `cargo fuzz` runs (`hybridk8s::fuzzing`). A panic here is
 //! a bug; save the input as a seed when fixing it.
 
-use hybridk8s::fuzzing::{dsl_check, fabric_ops, graph_of, kube_answer, provider_apply, rules_graph};
+use hybridk8s::fuzzing::{
+    address_plan, blob_state, dsl_check, fabric_ops, graph_of, kube_answer, provider_apply, rules_graph,
+};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -223,4 +225,38 @@ fn provider_apply_survives_every_seed_and_random_sequences() {
 #[test]
 fn fabric_ops_survives_every_seed_and_random_sequences() {
     random_and_seeded("fuzz/seeds/fabric_ops", 600, fabric_ops);
+}
+
+#[test]
+fn address_plan_survives_every_seed_and_random_plans() {
+    random_and_seeded("fuzz/seeds/address_plan", 5_000, address_plan);
+}
+
+#[test]
+fn address_plan_seeds_allocate() {
+    use hybridk8s::fuzzing::plan_input;
+    use hybridk8s::graph::address_plan::allocate;
+    let seed = std::fs::read("fuzz/seeds/address_plan/dev-qa-prod.bin").unwrap();
+    let input = plan_input(&seed);
+    assert_eq!(input.environments.len(), 4);
+    let plan = allocate(&input).expect("the seed plan fits");
+    assert_eq!(plan.ranges().count(), 5, "{plan:?}");
+    let seed = std::fs::read("fuzz/seeds/address_plan/exhausted.bin").unwrap();
+    assert!(allocate(&plan_input(&seed)).is_err(), "five /26 do not fit a /24");
+    // Random plans reach the promises: a good share allocates some ranges.
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut allocated = 0;
+    for _ in 0..1_000 {
+        let data: Vec<u8> = (0..rng.below(120)).map(|_| rng.next() as u8).collect();
+        allocated += allocate(&plan_input(&data)).is_ok_and(|p| p.ranges().count() > 0) as usize;
+    }
+    assert!(
+        allocated >= 100,
+        "only {allocated} of 1,000 random plans allocated a range"
+    );
+}
+
+#[test]
+fn blob_state_survives_every_seed_and_mutations_of_them() {
+    random_and_seeded("fuzz/seeds/blob_state", 3_000, blob_state);
 }

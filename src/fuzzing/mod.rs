@@ -6,11 +6,13 @@
 mod graph;
 #[cfg(feature = "kubernetes")]
 mod kube;
+mod plans;
 mod world;
 
 pub use graph::{graph_of, rules_graph};
 #[cfg(feature = "kubernetes")]
 pub use kube::kube_answer;
+pub use plans::{address_plan, blob_state, check_plan, plan_input};
 pub use world::{fabric_ops, provider_apply};
 
 use crate::dsl::{self, Files, LoadError, Options, Problem, Sources};

@@ -22,7 +22,7 @@
 //! `ARM_ENVIRONMENT`), or `?endpoint=URL` / `HYBRIDK8S_BLOB_ENDPOINT`.
 
 pub mod auth;
-mod format;
+pub mod format;
 pub mod location;
 pub mod rest;
 
