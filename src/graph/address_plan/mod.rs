@@ -18,6 +18,7 @@ mod buddy;
 
 use buddy::Free;
 use ipnet::Ipv4Net;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
@@ -176,18 +177,15 @@ pub fn allocate(input: &PlanInput) -> Result<Plan, PlanError> {
         ));
     }
     let mut free: Vec<Free> = input.supernets.iter().map(|s| Free::new(*s)).collect();
-    // What is taken, for naming what a pinned range overlaps.
-    let mut taken: Vec<(Ipv4Net, String)> = Vec::new();
     for r in &input.reserved {
         for (f, s) in free.iter_mut().zip(&input.supernets) {
             if overlaps(s, r) {
                 f.carve(*r);
             }
         }
-        taken.push((*r, format!("the reserved range {r}")));
     }
-    let mut seen: Vec<&str> = Vec::new();
-    let mut out = Vec::with_capacity(input.environments.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(input.environments.len());
+    let mut out: Vec<EnvPlan> = Vec::with_capacity(input.environments.len());
     for (i, env) in input.environments.iter().enumerate() {
         if !valid_name(&env.name) {
             return Err(invalid(
@@ -196,23 +194,45 @@ pub fn allocate(input: &PlanInput) -> Result<Plan, PlanError> {
                 "a name starts with a letter or `_` and holds letters, digits, `_` and `-`",
             ));
         }
-        if seen.contains(&env.name.as_str()) {
+        if !seen.insert(&env.name) {
             return Err(invalid(
                 Part::Name(i),
                 format!("environment `{}` is declared twice", env.name),
                 "give each environment its own name",
             ));
         }
-        seen.push(&env.name);
-        let e = allocate_env(i, env, &input.supernets, &mut free, &taken)?;
-        taken.extend(
-            e.ranges
-                .iter()
-                .map(|r| (r.reserved_cidr, format!("`{}` ({})", r.key, r.reserved_cidr))),
-        );
+        let taken = Taken {
+            reserved: &input.reserved,
+            earlier: &out,
+        };
+        let e = allocate_env(i, env, &input.supernets, &mut free, taken)?;
         out.push(e);
     }
     Ok(Plan { environments: out })
+}
+
+/// What is taken before an environment, to name what a pinned range
+/// overlaps (looked up only then).
+#[derive(Clone, Copy)]
+struct Taken<'a> {
+    reserved: &'a [Ipv4Net],
+    earlier: &'a [EnvPlan],
+}
+
+impl Taken<'_> {
+    fn what_overlaps(&self, block: &Ipv4Net) -> String {
+        if let Some(r) = self.reserved.iter().find(|r| overlaps(r, block)) {
+            return format!("the reserved range {r}");
+        }
+        self.earlier
+            .iter()
+            .flat_map(|e| &e.ranges)
+            .find(|r| overlaps(&r.reserved_cidr, block))
+            .map_or_else(
+                || "another range".to_string(),
+                |r| format!("`{}` ({})", r.key, r.reserved_cidr),
+            )
+    }
 }
 
 fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
@@ -224,7 +244,7 @@ fn allocate_env(
     env: &EnvInput,
     supernets: &[Ipv4Net],
     free: &mut [Free],
-    taken: &[(Ipv4Net, String)],
+    taken: Taken<'_>,
 ) -> Result<EnvPlan, PlanError> {
     for (j, s) in env.slots.iter().enumerate() {
         if !valid_name(s) {
@@ -397,7 +417,7 @@ fn pin(
     bits: u8,
     supernets: &[Ipv4Net],
     free: &mut [Free],
-    taken: &[(Ipv4Net, String)],
+    taken: Taken<'_>,
 ) -> Result<Ipv4Net, PlanError> {
     let want = if bits == 0 { size } else { p };
     if c.prefix_len() != want {
@@ -443,10 +463,7 @@ fn pin(
         ));
     };
     if !free[k].holds(block) {
-        let by = taken
-            .iter()
-            .find(|(t, _)| overlaps(t, &block))
-            .map_or_else(|| "another range".to_string(), |(_, w)| w.clone());
+        let by = taken.what_overlaps(&block);
         return Err(invalid(
             Part::Cidr(i),
             format!("`{}` pins {block}, which overlaps {by}", env.name),
