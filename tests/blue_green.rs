@@ -6,7 +6,11 @@
 //! were; each live slot has one peering that uses the hub's gateway, both
 //! sides `Connected`; the slots' ranges are the address plan's.
 
+#[path = "support/slots.rs"]
+mod slots;
+
 use serde_json::Value;
+use slots::{cluster_vnets, connected, vnet, vnet_itself, BLUE, GREEN};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -115,47 +119,10 @@ fn changes(plan: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-fn vnet<'a>(dump: &'a Value, name: &str) -> Option<&'a Value> {
-    dump["vnets"].as_array().unwrap().iter().find(|v| v["name"] == name)
-}
-
-/// The VNET as it stands, without its peerings (which a new slot adds to
-/// the hub's list).
-fn vnet_itself(dump: &Value, name: &str) -> Value {
-    let mut v = vnet(dump, name)
-        .unwrap_or_else(|| panic!("no VNET {name}: {dump:#}"))
-        .clone();
-    if let Some(m) = v.as_object_mut() {
-        m.remove("peerings");
-    }
-    v
-}
-
-fn cluster_vnets(dump: &Value) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = dump["vnets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["name"].as_str().unwrap().starts_with("k8s-"))
-        .map(|v| {
-            (
-                v["name"].as_str().unwrap().to_string(),
-                v["address_space"][0].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 /// Every peering side is Connected; each cluster VNET has exactly one side,
 /// and it uses the hub's gateway; the hub has one side per live slot.
 fn peerings_of(dump: &Value, live: usize) {
-    let sides = dump["peerings"].as_array().unwrap();
-    assert_eq!(sides.len(), 2 * live, "{dump:#}");
-    assert!(sides.iter().all(|s| s["peering_state"] == "Connected"), "{dump:#}");
-    let remote: Vec<&Value> = sides.iter().filter(|s| s["use_remote_gateways"] == true).collect();
-    assert_eq!(remote.len(), live, "one remote-gateway side per slot: {dump:#}");
+    let sides = connected(dump, live);
     let transit = sides.iter().filter(|s| s["allow_gateway_transit"] == true).count();
     assert_eq!(transit, live, "the hub side of each peering offers transit: {dump:#}");
 }
@@ -267,11 +234,6 @@ fn green_added_both_live_blue_removed() {
     w.apply();
     assert_eq!(vnet(&w.dump(), "k8s-prod-blue-vnet").unwrap()["address_space"][0], BLUE);
 }
-
-/// The plan's slots: prod is a /15 (two /16s, with headroom to grow each to
-/// a /15 in place) clear of on-premises 10.0.0.0/12 and the hub.
-const BLUE: &str = "10.16.0.0/16";
-const GREEN: &str = "10.18.0.0/16";
 
 #[test]
 fn a_second_gateway_peering_in_a_slot_is_refused_at_plan_time() {

@@ -7,9 +7,12 @@
 
 #[path = "terraform/harness.rs"]
 mod harness;
+#[path = "support/slots.rs"]
+mod slots;
 
 use harness::{Terraform, Workspace};
 use serde_json::Value;
+use slots::{cluster_vnets, connected, vnet_itself, BLUE, GREEN};
 use std::path::Path;
 
 fn read(rel: &str) -> String {
@@ -21,45 +24,6 @@ fn live(slots: &str) -> String {
     format!("-var=live_slots={slots}")
 }
 
-fn vnet(dump: &Value, name: &str) -> Option<Value> {
-    let mut v = dump["vnets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"] == name)?
-        .clone();
-    v.as_object_mut().unwrap().remove("peerings");
-    Some(v)
-}
-
-fn cluster_vnets(dump: &Value) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = dump["vnets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["name"].as_str().unwrap().starts_with("k8s-"))
-        .map(|v| {
-            (
-                v["name"].as_str().unwrap().to_string(),
-                v["address_space"][0].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn connected(dump: &Value, live: usize) {
-    let sides = dump["peerings"].as_array().unwrap();
-    assert_eq!(sides.len(), 2 * live, "{dump:#}");
-    assert!(sides.iter().all(|s| s["peering_state"] == "Connected"), "{dump:#}");
-    assert_eq!(
-        sides.iter().filter(|s| s["use_remote_gateways"] == true).count(),
-        live,
-        "{dump:#}"
-    );
-}
-
 /// What the plan does, one line per resource: `module.slot["green"].… will be created`.
 fn actions(plan: &str) -> Vec<String> {
     plan.lines()
@@ -68,9 +32,6 @@ fn actions(plan: &str) -> Vec<String> {
         .map(|l| l[2..].to_string())
         .collect()
 }
-
-const BLUE: &str = "10.16.0.0/16";
-const GREEN: &str = "10.18.0.0/16";
 
 fn step(ws: &Workspace, slots: &str) -> String {
     let var = live(slots);
@@ -119,8 +80,11 @@ fn blue_green(terraform: Terraform) {
     let two = ws.fabric_dump();
     assert_eq!(cluster_vnets(&two).len(), 2);
     connected(&two, 2);
-    assert_eq!(vnet(&one, "hub"), vnet(&two, "hub"));
-    assert_eq!(vnet(&one, "k8s-prod-blue-vnet"), vnet(&two, "k8s-prod-blue-vnet"));
+    assert_eq!(vnet_itself(&one, "hub"), vnet_itself(&two, "hub"));
+    assert_eq!(
+        vnet_itself(&one, "k8s-prod-blue-vnet"),
+        vnet_itself(&two, "k8s-prod-blue-vnet")
+    );
 
     // Step 3: blue removed; only destroys, nothing of green or the hub changes.
     let plan = step(&ws, r#"["green"]"#);
@@ -139,8 +103,11 @@ fn blue_green(terraform: Terraform) {
         [("k8s-prod-green-vnet".to_string(), GREEN.to_string())]
     );
     connected(&three, 1);
-    assert_eq!(vnet(&two, "hub"), vnet(&three, "hub"));
-    assert_eq!(vnet(&two, "k8s-prod-green-vnet"), vnet(&three, "k8s-prod-green-vnet"));
+    assert_eq!(vnet_itself(&two, "hub"), vnet_itself(&three, "hub"));
+    assert_eq!(
+        vnet_itself(&two, "k8s-prod-green-vnet"),
+        vnet_itself(&three, "k8s-prod-green-vnet")
+    );
 
     // A slot that is not in the plan is refused before anything is planned.
     let (_, err) = ws.expect(&["plan", "-input=false", &live(r#"["purple"]"#)], 1);

@@ -4,60 +4,18 @@
 //! the provider), each on a fresh fabric, end in the same fabric: the same
 //! `hybridk8s fabric dump --json`.
 
+#[path = "support/dumps.rs"]
+mod dumps;
 #[path = "terraform/harness.rs"]
 mod harness;
 
+use dumps::{cli, first_difference};
 use harness::Workspace;
 use std::path::Path;
-use std::process::Command;
-
-const CLI: &str = env!("CARGO_BIN_EXE_hybridk8s");
-
-fn cli(args: &[&str]) -> String {
-    let out = Command::new(CLI)
-        .args(args)
-        .env_remove("HYBRIDK8S_STATE")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "hybridk8s {args:?}\n--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn dump(state: &Path) -> serde_json::Value {
     let text = cli(&["fabric", "dump", "--json", "--state", &state.display().to_string()]);
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("fabric dump is not JSON ({e}):\n{text}"))
-}
-
-/// The first place two JSON values differ, as a path and both sides.
-fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
-    use serde_json::Value as J;
-    match (a, b) {
-        (J::Object(x), J::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter().find_map(|k| {
-                first_difference(
-                    x.get(k).unwrap_or(&J::Null),
-                    y.get(k).unwrap_or(&J::Null),
-                    format!("{at}.{k}"),
-                )
-            })
-        }
-        (J::Array(x), J::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .find_map(|(i, (p, q))| first_difference(p, q, format!("{at}[{i}]"))),
-        _ if a == b => None,
-        _ => Some(format!("{at}:\n  DSL:       {a}\n  Terraform: {b}")),
-    }
 }
 
 #[test]

@@ -5,30 +5,15 @@
 //! module example and a program reading module outputs. The generated JSON
 //! of a small program is snapshotted and passes `terraform validate`.
 
+#[path = "support/dumps.rs"]
+mod dumps;
 #[path = "terraform/harness.rs"]
 mod harness;
 
+use dumps::{cli, first_difference, CLI};
 use harness::{Terraform, Workspace};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-const CLI: &str = env!("CARGO_BIN_EXE_hybridk8s");
-
-fn cli(args: &[&str]) -> String {
-    let out = Command::new(CLI)
-        .args(args)
-        .env_remove("HYBRIDK8S_STATE")
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "hybridk8s {args:?}\n--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -78,32 +63,6 @@ fn compiled_workspace(terraform: Terraform, program: &Path) -> Workspace {
     // from dev_overrides.
     ws.expect(&["get"], 0);
     ws
-}
-
-/// The first place two JSON values differ, as a path and both sides.
-fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
-    use serde_json::Value as J;
-    match (a, b) {
-        (J::Object(x), J::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            keys.into_iter().find_map(|k| {
-                first_difference(
-                    x.get(k).unwrap_or(&J::Null),
-                    y.get(k).unwrap_or(&J::Null),
-                    format!("{at}.{k}"),
-                )
-            })
-        }
-        (J::Array(x), J::Array(y)) if x.len() == y.len() => x
-            .iter()
-            .zip(y)
-            .enumerate()
-            .find_map(|(i, (p, q))| first_difference(p, q, format!("{at}[{i}]"))),
-        _ if a == b => None,
-        _ => Some(format!("{at}:\n  DSL:       {a}\n  Terraform: {b}")),
-    }
 }
 
 /// `hybridk8s apply` of `program` and Terraform's apply of its compiled

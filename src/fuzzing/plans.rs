@@ -5,6 +5,7 @@
 
 use crate::backend::azblob::format;
 use crate::graph::address_plan::{allocate, EnvInput, Plan, PlanInput};
+use crate::graph::net::overlaps;
 use ipnet::Ipv4Net;
 use std::net::Ipv4Addr;
 
@@ -40,10 +41,6 @@ impl Bytes<'_> {
             .map(|n| n.trunc())
             .unwrap_or(*sup)
     }
-}
-
-fn overlap(a: &Ipv4Net, b: &Ipv4Net) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
 }
 
 /// A plan from bytes: 1–3 supernets (/4 to /28), 0–4 reserved ranges
@@ -102,10 +99,10 @@ pub fn check_plan(input: &PlanInput, plan: &Plan) {
             input.supernets
         );
         for r in &input.reserved {
-            assert!(!overlap(kept, r), "{key}: {kept} overlaps the reserved {r}");
+            assert!(!overlaps(kept, r), "{key}: {kept} overlaps the reserved {r}");
         }
         for (other, _, theirs) in &blocks[i + 1..] {
-            assert!(!overlap(kept, theirs), "{key} ({kept}) overlaps {other} ({theirs})");
+            assert!(!overlaps(kept, theirs), "{key} ({kept}) overlaps {other} ({theirs})");
         }
     }
     for (env, got) in input.environments.iter().zip(&plan.environments) {

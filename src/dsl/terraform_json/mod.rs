@@ -293,9 +293,9 @@ fn insert(map: &mut Map<String, J>, section: &str, key: &str, value: J) {
     }
 }
 
-/// `data.TYPE.LABEL = body`.
-fn insert_data(doc: &mut Map<String, J>, ty: &str, label: &str, body: J) {
-    let s = doc.entry("data").or_insert_with(|| J::Object(Map::new()));
+/// `SECTION.TYPE.LABEL = body` (`resource` or `data`).
+fn insert_block(doc: &mut Map<String, J>, section: &str, ty: &str, label: &str, body: J) {
+    let s = doc.entry(section).or_insert_with(|| J::Object(Map::new()));
     if let J::Object(s) = s {
         insert(s, ty, label, body);
     }
@@ -408,8 +408,9 @@ fn unit_json(ctx: &Ctx<'_>, u: &Unit, units: &[Unit], given: Option<&HashMap<Str
     for item in &u.file.items {
         match item {
             Item::Block(b) if b.kind.name == ADDRESS_PLAN => {
-                insert_data(
+                insert_block(
                     &mut doc,
+                    "data",
                     ADDRESS_PLAN_TYPE,
                     &b.label.name,
                     J::Object(address_plan(ctx, b)),
@@ -427,10 +428,7 @@ fn unit_json(ctx: &Ctx<'_>, u: &Unit, units: &[Unit], given: Option<&HashMap<Str
                 } else {
                     "resource"
                 };
-                let s = doc.entry(section).or_insert_with(|| J::Object(Map::new()));
-                if let J::Object(s) = s {
-                    insert(s, kind.terraform_type(), &b.label.name, J::Object(body));
-                }
+                insert_block(&mut doc, section, kind.terraform_type(), &b.label.name, J::Object(body));
                 outputs.push((b.label.name.clone(), address(kind, data, &b.label.name)));
             }
             Item::Module(m) => {

@@ -16,6 +16,7 @@
 
 mod buddy;
 
+use crate::graph::net::overlaps;
 use buddy::Free;
 use ipnet::Ipv4Net;
 use std::collections::HashSet;
@@ -233,10 +234,6 @@ impl Taken<'_> {
                 |r| format!("`{}` ({})", r.key, r.reserved_cidr),
             )
     }
-}
-
-fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
 }
 
 fn allocate_env(
